@@ -6,7 +6,17 @@
 
 namespace harness {
 
+struct LabRunOptions;
+
+// `lab run` exits 3 when a power cut was asked for but the script ended first.
+inline constexpr int kExitNoCut = 3;
+// `lab run --host` exits 77 (the automake skip code) when the host has no dm.
+inline constexpr int kExitSkip = 77;
+
 // `words` after "lab run". Returns the script's exit code, or a harness code.
 int lab_run_command(const std::vector<std::string>& words);
+
+// --host: the script runs on this host over loop devices.
+int run_on_host(const LabRunOptions& options);
 
 }  // namespace harness

@@ -1,0 +1,26 @@
+// --disk NAME:SIZE[:PATH] for `lab run`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace harness {
+
+struct DiskSpec {
+  std::string name;             // virtio serial in the guest: /dev/disk/by-serial/NAME
+  std::uint64_t size_bytes = 0;  // 0 with size "auto": the existing file's size
+  std::string path;             // "" when the lab makes a scratch file for the run
+};
+
+// Parses NAME:SIZE[:PATH]. NAME is 1-20 of [A-Za-z0-9_-] (the virtio serial
+// limit); SIZE is a size such as 64M (a multiple of 512 bytes, at least 1 MiB)
+// or "auto" for an existing PATH. A bad spec is a usage Error naming the part.
+DiskSpec parse_disk_spec(std::string_view text);
+
+enum class DiskFormat { kRaw, kQcow2 };
+
+// Raw unless the file starts with the qcow2 magic.
+DiskFormat detect_disk_format(const std::string& path);
+
+}  // namespace harness

@@ -1,0 +1,82 @@
+// lab run --host: the script runs on this host, with each disk file offered
+// as a loop device. Only a host kernel with device-mapper can do this; on
+// others it is a skip (exit 77) with the reason.
+#include <boost/process.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "common/error.h"
+#include "common/process.h"
+#include "lab/lab.h"
+#include "lab/lab_disks.h"
+#include "lab/lab_options.h"
+#include "lab/run_dir.h"
+
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+
+namespace harness {
+
+namespace {
+
+bool host_has_device_mapper() {
+  std::ifstream misc("/proc/misc");
+  for (std::string line; std::getline(misc, line);) {
+    if (line.find("device-mapper") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Loop devices attached for the run, detached when it ends.
+class LoopDevices {
+ public:
+  ~LoopDevices() {
+    for (const std::string& device : devices_) run_process({"losetup", "-d", device});
+  }
+  std::string attach(const std::string& file) {
+    std::string device = run_checked({"losetup", "--find", "--show", file});
+    while (!device.empty() && device.back() == '\n') device.pop_back();
+    devices_.push_back(device);
+    return device;
+  }
+
+ private:
+  std::vector<std::string> devices_;
+};
+
+}  // namespace
+
+int run_on_host(const LabRunOptions& options) {
+  if (!host_has_device_mapper()) {
+    std::cerr << "lab: skipped: this host kernel has no device-mapper, which --host needs; "
+                 "run without --host to use the QEMU guest\n";
+    return kExitSkip;
+  }
+  RunDir run_dir(options.keep);
+  LabRunOptions file_options = options;
+  file_options.loop = false;  // on the host every disk is a loop device over its file
+  const std::vector<LabDisk> disks = prepare_lab_disks(file_options, run_dir.path());
+  const std::string names = run_dir.path() + "/disks";
+  fs::create_directories(names);
+  fs::create_directories(run_dir.path() + "/out");
+  LoopDevices loops;
+  for (const LabDisk& disk : disks) {
+    fs::create_symlink(loops.attach(disk.guest.path), names + "/" + disk.guest.name);
+  }
+  bp::environment env = boost::this_process::environment();
+  env["LAB_DISKS"] = names;
+  env["LAB_OUT"] = run_dir.path() + "/out";
+  env["LAB_MODE"] = "host";
+  env["PATH"] = project_path() + ":" + env["PATH"].to_string();
+  bp::child script(options.script, env, bp::start_dir = run_dir.path() + "/out");
+  if (!script.wait_for(std::chrono::milliseconds(static_cast<long>(options.timeout_s * 1000)))) {
+    script.terminate();
+    std::cerr << "lab: timeout: the script did not finish within " << options.timeout_s << " s\n";
+    return kExitTimeout;
+  }
+  return script.exit_code();
+}
+
+}  // namespace harness

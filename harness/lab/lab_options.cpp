@@ -1,0 +1,92 @@
+#include "lab/lab_options.h"
+
+#include <unistd.h>
+
+#include <set>
+
+#include "common/args.h"
+#include "common/error.h"
+
+namespace harness {
+
+const char kLabRunHelp[] =
+    "Usage: pv2luks-harness lab run --disk NAME:SIZE[:PATH] ... --script FILE\n"
+    "         [--timeout S] [--power-cut-after S | --power-cut-on-line TEXT]\n"
+    "         [--loop] [--host] [--keep]\n"
+    "\n"
+    "Boot the lab guest (Debian's kernel with device-mapper, under QEMU; KVM when\n"
+    "a probe proves it works, TCG otherwise) and run FILE in it as root. The guest's\n"
+    "root is the host's, read-only, so lvm, cryptsetup, dmsetup, fio, mkfs.ext4 and\n"
+    "the freshly built pv2luks and pv2luks-harness are on PATH. Output streams to\n"
+    "standard output; the lab's own messages start with 'lab:' on standard error.\n"
+    "\n"
+    "  --disk NAME:SIZE[:PATH]  a virtio disk, /dev/disk/by-serial/NAME in the guest\n"
+    "                           ($LAB_DISKS/NAME). PATH is created sparse when missing\n"
+    "                           and reused when present (a second run is a reboot);\n"
+    "                           without PATH a scratch file lives for this run only.\n"
+    "                           SIZE: 64M, 1G, ... or 'auto' for an existing PATH;\n"
+    "                           raw or qcow2 (detected).\n"
+    "  --script FILE            the script to run (a shebang, or sh)\n"
+    "  --timeout S              kill the guest after S seconds (default 600): exit 124\n"
+    "  --power-cut-after S      SIGKILL QEMU S seconds after the script starts\n"
+    "  --power-cut-on-line TEXT SIGKILL QEMU when a guest output line contains TEXT\n"
+    "  --loop                   offer each disk as a loop device over a preallocated\n"
+    "                           file on an ext4 scratch filesystem on its virtio disk\n"
+    "  --host                   run FILE on this host over loop devices (needs the\n"
+    "                           host kernel's device-mapper; exit 77 if it has none)\n"
+    "  --keep                   keep the run directory and scratch disks\n"
+    "\n"
+    "In the guest: $LAB_DISKS holds the disk names, $LAB_OUT is a directory shared\n"
+    "with the host (fsync there is durable on the host), $LAB_MODE is 'guest'.\n"
+    "\n"
+    "The power cut kills QEMU abruptly. Disks use cache=writeback: everything the\n"
+    "guest flushed survives, and so may writes QEMU had already passed to the host\n"
+    "that the guest never flushed (a real disk's volatile cache could lose them).\n"
+    "What it loses: the guest's page cache, writes queued inside the guest and\n"
+    "QEMU's in-flight requests.\n"
+    "\n"
+    "Exit codes: the script's own; 0 after a requested power cut; 3 when the\n"
+    "script ended before the requested power cut; 2 bad usage; 124 timeout;\n"
+    "125 the lab failed (QEMU did not start, the guest did not boot).\n";
+
+LabRunOptions parse_lab_run_options(const std::vector<std::string>& words) {
+  const Args args(words,
+                  {"--disk", "--script", "--timeout", "--power-cut-after", "--power-cut-on-line"},
+                  {"--loop", "--host", "--keep", "--help"});
+  if (!args.positional().empty()) {
+    Fail(kExitUsage) << "lab run: unexpected argument '" << args.positional()[0] << "'";
+  }
+  LabRunOptions options;
+  std::set<std::string> names;
+  for (const auto& spec : args.values("--disk")) {
+    options.disks.push_back(parse_disk_spec(spec));
+    if (!names.insert(options.disks.back().name).second) {
+      Fail(kExitUsage) << "lab run: disk name '" << options.disks.back().name
+                       << "' given twice";
+    }
+  }
+  const auto script = args.value("--script");
+  if (!script) Fail(kExitUsage) << "lab run: --script FILE is required";
+  if (::access(script->c_str(), R_OK) != 0) {
+    Fail(kExitUsage) << "lab run: script " << *script << ": cannot read it: " << errno_string();
+  }
+  options.script = *script;
+  if (const auto timeout = args.number("--timeout")) options.timeout_s = *timeout;
+  options.power_cut_after_s = args.number("--power-cut-after");
+  options.power_cut_on_line = args.value("--power-cut-on-line");
+  if (options.power_cut_after_s && options.power_cut_on_line) {
+    Fail(kExitUsage) << "lab run: give --power-cut-after or --power-cut-on-line, not both";
+  }
+  if (options.power_cut_on_line && options.power_cut_on_line->empty()) {
+    Fail(kExitUsage) << "lab run: --power-cut-on-line needs a non-empty TEXT";
+  }
+  options.loop = args.has("--loop");
+  options.host = args.has("--host");
+  options.keep = args.has("--keep");
+  if (options.host && (options.power_cut_after_s || options.power_cut_on_line)) {
+    Fail(kExitUsage) << "lab run: power cuts need the QEMU guest; drop --host";
+  }
+  return options;
+}
+
+}  // namespace harness

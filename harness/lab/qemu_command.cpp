@@ -1,0 +1,54 @@
+#include "lab/qemu_command.h"
+
+namespace harness {
+
+namespace {
+
+// Commas in a -drive or -virtfs value are doubled by QEMU's option syntax.
+std::string qemu_escape(const std::string& value) {
+  std::string escaped;
+  for (const char c : value) {
+    escaped += c;
+    if (c == ',') escaped += ',';
+  }
+  return escaped;
+}
+
+void add_disk(std::vector<std::string>& argv, const GuestDisk& disk, std::size_t index) {
+  const std::string id = "disk" + std::to_string(index);
+  // cache=writeback: QEMU writes through the host page cache, and a guest
+  // flush becomes fdatasync on the host (and, for qcow2, writes QEMU's own
+  // metadata caches). So all the guest flushed survives a SIGKILL of QEMU.
+  argv.insert(argv.end(),
+              {"-drive", "if=none,id=" + id + ",file=" + qemu_escape(disk.path) + ",format=" +
+                             (disk.format == DiskFormat::kQcow2 ? "qcow2" : "raw") +
+                             ",cache=writeback,discard=unmap",
+               "-device", "virtio-blk-pci,drive=" + id + ",serial=" + disk.name});
+}
+
+}  // namespace
+
+std::vector<std::string> qemu_argv(const GuestConfig& config) {
+  std::vector<std::string> argv = {config.qemu};
+  if (config.accel == Accel::kKvm) {
+    argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
+  } else {
+    argv.insert(argv.end(), {"-accel", "tcg", "-cpu", "max"});
+  }
+  std::string append = "console=ttyS0 quiet loglevel=3 panic=-1";
+  if (!config.kernel_args.empty()) append += " " + config.kernel_args;
+  argv.insert(argv.end(),
+              {"-m", std::to_string(config.memory_mib), "-nodefaults", "-nographic", "-no-reboot",
+               "-nic", "none", "-serial", "stdio", "-kernel", config.kernel, "-initrd",
+               config.initramfs, "-append", append, "-virtfs",
+               "local,path=" + qemu_escape(config.host_root) +
+                   ",mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"});
+  if (!config.lab_share.empty()) {
+    argv.insert(argv.end(), {"-virtfs", "local,path=" + qemu_escape(config.lab_share) +
+                                            ",mount_tag=labshare,security_model=none"});
+  }
+  for (std::size_t i = 0; i < config.disks.size(); ++i) add_disk(argv, config.disks[i], i);
+  return argv;
+}
+
+}  // namespace harness

@@ -1,0 +1,33 @@
+// The QEMU command line of a lab guest, as plain data (pure; unit-tested).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lab/disk_spec.h"
+
+namespace harness {
+
+enum class Accel { kKvm, kTcg };
+
+struct GuestDisk {
+  std::string name;  // virtio serial
+  std::string path;
+  DiskFormat format = DiskFormat::kRaw;
+};
+
+struct GuestConfig {
+  std::string qemu = "qemu-system-x86_64";
+  Accel accel = Accel::kTcg;
+  std::string kernel;
+  std::string initramfs;
+  std::string kernel_args;  // appended to the lab's own
+  int memory_mib = 1024;
+  std::string host_root = "/";  // shared read-only as the guest's root
+  std::string lab_share;        // shared read-write at /run/lab; "" for none
+  std::vector<GuestDisk> disks;
+};
+
+std::vector<std::string> qemu_argv(const GuestConfig& config);
+
+}  // namespace harness
