@@ -69,7 +69,8 @@ LabGuest prepare_lab_guest() {
   guest.qemu_dir = env_or("PV2LUKS_QEMU_DIR", PV2LUKS_SOURCE_DIR "/qemu");
   guest.cache_dir = env_or("PV2LUKS_LAB_CACHE", default_cache_dir());
   guest.qemu = env_or("PV2LUKS_QEMU", "qemu-system-x86_64");
-  if (find_program(guest.qemu).empty()) {
+  const std::string qemu_path = find_program(guest.qemu);
+  if (qemu_path.empty() || ::access(qemu_path.c_str(), X_OK) != 0) {
     Fail(kExitLab) << "cannot start QEMU: " << guest.qemu
                    << " not found; install qemu-system-x86 (ci/install-deps)";
   }

@@ -1,9 +1,11 @@
 #include "lab/qemu_process.h"
 
 #include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -25,6 +27,7 @@ struct QemuProcess::Impl {
   std::condition_variable ready;
   std::deque<std::string> lines;
   bool ended = false;
+  bool reaped = false;
 
   void read_all() {
     std::string line;
@@ -72,17 +75,22 @@ QemuProcess::ReadStatus QemuProcess::read_line(std::string& line, Clock::time_po
   return ReadStatus::kLine;
 }
 
+// Boost's terminate() reaps with WNOHANG and may leave a zombie; this waits.
 void QemuProcess::kill() {
-  std::error_code ec;
-  if (impl_->child.valid() && impl_->child.running(ec)) {
-    impl_->child.terminate(ec);  // SIGKILL
+  if (!impl_->child.valid() || impl_->reaped) return;
+  const pid_t pid = impl_->child.id();
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (impl_->child.valid()) impl_->child.wait(ec);
+  impl_->reaped = true;
+  impl_->child.detach();
 }
 
 int QemuProcess::wait() {
   std::error_code ec;
   impl_->child.wait(ec);
+  impl_->reaped = true;
   return impl_->child.exit_code();
 }
 

@@ -1,0 +1,66 @@
+"""Shared helpers for the pytest suites: where the binaries are, and how to
+run a script in the lab guest."""
+import os
+import pathlib
+import shutil
+import subprocess
+import time
+
+import pytest
+
+SOURCE_DIR = pathlib.Path(os.environ.get("PV2LUKS_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[1]))
+BUILD_DIR = pathlib.Path(os.environ.get("PV2LUKS_BUILD_DIR", SOURCE_DIR / "build"))
+HARNESS = BUILD_DIR / "harness" / "pv2luks-harness"
+PV2LUKS = BUILD_DIR / "converter" / "pv2luks"
+
+
+def run(argv, **kwargs):
+    """Runs a command, capturing text output; never raises on exit codes."""
+    kwargs.setdefault("capture_output", True)
+    kwargs.setdefault("text", True)
+    return subprocess.run([str(a) for a in argv], **kwargs)
+
+
+def lab_missing_reason():
+    """Why the lab guest cannot run here, or None."""
+    if not shutil.which(os.environ.get("PV2LUKS_QEMU", "qemu-system-x86_64")):
+        return "qemu-system-x86_64 is not installed (ci/install-deps installs it)"
+    if not any(p.name.startswith("vmlinuz-") for p in pathlib.Path("/boot").glob("vmlinuz-*")):
+        return "no guest kernel in /boot (ci/install-deps installs linux-image-amd64)"
+    if os.geteuid() != 0:
+        return "the lab needs root (it reads /boot/vmlinuz-* and shares / with the guest)"
+    return None
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """lab(script_text, *disk_specs, extra=[...]) runs the script in the guest
+    and returns the CompletedProcess (stdout: the guest's output; stderr: the
+    lab's own 'lab:' lines)."""
+    reason = lab_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    counter = [0]
+
+    def run_lab(script, *disks, extra=(), timeout=600, env=None):
+        counter[0] += 1
+        path = tmp_path / f"script{counter[0]}.sh"
+        path.write_text(script)
+        argv = [HARNESS, "lab", "run", "--script", path]
+        for disk in disks:
+            argv += ["--disk", disk]
+        argv += list(extra)
+        started = time.monotonic()
+        result = run(argv, timeout=timeout + 120, env=env)
+        print(f"$ {' '.join(str(a) for a in argv)}\n-> exit {result.returncode} "
+              f"in {time.monotonic() - started:.1f} s")
+        print(result.stdout[-4000:])
+        print(result.stderr[-4000:])
+        return result
+
+    return run_lab
+
+
+def manifest_lvs(text):
+    """The 'lv VG/LV SHA256 SIZE' lines of a manifest or of `checksum` output."""
+    return sorted(line.strip() for line in text.splitlines() if line.startswith("lv "))
