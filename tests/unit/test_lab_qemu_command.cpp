@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "lab/lab_disks.h"
+#include "lab/qemu_command.h"
+
+namespace harness {
+namespace {
+
+bool has_pair(const std::vector<std::string>& argv, const std::string& flag,
+              const std::string& value) {
+  for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == flag && argv[i + 1] == value) return true;
+  }
+  return false;
+}
+
+GuestConfig config() {
+  GuestConfig c;
+  c.kernel = "/boot/vmlinuz-x";
+  c.initramfs = "/cache/i.cpio.gz";
+  c.lab_share = "/tmp/run/share";
+  c.disks = {{"pv", "/d/pv.img", DiskFormat::kRaw}, {"img", "/d/a,b.qcow2", DiskFormat::kQcow2}};
+  return c;
+}
+
+TEST(QemuCommand, TcgByDefault) {
+  const auto argv = qemu_argv(config());
+  EXPECT_TRUE(has_pair(argv, "-accel", "tcg"));
+  EXPECT_TRUE(has_pair(argv, "-cpu", "max"));
+  EXPECT_TRUE(has_pair(argv, "-kernel", "/boot/vmlinuz-x"));
+}
+
+TEST(QemuCommand, KvmUsesTheHostCpu) {
+  GuestConfig c = config();
+  c.accel = Accel::kKvm;
+  const auto argv = qemu_argv(c);
+  EXPECT_TRUE(has_pair(argv, "-accel", "kvm"));
+  EXPECT_TRUE(has_pair(argv, "-cpu", "host"));
+}
+
+TEST(QemuCommand, DisksHaveSerialsAndSurvivableCache) {
+  const auto argv = qemu_argv(config());
+  EXPECT_TRUE(has_pair(argv, "-drive",
+                       "if=none,id=disk0,file=/d/pv.img,format=raw,cache=writeback,discard=unmap"));
+  EXPECT_TRUE(has_pair(argv, "-device", "virtio-blk-pci,drive=disk0,serial=pv"));
+  // A comma in a path is doubled, QEMU's escape.
+  EXPECT_TRUE(has_pair(argv, "-drive",
+                       "if=none,id=disk1,file=/d/a,,b.qcow2,format=qcow2,cache=writeback,discard=unmap"));
+}
+
+TEST(QemuCommand, HostRootIsReadOnly) {
+  const auto argv = qemu_argv(config());
+  EXPECT_TRUE(has_pair(argv, "-virtfs",
+                       "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"));
+  EXPECT_TRUE(has_pair(argv, "-virtfs",
+                       "local,path=/tmp/run/share,mount_tag=labshare,security_model=none"));
+}
+
+TEST(QemuCommand, ExtraKernelArgumentsAreAppended) {
+  GuestConfig c = config();
+  c.kernel_args = "lab.probe";
+  const auto argv = qemu_argv(c);
+  const auto append = std::find(argv.begin(), argv.end(), "-append");
+  ASSERT_NE(append, argv.end());
+  EXPECT_NE((append + 1)->find(" lab.probe"), std::string::npos);
+}
+
+TEST(LabDisks, LoopBackingLeavesRoomForTheFilesystem) {
+  EXPECT_GT(loop_backing_size_bytes(64ull << 20), (64ull << 20) + (16ull << 20));
+  EXPECT_GT(loop_backing_size_bytes(4ull << 30), (4ull << 30) + (4ull << 30) / 64);
+}
+
+}  // namespace
+}  // namespace harness
