@@ -60,17 +60,18 @@ int run_on_host(const LabRunOptions& options) {
   const std::vector<LabDisk> disks = prepare_lab_disks(file_options, run_dir.path());
   const std::string names = run_dir.path() + "/disks";
   fs::create_directories(names);
-  fs::create_directories(run_dir.path() + "/out");
+  const std::string out = options.out_dir.empty() ? run_dir.path() + "/out" : options.out_dir;
+  fs::create_directories(out);
   LoopDevices loops;
   for (const LabDisk& disk : disks) {
     fs::create_symlink(loops.attach(disk.guest.path), names + "/" + disk.guest.name);
   }
   bp::environment env = boost::this_process::environment();
   env["LAB_DISKS"] = names;
-  env["LAB_OUT"] = run_dir.path() + "/out";
+  env["LAB_OUT"] = out;
   env["LAB_MODE"] = "host";
   env["PATH"] = project_path() + ":" + env["PATH"].to_string();
-  bp::child script(options.script, env, bp::start_dir = run_dir.path() + "/out");
+  bp::child script(options.script, env, bp::start_dir = out);
   if (!script.wait_for(std::chrono::milliseconds(static_cast<long>(options.timeout_s * 1000)))) {
     script.terminate();
     std::cerr << "lab: timeout: the script did not finish within " << options.timeout_s << " s\n";

@@ -12,7 +12,7 @@ namespace harness {
 const char kLabRunHelp[] =
     "Usage: pv2luks-harness lab run --disk NAME:SIZE[:PATH] ... --script FILE\n"
     "         [--timeout S] [--power-cut-after S | --power-cut-on-line TEXT]\n"
-    "         [--loop] [--host] [--keep]\n"
+    "         [--out DIR] [--loop] [--host] [--keep]\n"
     "\n"
     "Boot the lab guest (Debian's kernel with device-mapper, under QEMU; KVM when\n"
     "a probe proves it works, TCG otherwise) and run FILE in it as root. The guest's\n"
@@ -34,10 +34,13 @@ const char kLabRunHelp[] =
     "                           file on an ext4 scratch filesystem on its virtio disk\n"
     "  --host                   run FILE on this host over loop devices (needs the\n"
     "                           host kernel's device-mapper; exit 77 if it has none)\n"
+    "  --out DIR                a host directory shared read-write as $LAB_OUT; it\n"
+    "                           outlives the run (default: a directory of this run)\n"
     "  --keep                   keep the run directory and scratch disks\n"
     "\n"
     "In the guest: $LAB_DISKS holds the disk names, $LAB_OUT is a directory shared\n"
-    "with the host (fsync there is durable on the host), $LAB_MODE is 'guest'.\n"
+    "with the host (an fsync there reaches the host's file, so a power cut of the\n"
+    "guest cannot lose it), $LAB_MODE is 'guest'.\n"
     "\n"
     "The power cut kills QEMU abruptly. Disks use cache=writeback: everything the\n"
     "guest flushed survives, and so may writes QEMU had already passed to the host\n"
@@ -51,7 +54,8 @@ const char kLabRunHelp[] =
 
 LabRunOptions parse_lab_run_options(const std::vector<std::string>& words) {
   const Args args(words,
-                  {"--disk", "--script", "--timeout", "--power-cut-after", "--power-cut-on-line"},
+                  {"--disk", "--script", "--timeout", "--power-cut-after", "--power-cut-on-line",
+                   "--out"},
                   {"--loop", "--host", "--keep", "--help"});
   if (!args.positional().empty()) {
     Fail(kExitUsage) << "lab run: unexpected argument '" << args.positional()[0] << "'";
@@ -83,6 +87,13 @@ LabRunOptions parse_lab_run_options(const std::vector<std::string>& words) {
   options.loop = args.has("--loop");
   options.host = args.has("--host");
   options.keep = args.has("--keep");
+  if (const auto out = args.value("--out")) {
+    if (::access(out->c_str(), W_OK) != 0) {
+      Fail(kExitUsage) << "lab run: --out " << *out << ": not a writable directory: "
+                       << errno_string();
+    }
+    options.out_dir = *out;
+  }
   if (options.host && (options.power_cut_after_s || options.power_cut_on_line)) {
     Fail(kExitUsage) << "lab run: power cuts need the QEMU guest; drop --host";
   }

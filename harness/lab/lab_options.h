@@ -18,6 +18,7 @@ struct LabRunOptions {
   bool loop = false;  // offer the disks as loop devices over files
   bool host = false;  // run on the host (needs device-mapper there)
   bool keep = false;  // keep the run directory and scratch disks
+  std::string out_dir;  // --out: a host directory for $LAB_OUT that outlives the run
 };
 
 extern const char kLabRunHelp[];

@@ -154,6 +154,7 @@ int run_in_guest(const LabRunOptions& options) {
   config.kernel = guest.kernel;
   config.initramfs = guest.initramfs;
   config.lab_share = share;
+  config.out_dir = options.out_dir.empty() ? share + "/out" : options.out_dir;
   for (const LabDisk& disk : disks) config.disks.push_back(disk.guest);
   std::cerr << "lab: kernel " << guest.kernel_version << ", accelerator "
             << (accel == Accel::kKvm ? "kvm" : "tcg") << " (" << why << ")\n";

@@ -46,6 +46,8 @@ std::vector<std::string> qemu_argv(const GuestConfig& config) {
   if (!config.lab_share.empty()) {
     argv.insert(argv.end(), {"-virtfs", "local,path=" + qemu_escape(config.lab_share) +
                                             ",mount_tag=labshare,security_model=none"});
+    argv.insert(argv.end(), {"-virtfs", "local,path=" + qemu_escape(config.out_dir) +
+                                            ",mount_tag=labout,security_model=none"});
   }
   for (std::size_t i = 0; i < config.disks.size(); ++i) add_disk(argv, config.disks[i], i);
   return argv;

@@ -25,6 +25,7 @@ struct GuestConfig {
   int memory_mib = 1024;
   std::string host_root = "/";  // shared read-only as the guest's root
   std::string lab_share;        // shared read-write at /run/lab; "" for none
+  std::string out_dir;          // shared read-write at /run/lab/out ($LAB_OUT)
   std::vector<GuestDisk> disks;
 };
 

@@ -21,6 +21,7 @@ GuestConfig config() {
   c.kernel = "/boot/vmlinuz-x";
   c.initramfs = "/cache/i.cpio.gz";
   c.lab_share = "/tmp/run/share";
+  c.out_dir = "/tmp/out";
   c.disks = {{"pv", "/d/pv.img", DiskFormat::kRaw}, {"img", "/d/a,b.qcow2", DiskFormat::kQcow2}};
   return c;
 }
@@ -56,6 +57,7 @@ TEST(QemuCommand, HostRootIsReadOnly) {
                        "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"));
   EXPECT_TRUE(has_pair(argv, "-virtfs",
                        "local,path=/tmp/run/share,mount_tag=labshare,security_model=none"));
+  EXPECT_TRUE(has_pair(argv, "-virtfs", "local,path=/tmp/out,mount_tag=labout,security_model=none"));
 }
 
 TEST(QemuCommand, ExtraKernelArgumentsAreAppended) {
