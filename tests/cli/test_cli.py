@@ -1,0 +1,37 @@
+"""The command lines: help, version, and clear refusals. No root, no guest."""
+import pytest
+
+from conftest import HARNESS, PV2LUKS, run
+
+
+def test_pv2luks_help_and_version():
+    help_ = run([PV2LUKS, "--help"])
+    assert help_.returncode == 0 and "Usage: pv2luks" in help_.stdout
+    version = run([PV2LUKS, "--version"])
+    assert version.returncode == 0 and version.stdout.startswith("pv2luks ")
+
+
+def test_pv2luks_refuses_unknown_actions():
+    result = run([PV2LUKS, "explode"])
+    assert result.returncode == 2 and "unknown action 'explode'" in result.stderr
+    assert run([PV2LUKS]).returncode == 2
+
+
+@pytest.mark.parametrize("words", [["--help"], ["lab", "run", "--help"], ["load", "start", "--help"],
+                                   ["image", "build", "--help"]])
+def test_harness_help(words):
+    result = run([HARNESS, *words])
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout or "usage" in result.stdout
+
+
+def test_harness_refuses_unknown_commands_and_options(tmp_path):
+    assert run([HARNESS]).returncode == 2
+    unknown = run([HARNESS, "frobnicate"])
+    assert unknown.returncode == 2 and "unknown command 'frobnicate'" in unknown.stderr
+    script = tmp_path / "s.sh"
+    script.write_text("exit 0\n")
+    bad = run([HARNESS, "lab", "run", "--script", script, "--bogus"])
+    assert bad.returncode == 2 and "unknown option --bogus" in bad.stderr
+    bad_timeout = run([HARNESS, "lab", "run", "--script", script, "--timeout", "soon"])
+    assert bad_timeout.returncode == 2 and "--timeout takes a positive number" in bad_timeout.stderr
