@@ -1,13 +1,80 @@
+// The `image` and `checksum` commands: parse the words, do the work, report.
 #include "image/image.h"
 
+#include <iostream>
+
+#include "common/args.h"
 #include "common/error.h"
+#include "image/checksum.h"
+#include "image/image_build.h"
 
 namespace harness {
 
-int image_command(const std::vector<std::string>&) { Fail(kExitUsage) << "image: not built yet"; }
+namespace {
 
-int checksum_command(const std::vector<std::string>&) {
-  Fail(kExitUsage) << "checksum: not built yet";
+const char kImageHelp[] =
+    "Usage: pv2luks-harness image build SPEC OUT [--format raw|qcow2]\n"
+    "\n"
+    "Builds the disk image of the layout spec SPEC (images/*.json; the schema is in\n"
+    "harness/image/layout_spec.h) on the host as root, with loop devices and LVM\n"
+    "activation off. Writes OUT (raw by default) and OUT.manifest:\n"
+    "  image <sha256> <size_bytes>\n"
+    "  part <number> <sha256> <start_bytes> <size_bytes>\n"
+    "  pv <partition|0> <start_bytes> <size_bytes> <pe_start_bytes> <pv_size_bytes> "
+    "<tail_room_bytes>\n"
+    "  vg <vg> <extent_size_bytes> <pe_count>\n"
+    "  lv <vg>/<lv> <sha256> <size_bytes>\n"
+    "  seg <vg>/<lv> <offset_bytes> <length_bytes>\n"
+    "A bad spec exits 2 before any file is written; a failed build leaves no OUT.\n";
+
+const char kChecksumHelp[] =
+    "Usage: pv2luks-harness checksum VG... [--no-activate]\n"
+    "\n"
+    "Activates each VG (vgchange -ay, vgmknodes) unless --no-activate, and prints\n"
+    "'lv <vg>/<lv> <sha256> <size_bytes>' for each of its LVs, sorted: the lv lines\n"
+    "of an image's manifest. Needs device-mapper (run it in the lab guest).\n";
+
+ImageFormat parse_format(const std::optional<std::string>& text) {
+  if (!text || *text == "raw") return ImageFormat::raw;
+  if (*text == "qcow2") return ImageFormat::qcow2;
+  Fail(kExitUsage) << "--format takes raw or qcow2, not '" << *text << "'";
+}
+
+}  // namespace
+
+int image_command(const std::vector<std::string>& words) {
+  if (!words.empty() && (words[0] == "--help" || words[0] == "-h")) {
+    std::cout << kImageHelp;
+    return 0;
+  }
+  if (words.empty() || words[0] != "build") {
+    Fail(kExitUsage) << "image: say 'image build SPEC OUT' (see 'image --help')";
+  }
+  const Args args({words.begin() + 1, words.end()}, {"--format"}, {"--help"});
+  if (args.has("--help")) {
+    std::cout << kImageHelp;
+    return 0;
+  }
+  if (args.positional().size() != 2) {
+    Fail(kExitUsage) << "image build takes SPEC and OUT (see 'image --help')";
+  }
+  build_image(args.positional()[0], args.positional()[1], parse_format(args.value("--format")));
+  return 0;
+}
+
+int checksum_command(const std::vector<std::string>& words) {
+  const Args args(words, {}, {"--no-activate", "--help"});
+  if (args.has("--help")) {
+    std::cout << kChecksumHelp;
+    return 0;
+  }
+  if (args.positional().empty()) Fail(kExitUsage) << "checksum: name at least one VG";
+  for (const std::string& line : checksum_vgs(args.positional(), !args.has("--no-activate"))) {
+    std::cout << line << "\n";
+  }
+  std::cout.flush();
+  if (!std::cout) Fail() << "checksum: writing to standard output failed";
+  return 0;
 }
 
 }  // namespace harness

@@ -1,0 +1,24 @@
+// A loop device over a byte range of a file (losetup), detached when it goes
+// out of scope, also when the build fails.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace harness {
+
+class LoopDevice {
+ public:
+  LoopDevice(const std::string& file, std::uint64_t offset_bytes, std::uint64_t size_bytes);
+  ~LoopDevice();  // detaches, ignoring errors (use detach() to see them)
+  LoopDevice(const LoopDevice&) = delete;
+  LoopDevice& operator=(const LoopDevice&) = delete;
+
+  const std::string& path() const { return path_; }
+  void detach();
+
+ private:
+  std::string path_;
+};
+
+}  // namespace harness
