@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-BUILD_DIR = Path(os.environ.get("PV2LUKS_BUILD_DIR", "/work/main/build"))
-HARNESS = BUILD_DIR / "harness" / "pv2luks-harness"
+from conftest import HARNESS, run
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="host tests run as root"),
@@ -26,8 +25,7 @@ STOP_LINE = re.compile(r"load: writer stopped: (\d+) file writes, (\d+) raw writ
 
 
 def load(*args, timeout=120):
-    return subprocess.run([str(HARNESS), "load", *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout)
+    return run([HARNESS, "load", *args], timeout=timeout)
 
 
 def writer_pid(log):
