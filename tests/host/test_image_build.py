@@ -11,15 +11,13 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BUILD = Path(os.environ.get("PV2LUKS_BUILD_DIR", ROOT / "build"))
-HARNESS = BUILD / "harness" / "pv2luks-harness"
-IMAGES = ROOT / "images"
+from conftest import HARNESS, SOURCE_DIR, run
+
+IMAGES = SOURCE_DIR / "images"
 DATA = Path(__file__).resolve().parent / "data"
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "debugfs", "e2fsck", "qemu-img"]
 
@@ -48,10 +46,9 @@ EXPECTED_PV = {
 SPECS = sorted(EXPECTED_PV)
 
 
-def run(argv, check=True, **kwargs):
-    result = subprocess.run(argv, capture_output=True, text=True, **kwargs)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{argv} failed ({result.returncode}): {result.stderr}")
+def checked(argv, **kwargs):
+    result = run(argv, **kwargs)
+    assert result.returncode == 0, f"{argv} failed ({result.returncode}): {result.stderr}"
     return result
 
 
@@ -59,7 +56,7 @@ def harness_build(spec, out, fmt=None, env=None):
     argv = [str(HARNESS), "image", "build", str(spec), str(out)]
     if fmt:
         argv += ["--format", fmt]
-    return run(argv, check=False, env=env)
+    return run(argv, env=env)
 
 
 def parse_manifest(path):
@@ -100,7 +97,7 @@ def pv_area(image, spec):
     """(number, start, size) of the PV's area, from sfdisk's view of the image."""
     if spec["partition_table"] == "none":
         return 0, 0, os.path.getsize(image)
-    parts = json.loads(run(["sfdisk", "--json", str(image)]).stdout)["partitiontable"]
+    parts = json.loads(checked(["sfdisk", "--json", str(image)]).stdout)["partitiontable"]
     index = next(i for i, p in enumerate(spec["partitions"]) if p.get("pv"))
     part = parts["partitions"][index]
     return index + 1, part["start"] * 512, part["size"] * 512
@@ -108,18 +105,18 @@ def pv_area(image, spec):
 
 @contextlib.contextmanager
 def loop_device(image, offset, size):
-    device = run(["losetup", "--find", "--show", "--read-only", "--offset", str(offset),
+    device = checked(["losetup", "--find", "--show", "--read-only", "--offset", str(offset),
                   "--sizelimit", str(size), str(image)]).stdout.strip()
     try:
         yield device
     finally:
-        run(["losetup", "--detach", device], check=False)
+        run(["losetup", "--detach", device])
 
 
 def lvm_report(tool, device, *args):
     argv = [tool, "--devices", device, "--config", LVM_CONFIG, "--reportformat", "json",
             "--units", "b", "--nosuffix", *args]
-    return json.loads(run(argv, env=LVM_ENV).stdout)["report"][0]
+    return json.loads(checked(argv, env=LVM_ENV).stdout)["report"][0]
 
 
 def lvm_layout(image, spec):
@@ -187,7 +184,7 @@ def test_partitions_recomputed_from_sfdisk(built, name):
     if spec["partition_table"] == "none":
         assert manifest["parts"] == {}
         return
-    table = json.loads(run(["sfdisk", "--json", str(image)]).stdout)["partitiontable"]
+    table = json.loads(checked(["sfdisk", "--json", str(image)]).stdout)["partitiontable"]
     assert table["label"] == {"gpt": "gpt", "msdos": "dos"}[spec["partition_table"]]
     for number, part in enumerate(table["partitions"], start=1):
         if spec["partitions"][number - 1].get("pv"):
@@ -220,9 +217,9 @@ def test_ext4_lvs_pass_fsck(built, name, tmp_path):
             for offset, length in ranges[f"{spec['pv']['vg']}/{lv['name']}"]:
                 src.seek(offset)
                 dst.write(src.read(length))
-        result = run(["e2fsck", "-fn", str(extracted)], check=False)
+        result = run(["e2fsck", "-fn", str(extracted)])
         assert result.returncode == 0, result.stdout + result.stderr
-        listing = run(["debugfs", "-R", "ls -p /dir0", str(extracted)]).stdout
+        listing = checked(["debugfs", "-R", "ls -p /dir0", str(extracted)]).stdout
         assert "file0000.bin" in listing
 
 
@@ -245,12 +242,12 @@ def test_qcow2_holds_the_same_disk(built, tmp_path):
     result = harness_build(IMAGES / "test-gpt.json", out, "qcow2")
     assert result.returncode == 0, result.stderr
     assert leftovers(out) == [out.name, out.name + ".manifest"]
-    info = json.loads(run(["qemu-img", "info", "--output", "json", str(out)]).stdout)
+    info = json.loads(checked(["qemu-img", "info", "--output", "json", str(out)]).stdout)
     assert info["format"] == "qcow2"
     manifest = parse_manifest(f"{out}.manifest")
     assert info["virtual-size"] == manifest["image"][1]
     raw = tmp_path / "gpt.raw"
-    run(["qemu-img", "convert", "-f", "qcow2", "-O", "raw", str(out), str(raw)])
+    checked(["qemu-img", "convert", "-f", "qcow2", "-O", "raw", str(out), str(raw)])
     assert sha256_ranges(raw, [(0, os.path.getsize(raw))]) == manifest["image"][0]
     spec = json.loads((IMAGES / "test-gpt.json").read_text())
     ranges, _ = lvm_layout(raw, spec)
@@ -276,7 +273,7 @@ def test_flipped_byte_is_caught(built, tmp_path):
     """Negative control: the recomputation can fail, and only where the byte changed."""
     image, manifest, spec = built["test-gpt"]
     copy = tmp_path / "flipped.img"
-    run(["cp", "--sparse=always", str(image), str(copy)])
+    checked(["cp", "--sparse=always", str(image), str(copy)])
     ranges, _ = lvm_layout(copy, spec)
     offset, length = ranges["testgpt/data"][1]
     with open(copy, "r+b") as f:
@@ -345,10 +342,10 @@ def test_failed_build_leaves_no_output_and_no_loop_device(tmp_path):
     assert result.returncode == 1
     assert "fake mkfs.ext4 failure" in result.stderr
     assert list(out.parent.iterdir()) == []
-    assert str(out) not in run(["losetup", "--list", "--noheadings", "-O", "BACK-FILE"]).stdout
+    assert str(out) not in checked(["losetup", "--list", "--noheadings", "-O", "BACK-FILE"]).stdout
 
 
 def test_checksum_of_unknown_vg_exits_2():
-    result = run([str(HARNESS), "checksum", "pv2luks-no-such-vg"], check=False, env=LVM_ENV)
+    result = run([HARNESS, "checksum", "pv2luks-no-such-vg"], env=LVM_ENV)
     assert result.returncode == 2
     assert "volume group 'pv2luks-no-such-vg' not found" in result.stderr
