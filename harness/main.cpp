@@ -29,7 +29,7 @@ const char kHelp[] =
     "  image build SPEC OUT [--format raw|qcow2]\n"
     "      Build a disk image from a layout spec (images/*.json) on the host, and\n"
     "      write OUT.manifest with the sha256 of every LV and of the image.\n"
-    "  checksum VG...\n"
+    "  checksum VG... [--no-activate]\n"
     "      Print the sha256 of every LV of each VG, activating them as needed.\n"
     "  load start|stop|verify ...\n"
     "      Filesystem and raw-LV load with a log of every acknowledged write.\n"

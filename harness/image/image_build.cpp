@@ -13,7 +13,7 @@
 #include "image/content.h"
 #include "image/image_file.h"
 #include "image/layout_spec.h"
-#include "image/loop_device.h"
+#include "common/loop_device.h"
 #include "image/lvm_setup.h"
 #include "image/manifest.h"
 #include "image/partition_table.h"

@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "common/error.h"
+#include "common/loop_device.h"
 #include "common/process.h"
 #include "lab/lab.h"
 #include "lab/lab_disks.h"
@@ -29,23 +31,6 @@ bool host_has_device_mapper() {
   return false;
 }
 
-// Loop devices attached for the run, detached when it ends.
-class LoopDevices {
- public:
-  ~LoopDevices() {
-    for (const std::string& device : devices_) run_process({"losetup", "-d", device});
-  }
-  std::string attach(const std::string& file) {
-    std::string device = run_checked({"losetup", "--find", "--show", file});
-    while (!device.empty() && device.back() == '\n') device.pop_back();
-    devices_.push_back(device);
-    return device;
-  }
-
- private:
-  std::vector<std::string> devices_;
-};
-
 }  // namespace
 
 int run_on_host(const LabRunOptions& options) {
@@ -62,9 +47,10 @@ int run_on_host(const LabRunOptions& options) {
   fs::create_directories(names);
   const std::string out = options.out_dir.empty() ? run_dir.path() + "/out" : options.out_dir;
   fs::create_directories(out);
-  LoopDevices loops;
+  std::vector<std::unique_ptr<LoopDevice>> loops;  // detached when the run ends
   for (const LabDisk& disk : disks) {
-    fs::create_symlink(loops.attach(disk.guest.path), names + "/" + disk.guest.name);
+    loops.push_back(std::make_unique<LoopDevice>(disk.guest.path, 0, 0));
+    fs::create_symlink(loops.back()->path(), names + "/" + disk.guest.name);
   }
   bp::environment env = boost::this_process::environment();
   env["LAB_DISKS"] = names;

@@ -1,5 +1,6 @@
 // A loop device over a byte range of a file (losetup), detached when it goes
-// out of scope, also when the build fails.
+// out of scope, also when the work that needed it fails. Offset and size 0
+// mean the whole file.
 #pragma once
 
 #include <cstdint>

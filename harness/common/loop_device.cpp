@@ -1,4 +1,4 @@
-#include "image/loop_device.h"
+#include "common/loop_device.h"
 
 #include "common/error.h"
 #include "common/process.h"
@@ -7,9 +7,11 @@ namespace harness {
 
 LoopDevice::LoopDevice(const std::string& file, std::uint64_t offset_bytes,
                        std::uint64_t size_bytes) {
-  std::string out = run_checked({"losetup", "--find", "--show", "--offset",
-                                 std::to_string(offset_bytes), "--sizelimit",
-                                 std::to_string(size_bytes), file});
+  std::vector<std::string> argv = {"losetup", "--find", "--show"};
+  if (offset_bytes != 0) argv.insert(argv.end(), {"--offset", std::to_string(offset_bytes)});
+  if (size_bytes != 0) argv.insert(argv.end(), {"--sizelimit", std::to_string(size_bytes)});
+  argv.push_back(file);
+  std::string out = run_checked(argv);
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   if (out.rfind("/dev/", 0) != 0) Fail() << file << ": losetup printed '" << out << "', not a device";
   path_ = out;
