@@ -97,7 +97,7 @@ Accel choose_accel(const LabGuest& guest, std::string& why) {
   }
   ::close(kvm);
 
-  // A cached verdict for this QEMU, kernel and initramfs on this CPU.
+  // A cached verdict for this QEMU and kernel on this CPU.
   std::string cpu;
   std::ifstream cpuinfo("/proc/cpuinfo");
   for (std::string line; std::getline(cpuinfo, line);) {
@@ -106,8 +106,8 @@ Accel choose_accel(const LabGuest& guest, std::string& why) {
       break;
     }
   }
-  const std::string key = sha256_hex(find_program(guest.qemu) + "\n" + guest.kernel + "\n" +
-                                     guest.initramfs + "\n" + cpu).substr(0, 16);
+  const std::string key =
+      sha256_hex(find_program(guest.qemu) + "\n" + guest.kernel + "\n" + cpu).substr(0, 16);
   const std::string verdict_path = guest.cache_dir + "/accel-" + key;
   std::ifstream cached(verdict_path);
   std::string verdict;
