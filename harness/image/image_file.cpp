@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "common/error.h"
+#include "common/posix_io.h"
 #include "common/sha256.h"
 
 namespace harness {
@@ -33,17 +34,7 @@ ImageFile::~ImageFile() {
 }
 
 void ImageFile::write_at(std::uint64_t offset_bytes, const void* data, std::size_t size_bytes) {
-  const auto* bytes = static_cast<const char*>(data);
-  std::size_t done = 0;
-  while (done < size_bytes) {
-    const ssize_t wrote =
-        ::pwrite(fd_, bytes + done, size_bytes - done, static_cast<off_t>(offset_bytes + done));
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) {
-      Fail() << path_ << ": write at byte " << offset_bytes + done << " failed: " << errno_string();
-    }
-    done += static_cast<std::size_t>(wrote);
-  }
+  pwrite_all(fd_, static_cast<const char*>(data), size_bytes, offset_bytes, path_);
 }
 
 std::size_t ImageFile::read_at(std::uint64_t offset_bytes, void* data, std::size_t size_bytes) {

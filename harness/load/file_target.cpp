@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "common/error.h"
-#include "load/posix_io.h"
+#include "common/posix_io.h"
 #include "load/stamp.h"
 
 namespace harness::load {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "load/log_record.h"
-#include "load/posix_io.h"
+#include "common/posix_io.h"
 
 namespace harness::load {
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "load/posix_io.h"
+#include "common/posix_io.h"
 
 namespace harness::load {
 

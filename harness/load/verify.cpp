@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "load/file_target.h"
-#include "load/posix_io.h"
+#include "common/posix_io.h"
 #include "load/raw_reader.h"
 #include "load/raw_target.h"
 #include "load/verify_rule.h"

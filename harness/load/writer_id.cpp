@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "load/posix_io.h"
+#include "common/posix_io.h"
 
 namespace harness::load {
 namespace {

@@ -1,4 +1,4 @@
-// Small POSIX I/O helpers of the load generator. Failures are Errors in the
+// Small POSIX I/O helpers. Failures are Errors in the
 // "<path>: <op> failed: <strerror>" form.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace harness::load {
+namespace harness {
 
 // An owned file descriptor, closed on destruction.
 class Fd {
@@ -45,4 +45,4 @@ void fsync_directory(const std::filesystem::path& dir);
 // the data comes from the device. nullopt when it does not exist.
 std::optional<std::string> read_file_uncached(const std::filesystem::path& path);
 
-}  // namespace harness::load
+}  // namespace harness

@@ -1,4 +1,4 @@
-#include "load/posix_io.h"
+#include "common/posix_io.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 
-namespace harness::load {
+namespace harness {
 
 Fd& Fd::operator=(Fd&& other) noexcept {
   if (this != &other) {
@@ -98,4 +98,4 @@ std::optional<std::string> read_file_uncached(const std::filesystem::path& path)
   return data;
 }
 
-}  // namespace harness::load
+}  // namespace harness
