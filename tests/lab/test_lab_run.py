@@ -1,6 +1,9 @@
 """lab run: exit codes, output, disks by name, timeouts, bad input, clean-up."""
 import os
 import pathlib
+import signal
+import subprocess
+import time
 
 import pytest
 
@@ -105,36 +108,13 @@ def test_a_missing_qemu_is_reported(tmp_path):
     assert "no-such-qemu" in result.stderr and "not found" in result.stderr
 
 
-def test_a_killed_harness_takes_its_qemu_along(tmp_path):
-    """The harness's QEMU gets SIGKILL when the harness dies (PR_SET_PDEATHSIG)."""
+def start_with_sleeping_qemu(tmp_path):
+    """Starts `lab run` with a fake QEMU that only sleeps; returns the harness
+    process and the fake QEMU's pid."""
     script = tmp_path / "s.sh"
     script.write_text("exit 0\n")
     qemu = fake_qemu(tmp_path, f"echo $$ > {tmp_path}/qemu.pid\nexec sleep 300\n")
     env = dict(os.environ, PV2LUKS_QEMU=str(qemu), PV2LUKS_LAB_ACCEL="tcg", TMPDIR=str(tmp_path))
-    import subprocess, time
-    proc = subprocess.Popen([str(HARNESS), "lab", "run", "--script", str(script)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    pid_file = tmp_path / "qemu.pid"
-    for _ in range(100):
-        if pid_file.exists() and pid_file.read_text().strip():
-            break
-        time.sleep(0.1)
-    qemu_pid = int(pid_file.read_text())
-    proc.kill()
-    proc.wait()
-    for _ in range(50):
-        if not pathlib.Path(f"/proc/{qemu_pid}").exists():
-            break
-        time.sleep(0.1)
-    assert not pathlib.Path(f"/proc/{qemu_pid}").exists(), "QEMU outlived the harness"
-
-
-def test_sigterm_kills_qemu_and_cleans_up(tmp_path):
-    script = tmp_path / "s.sh"
-    script.write_text("exit 0\n")
-    qemu = fake_qemu(tmp_path, f"echo $$ > {tmp_path}/qemu.pid\nexec sleep 300\n")
-    env = dict(os.environ, PV2LUKS_QEMU=str(qemu), PV2LUKS_LAB_ACCEL="tcg", TMPDIR=str(tmp_path))
-    import signal, subprocess, time
     proc = subprocess.Popen([str(HARNESS), "lab", "run", "--script", str(script)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     pid_file = tmp_path / "qemu.pid"
@@ -142,12 +122,32 @@ def test_sigterm_kills_qemu_and_cleans_up(tmp_path):
         if pid_file.exists() and pid_file.read_text().strip():
             break
         time.sleep(0.1)
-    qemu_pid = int(pid_file.read_text())
+    return proc, int(pid_file.read_text())
+
+
+def gone(pid):
+    for _ in range(50):
+        if not pathlib.Path(f"/proc/{pid}").exists():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_killed_harness_takes_its_qemu_along(tmp_path):
+    """The harness's QEMU gets SIGKILL when the harness dies (PR_SET_PDEATHSIG)."""
+    proc, qemu_pid = start_with_sleeping_qemu(tmp_path)
+    proc.kill()
+    proc.communicate()
+    assert gone(qemu_pid), "QEMU outlived the harness"
+
+
+def test_sigterm_kills_qemu_and_cleans_up(tmp_path):
+    proc, qemu_pid = start_with_sleeping_qemu(tmp_path)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM
     assert "interrupted" in err
-    assert not pathlib.Path(f"/proc/{qemu_pid}").exists()
+    assert not pathlib.Path(f"/proc/{qemu_pid}").exists(), "QEMU was not reaped"
     assert not list(tmp_path.glob("pv2luks-lab.*"))
 
 

@@ -1,0 +1,12 @@
+// JSON text read into a Boost.PropertyTree, for the reports of lvm and
+// sfdisk. Invalid JSON is an Error: "<what>: not valid JSON: line N: ...".
+#pragma once
+
+#include <boost/property_tree/ptree.hpp>
+#include <string>
+
+namespace harness {
+
+boost::property_tree::ptree parse_json(const std::string& text, const std::string& what);
+
+}  // namespace harness
