@@ -56,7 +56,11 @@ int run_on_host(const LabRunOptions& options) {
   env["LAB_DISKS"] = names;
   env["LAB_OUT"] = out;
   env["LAB_MODE"] = "host";
-  env["PATH"] = project_path() + ":" + env["PATH"].to_string();
+  std::string path = env["PATH"].to_string();
+  for (const std::string& binary : project_binaries()) {
+    path = fs::path(binary).parent_path().string() + ":" + path;
+  }
+  env["PATH"] = path;
   bp::child script(options.script, env, bp::start_dir = out);
   if (!script.wait_for(std::chrono::milliseconds(static_cast<long>(options.timeout_s * 1000)))) {
     script.terminate();

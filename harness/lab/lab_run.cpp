@@ -41,6 +41,12 @@ void write_share(const std::string& share, const LabGuest& guest, const LabRunOp
   fs::copy_file(guest.qemu_dir + "/lvm.conf", share + "/lvm/lvm.conf");
   fs::copy_file(guest.qemu_dir + "/guest-run", share + "/guest-run");
   fs::copy_file(options.script, share + "/script");
+  // Copies, not host paths: the guest mounts its own /tmp, /run and /dev over
+  // the host's, so a build under /tmp would be out of its sight.
+  fs::create_directories(share + "/bin");
+  for (const std::string& binary : project_binaries()) {
+    fs::copy_file(binary, share + "/bin/" + fs::path(binary).filename().string());
+  }
   fs::permissions(share + "/script", fs::perms::owner_all | fs::perms::group_read |
                                          fs::perms::group_exec | fs::perms::others_read |
                                          fs::perms::others_exec);
@@ -54,7 +60,7 @@ void write_share(const std::string& share, const LabGuest& guest, const LabRunOp
   env << "LAB_SCRIPT=/run/lab/script\n"
       << "LAB_LOOP=" << (options.loop ? 1 : 0) << "\n"
       << "LAB_DISK_LIST='" << disk_list << "'\n"
-      << "LAB_PATH_PREFIX='" << project_path() << "'\n";
+      << "LAB_PATH_PREFIX=/run/lab/bin\n";
   if (!env) Fail(kExitLab) << share << "/lab.env: write failed";
 }
 

@@ -30,17 +30,16 @@ RunDir::~RunDir() {
   fs::remove_all(path_, ec);
 }
 
-std::string project_path() {
-  const fs::path harness_dir = fs::read_symlink("/proc/self/exe").parent_path();
-  std::string path = harness_dir.string();
-  for (const fs::path& dir : {harness_dir / ".." / "converter", harness_dir}) {
+std::vector<std::string> project_binaries() {
+  const fs::path self = fs::read_symlink("/proc/self/exe");
+  std::vector<std::string> binaries = {self.string()};
+  for (const fs::path& dir : {self.parent_path() / ".." / "converter", self.parent_path()}) {
     if (fs::exists(dir / "pv2luks")) {
-      const std::string found = fs::canonical(dir).string();
-      if (found != path) path = found + ":" + path;
+      binaries.push_back(fs::canonical(dir / "pv2luks").string());
       break;
     }
   }
-  return path;
+  return binaries;
 }
 
 }  // namespace harness

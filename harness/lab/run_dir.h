@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace harness {
 
@@ -19,7 +20,8 @@ class RunDir {
   bool keep_;
 };
 
-// Directories of pv2luks-harness and pv2luks, joined for PATH.
-std::string project_path();
+// The project's binaries the lab offers to scripts: this pv2luks-harness and
+// the pv2luks built beside it (build/converter/) or installed with it.
+std::vector<std::string> project_binaries();
 
 }  // namespace harness
