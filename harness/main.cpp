@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "common/error.h"
 #include "image/image.h"
 #include "lab/lab.h"
@@ -79,6 +80,9 @@ int main(int argc, char** argv) {
     } catch (const harness::Error& e) {
       std::cerr << "pv2luks-harness: " << e.what() << "\n";
       return e.exit_code();
+    } catch (const pv2luks::Error& e) {  // from the shared process runner
+      std::cerr << "pv2luks-harness: " << e.what() << "\n";
+      return harness::kExitFailure;
     } catch (const std::exception& e) {
       std::cerr << "pv2luks-harness: internal error: " << e.what() << "\n";
       return harness::kExitFailure;

@@ -1,29 +1,15 @@
-// Child processes of the harness, all through Boost.Process.
+// Child processes of the harness: libpv2luks's Boost.Process runner. Its
+// errors are pv2luks::Error, which main() reports like a failure (exit 1).
 #pragma once
 
-#include <string>
-#include <vector>
+#include "base/process.h"
 
 namespace harness {
 
-struct ProcessResult {
-  int exit_code = 0;
-  std::string out;
-  std::string err;
-};
-
-// Runs argv (argv[0] searched on PATH when it has no slash), feeds `input` to its
-// standard input, and captures both output streams.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {});
-
-// As run_process, but a non-zero exit is an Error naming the command and quoting
-// its standard error. Returns standard output.
-std::string run_checked(const std::vector<std::string>& argv, const std::string& input = {});
-
-// The command line as one string, for messages.
-std::string command_line(const std::vector<std::string>& argv);
-
-// Full path of an executable on PATH, or "" when there is none.
-std::string find_program(const std::string& name);
+using pv2luks::command_line;
+using pv2luks::find_program;
+using pv2luks::ProcessResult;
+using pv2luks::run_checked;
+using pv2luks::run_process;
 
 }  // namespace harness

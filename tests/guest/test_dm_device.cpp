@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "common/error.h"
+#include "base/error.h"
 #include "dm/dm_device.h"
 
 namespace pv2luks::dm {

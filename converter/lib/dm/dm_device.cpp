@@ -8,7 +8,7 @@
 #include <cstring>
 #include <memory>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace pv2luks::dm {
 

@@ -1,17 +1,15 @@
-#include "common/process.h"
+#include "base/process.h"
 
 #include <boost/process.hpp>
 #include <cerrno>
 #include <cstring>
 #include <future>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace bp = boost::process;
 
-namespace harness {
-
-std::string errno_string() { return std::strerror(errno); }
+namespace pv2luks {
 
 std::string command_line(const std::vector<std::string>& argv) {
   std::string line;
@@ -66,4 +64,4 @@ std::string run_checked(const std::vector<std::string>& argv, const std::string&
   return result.out;
 }
 
-}  // namespace harness
+}  // namespace pv2luks
