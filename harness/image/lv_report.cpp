@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "common/json.h"
+#include "base/json.h"
 #include "image/spec_fields.h"
 
 namespace harness {
@@ -18,7 +18,7 @@ namespace pt = boost::property_tree;
 
 // The rows of report[0].<kind> (LVM prints one report object per command).
 std::vector<pt::ptree> report_rows(const std::string& json, const char* kind) {
-  const pt::ptree root = parse_json(json, "LVM report");
+  const pt::ptree root = pv2luks::parse_json(json, "LVM report");
   std::vector<pt::ptree> rows;
   const auto reports = root.get_child_optional("report");
   if (!reports) Fail() << "LVM report: no \"report\" in the JSON";

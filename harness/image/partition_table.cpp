@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "common/json.h"
+#include "base/json.h"
 #include "common/process.h"
 
 namespace harness {
@@ -35,7 +35,7 @@ std::string sfdisk_script(const LayoutSpec& spec, const std::vector<PartitionPla
 
 std::vector<PartitionPlacement> parse_sfdisk_json(const std::string& json) {
   namespace pt = boost::property_tree;
-  const pt::ptree root = parse_json(json, "sfdisk --json");
+  const pt::ptree root = pv2luks::parse_json(json, "sfdisk --json");
   const auto sector_bytes = root.get<std::uint64_t>("partitiontable.sectorsize", kSectorBytes);
   std::vector<PartitionPlacement> placed;
   const auto parts = root.get_child_optional("partitiontable.partitions");

@@ -52,7 +52,7 @@ const char kLvList[] = R"(  {
 std::string error_of(const std::function<void()>& run) {
   try {
     run();
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // harness::Error, or pv2luks::Error from the JSON reader
     return e.what();
   }
   return "";

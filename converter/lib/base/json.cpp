@@ -1,11 +1,11 @@
-#include "common/json.h"
+#include "base/json.h"
 
 #include <boost/property_tree/json_parser.hpp>
 #include <sstream>
 
-#include "common/error.h"
+#include "base/error.h"
 
-namespace harness {
+namespace pv2luks {
 
 boost::property_tree::ptree parse_json(const std::string& text, const std::string& what) {
   namespace pt = boost::property_tree;
@@ -19,4 +19,4 @@ boost::property_tree::ptree parse_json(const std::string& text, const std::strin
   return root;
 }
 
-}  // namespace harness
+}  // namespace pv2luks

@@ -5,8 +5,8 @@
 #include <boost/property_tree/ptree.hpp>
 #include <string>
 
-namespace harness {
+namespace pv2luks {
 
 boost::property_tree::ptree parse_json(const std::string& text, const std::string& what);
 
-}  // namespace harness
+}  // namespace pv2luks
