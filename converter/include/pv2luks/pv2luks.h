@@ -5,11 +5,55 @@
 // actions over it.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace pv2luks {
 
 // The library's version, "MAJOR.MINOR.PATCH".
 std::string_view version();
+
+enum class LuksVersion { kLuks1, kLuks2 };
+
+struct ConvertOptions {
+  std::string device;  // the PV's partition or whole disk
+  LuksVersion type = LuksVersion::kLuks2;
+  std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
+  std::uint32_t key_size_bits = 512;    // aes-xts-plain64
+  std::string pbkdf;                    // "argon2id", "pbkdf2"; "": the type's default
+  std::uint32_t pbkdf_force_iterations = 0;
+  std::uint32_t iter_time_ms = 0;
+  bool dry_run = false;  // print the plan and the tables (keys redacted); write nothing
+};
+
+struct Progress {
+  std::string phase;  // "move", "header", "done"
+  std::uint64_t done_bytes = 0;
+  std::uint64_t total_bytes = 0;
+};
+
+enum class ConvertStatus {
+  kDone,     // converted; the LVs now run on the LUKS volume
+  kRefused,  // checks failed before anything was written: the disk is as it was
+  kFailed,   // failed after the disk was written; the message says what state it is in
+};
+
+struct ConvertResult {
+  ConvertStatus status = ConvertStatus::kRefused;
+  std::string message;        // why, for kRefused and kFailed
+  std::string crypttab_line;  // for kDone
+};
+
+using MessageFn = std::function<void(const std::string&)>;
+using ProgressFn = std::function<void(const Progress&)>;
+
+// Converts the active PV options.device into LVM-on-LUKS live: its LVs stay
+// in use. Needs root and device-mapper. Never throws for what a user or a
+// disk did; the result says what happened.
+ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
+                           const ProgressFn& progress);
 
 }  // namespace pv2luks
