@@ -45,6 +45,9 @@ const char kHelp[] =
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
     "\n"
+    "Not crash-safe yet: a power cut during the move leaves the data half moved\n"
+    "with no map of it on disk. Keep a backup.\n"
+    "\n"
     "Exit codes: 0 done; 1 refused, nothing written; 2 bad usage;\n"
     "4 failed after the disk was written (the message says what state it is in).\n";
 
