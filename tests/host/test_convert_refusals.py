@@ -1,0 +1,158 @@
+"""pv2luks convert refuses bad input before writing anything: each refusal
+names the problem, exits 1 (2 for bad usage) and leaves the whole device
+byte-identical (sha256 before and after). Host only: loop devices, no dm."""
+import fcntl
+import hashlib
+import os
+import subprocess
+
+import pytest
+
+from conftest import PV2LUKS, run
+
+LVM_CONFIG = "devices { use_devicesfile = 0 } global { activation = 0 } backup { backup = 0 archive = 0 }"
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as disk:
+        for block in iter(lambda: disk.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def loop(tmp_path):
+    """loop(size_mib, read_only=False) -> a loop device over a fresh file."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root for loop devices")
+    made = []
+
+    def make(size_mib, read_only=False):
+        image = tmp_path / f"disk{len(made)}.img"
+        with open(image, "wb") as f:
+            f.truncate(size_mib << 20)
+        argv = ["losetup", "--find", "--show"] + (["--read-only"] if read_only else []) + [image]
+        device = run(argv).stdout.strip()
+        assert device.startswith("/dev/loop"), device
+        made.append(device)
+        return device
+
+    yield make
+    for device in made:
+        run(["losetup", "-d", device])
+
+
+def make_pv(device, pv_size=None, vg="refusevg"):
+    extra = ["--setphysicalvolumesize", pv_size] if pv_size else []
+    assert run(["pvcreate", "-q", "--config", LVM_CONFIG, *extra, device]).returncode == 0
+    assert run(["vgcreate", "-q", "--config", LVM_CONFIG, vg, device]).returncode == 0
+    assert run(["lvcreate", "-q", "--config", LVM_CONFIG, "-n", "lv", "-L", "8M", vg]).returncode == 0
+
+
+@pytest.fixture(autouse=True)
+def forget_vgs():
+    yield
+    for vg in ("refusevg",):
+        run(["vgremove", "-f", "--config", LVM_CONFIG, vg])
+
+
+def refused(device, *args, key=None, tmp_path=None, expect_exit=1, user=None):
+    before = sha256(device)
+    argv = [PV2LUKS, "convert", device, *args]
+    if key is not None:
+        key_file = tmp_path / "key"
+        key_file.write_bytes(key)
+        argv += ["--key-file", key_file]
+    if user:
+        argv = ["setpriv", "--reuid", user, "--regid", user, "--clear-groups", *map(str, argv)]
+    result = run(argv)
+    assert result.returncode == expect_exit, result.stderr
+    assert sha256(device) == before, "the device changed"
+    return result.stderr
+
+
+def test_missing_device():
+    result = run([PV2LUKS, "convert", "/dev/pv2luks-no-such-disk", "--key-file", "/dev/null"])
+    assert result.returncode == 1
+    assert "no such device" in result.stderr and "nothing was written" in result.stderr
+
+
+def test_not_a_block_device(tmp_path):
+    image = tmp_path / "image.raw"
+    image.write_bytes(b"\0" * 4096)
+    result = run([PV2LUKS, "convert", image])
+    assert result.returncode == 1 and "not a block device" in result.stderr
+
+
+def test_not_a_pv(loop):
+    device = loop(64)
+    assert "not an LVM physical volume" in refused(device)
+
+
+def test_read_only_device(loop):
+    device = loop(64, read_only=True)
+    assert "read-only" in refused(device)
+
+
+def test_already_luks(loop, tmp_path):
+    device = loop(64)
+    key = tmp_path / "k"
+    key.write_bytes(b"passphrase")
+    assert run(["cryptsetup", "luksFormat", "-q", "--type", "luks2", "--pbkdf", "pbkdf2",
+                "--pbkdf-force-iterations", "1000", "--key-file", key, device]).returncode == 0
+    assert "already a LUKS device" in refused(device)
+
+
+def test_no_tail_room_says_what_to_free(loop):
+    device = loop(65)
+    make_pv(device)  # 1 MiB pe_start + 16 extents of 4 MiB: no room after it
+    message = refused(device)
+    assert "not enough room after the PV" in message
+    assert "pvresize" in message
+
+
+def test_empty_key_file(loop, tmp_path):
+    device = loop(96)
+    make_pv(device, pv_size="64M")
+    assert "empty" in refused(device, key=b"", tmp_path=tmp_path)
+
+
+def test_not_root(loop, tmp_path):
+    device = loop(96)
+    make_pv(device, pv_size="64M")
+    assert "must run as root" in refused(device, user="65534")
+
+
+def test_a_second_pv2luks_is_locked_out(loop, tmp_path):
+    device = loop(96)
+    make_pv(device, pv_size="64M")
+    rdev = os.stat(device).st_rdev
+    lock_dir = "/run/lock/pv2luks"
+    os.makedirs(lock_dir, exist_ok=True)
+    with open(f"{lock_dir}/{os.major(rdev)}:{os.minor(rdev)}.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        message = refused(device, key=b"passphrase", tmp_path=tmp_path)
+    assert "another pv2luks is working on this device" in message
+
+
+def test_dry_run_writes_nothing(loop, tmp_path):
+    device = loop(96)
+    make_pv(device, pv_size="64M")
+    before = sha256(device)
+    result = run([PV2LUKS, "convert", device, "--dry-run"])
+    assert result.returncode == 0, result.stderr
+    assert "dry run: nothing written" in result.stderr
+    assert "chunks of up to" in result.stderr
+    assert sha256(device) == before
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "convert needs a DEVICE"),
+    (["/dev/x", "--type", "luks3"], "--type takes luks1 or luks2"),
+    (["/dev/x", "--bogus"], "unknown option --bogus"),
+    (["/dev/x", "--key-size", "lots"], "--key-size takes bits"),
+])
+def test_bad_usage(args, message):
+    result = run([PV2LUKS, "convert", *args])
+    assert result.returncode == 2 and message in result.stderr
