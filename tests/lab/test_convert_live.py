@@ -3,6 +3,8 @@ cryptsetup: every acknowledged write and every untouched LV survives. The
 negative control skips the mirror for one chunk and must be caught."""
 import re
 
+import pytest
+
 CONVERT_UNDER_LOAD = r"""#!/bin/bash
 set -euo pipefail
 disk=$(readlink -f "$LAB_DISKS/pv")
@@ -22,7 +24,7 @@ mkdir -p /run/fs && mount /dev/vg/fs /run/fs
 printf 'correct horse battery staple' > "$LAB_OUT/key"
 pv2luks-harness load start --log "$LAB_OUT/load" --dir /run/fs --raw /dev/vg/raw
 sleep 2
-__ENV__ pv2luks convert "$disk" --key-file "$LAB_OUT/key" --pbkdf pbkdf2 \
+__ENV__ pv2luks convert "$disk" --type __TYPE__ --key-file "$LAB_OUT/key" --pbkdf pbkdf2 \
     --pbkdf-force-iterations 1000 --progress-json
 echo "CONVERT exit=$?"
 sleep 2
@@ -53,19 +55,22 @@ def field(stdout, name):
     return match.group(1)
 
 
-def convert_then_reboot(lab, tmp_path, env=""):
+def convert_then_reboot(lab, tmp_path, env="", luks_type="luks2"):
     disk = f"pv:160M:{tmp_path / 'pv.img'}"
     out = tmp_path / "out"
     out.mkdir()
-    first = lab(CONVERT_UNDER_LOAD.replace("__ENV__", env), disk, extra=["--out", out])
+    script = CONVERT_UNDER_LOAD.replace("__ENV__", env).replace("__TYPE__", luks_type)
+    first = lab(script, disk, extra=["--out", out])
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr
     second = lab(AFTER_REBOOT, disk, extra=["--out", out])
     assert second.returncode == 0, second.stderr
     return first.stdout, second.stdout
 
 
-def test_live_conversion_under_load_then_stock_cryptsetup(lab, tmp_path):
-    converted, rebooted = convert_then_reboot(lab, tmp_path)
+@pytest.mark.parametrize("luks_type, version", [("luks2", "2"), ("luks1", "1")])
+def test_live_conversion_under_load_then_stock_cryptsetup(lab, tmp_path, luks_type, version):
+    converted, rebooted = convert_then_reboot(lab, tmp_path, luks_type=luks_type)
+    assert re.search(rf"^Version:\s+{version}$", rebooted, re.M)
     assert "cold segments: 2" in converted
     assert field(converted, "CONVERT exit") == "0"
     assert '"phase":"move"' in converted
