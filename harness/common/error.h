@@ -2,9 +2,10 @@
 // so main() has one place that reports and exits.
 #pragma once
 
-#include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "base/error.h"
 
 namespace harness {
 
@@ -23,23 +24,11 @@ class Error : public std::runtime_error {
   int exit_code_;
 };
 
-// Builds a message as a stream and throws it when it goes out of scope:
-//   Fail(kExitUsage) << "bad disk spec '" << spec << "': " << why;
-class Fail {
+// Fail(kExitUsage) << "bad disk spec '" << spec << "': " << why;
+class Fail : public pv2luks::StreamFail<Error, int> {
  public:
-  explicit Fail(int exit_code = kExitFailure) : exit_code_(exit_code) {}
-  Fail(const Fail&) = delete;
-  Fail& operator=(const Fail&) = delete;
-  [[noreturn]] ~Fail() noexcept(false) { throw Error(out_.str(), exit_code_); }
-  template <typename T>
-  Fail& operator<<(const T& value) {
-    out_ << value;
-    return *this;
-  }
-
- private:
-  std::ostringstream out_;
-  int exit_code_;
+  explicit Fail(int exit_code = kExitFailure) : StreamFail(exit_code) {}
+  [[noreturn]] ~Fail() noexcept(false) = default;  // the base's destructor throws
 };
 
 // "<strerror(errno)>" for the current errno.

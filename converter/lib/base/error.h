@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 namespace pv2luks {
 
@@ -14,22 +15,29 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
-// Builds a message as a stream and throws it when it goes out of scope:
-//   Fail() << name << ": resume failed: " << why;
-class Fail {
+// Builds a message as a stream and throws it as an ErrorType (constructed from
+// the message and `extra`) when it goes out of scope.
+template <typename ErrorType, typename... Extra>
+class StreamFail {
  public:
-  Fail() = default;
-  Fail(const Fail&) = delete;
-  Fail& operator=(const Fail&) = delete;
-  [[noreturn]] ~Fail() noexcept(false) { throw Error(out_.str()); }
+  explicit StreamFail(Extra... extra) : extra_(extra...) {}
+  StreamFail(const StreamFail&) = delete;
+  StreamFail& operator=(const StreamFail&) = delete;
+  [[noreturn]] ~StreamFail() noexcept(false) {
+    throw std::make_from_tuple<ErrorType>(std::tuple_cat(std::make_tuple(out_.str()), extra_));
+  }
   template <typename T>
-  Fail& operator<<(const T& value) {
+  StreamFail& operator<<(const T& value) {
     out_ << value;
     return *this;
   }
 
  private:
   std::ostringstream out_;
+  std::tuple<Extra...> extra_;
 };
+
+// Fail() << name << ": resume failed: " << why;
+using Fail = StreamFail<Error>;
 
 }  // namespace pv2luks

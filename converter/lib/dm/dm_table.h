@@ -159,14 +159,16 @@ struct DmTable {
   // text. Empty when the table is good. Never contains key bytes.
   std::vector<std::string> validate() const;
   // "start length type params" lines, each ending in '\n', as `dmsetup table`
-  // prints them and `dmsetup load` reads them.
+  // prints them and `dmsetup load` reads them. For logs and --dry-run:
+  // ShowKeys::no. (ShowKeys::yes gives text the caller must wipe_string(); the
+  // kernel path is to_kernel().)
   std::string to_text(ShowKeys show) const;
 
   bool operator==(const DmTable&) const = default;
 };
 
-// A table formatted for the kernel, keys included (ShowKeys::yes): the only
-// place table text with key bytes exists. Move-only; wipes every target's
+// A table formatted for the kernel, keys included (ShowKeys::yes): the one
+// place table text with key bytes is meant to exist. Move-only; wipes every target's
 // params when it dies, so hand it straight to dm::create()/dm::load():
 //   dm::load(name, to_kernel(table).targets());
 class KernelTable {

@@ -16,14 +16,14 @@
 // In particular the source of the chunk in flight is never written by its own
 // copy, so a copy cut short can always be redone from the same source.
 //
-// Chunk k covers [end_k - chunk_sectors, end_k) with end_k = move - k * chunk:
+// Chunk k covers [max(0, end_k - chunk_sectors), end_k), end_k = move - k * chunk:
 // full chunks from the end; the remainder (move_sectors % chunk_sectors), if any,
 // is the LAST chunk, at the front, as in the 2007 script. Any move_sectors that
 // is a multiple of the alignment works; there is no "multiple of chunk" limit.
 // Why the front: it is the 2007 script's schedule ("cursor -= chunk, clamp at
-// 0"), which the lab has run, and the partial chunk's small mirror region then
-// only ever applies to the very last step. The choice does not affect safety:
-// both placements keep the rule above, and the tests check it.
+// 0"), the one reproduced in the lab, and it keeps chunk_count() and chunk(k)
+// one line each. The choice does not affect safety: both placements keep the
+// rule above, and the tests check it for every step and sector.
 #pragma once
 
 #include <cstdint>
