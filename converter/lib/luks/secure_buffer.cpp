@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -29,6 +30,17 @@ std::size_t page_size_bytes() {
 std::size_t round_up_to_pages(std::size_t size_bytes) {
   const std::size_t page = page_size_bytes();
   return (size_bytes + page - 1) / page * page;
+}
+
+// mlock(2)/munlock(2) as system calls: AddressSanitizer replaces the libc
+// functions with no-ops that report success, which would leave keys unlocked
+// in sanitizer builds while locked() said otherwise.
+int lock_memory(void* base, std::size_t size_bytes) {
+  return static_cast<int>(syscall(SYS_mlock, base, size_bytes));
+}
+
+int unlock_memory(void* base, std::size_t size_bytes) {
+  return static_cast<int>(syscall(SYS_munlock, base, size_bytes));
 }
 
 void notify_wipe_observer(const std::uint8_t* data, std::size_t size_bytes) {
@@ -58,7 +70,7 @@ SecureBuffer::SecureBuffer(std::size_t size_bytes) {
     fail("madvise(MADV_WIPEONFORK)", errno);
   }
   bool locked = true;
-  if (mlock(base, mapped_bytes) != 0) {
+  if (lock_memory(base, mapped_bytes) != 0) {
     const int error_number = errno;
     if (!g_allow_unlocked.load()) {
       munmap(base, mapped_bytes);
@@ -110,7 +122,7 @@ void SecureBuffer::wipe() {
   if (base_ == nullptr) return;
   explicit_bzero(base_, mapped_bytes_);
   notify_wipe_observer(base_, mapped_bytes_);
-  if (locked_) munlock(base_, mapped_bytes_);
+  if (locked_) unlock_memory(base_, mapped_bytes_);
   munmap(base_, mapped_bytes_);
   base_ = nullptr;
   size_bytes_ = 0;
