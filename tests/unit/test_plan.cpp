@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "plan/plan.h"
+#include "plan_describe.h"
 
 namespace pv2luks {
 namespace {
@@ -31,14 +32,6 @@ std::vector<Chunk> all_chunks(const Plan& plan) {
   std::vector<Chunk> chunks;
   for (std::uint64_t k = 0; k < plan.chunk_count(); ++k) chunks.push_back(plan.chunk(k));
   return chunks;
-}
-
-std::string describe(const PlanInput& input) {
-  return "move " + std::to_string(input.move_sectors) + " device " +
-         std::to_string(input.device_sectors) + " data offset " +
-         std::to_string(input.data_offset_sectors) + " chunk " +
-         std::to_string(input.chunk_sectors) + " sector " + std::to_string(input.sector_bytes) +
-         " region " + std::to_string(input.region_sectors);
 }
 
 bool any_contains(const std::vector<std::string>& texts, const std::string& needle) {

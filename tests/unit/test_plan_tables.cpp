@@ -23,6 +23,7 @@
 
 #include "luks/secure_buffer.h"
 #include "plan/plan.h"
+#include "plan_describe.h"
 #include "plan/step_tables.h"
 
 namespace pv2luks {
@@ -310,14 +311,6 @@ PlanInput input_for(std::uint64_t move_sectors, std::uint64_t data_offset_sector
   input.chunk_sectors = chunk_sectors;
   input.sector_bytes = sector_bytes;
   return input;
-}
-
-std::string describe(const PlanInput& input) {
-  return "move " + std::to_string(input.move_sectors) + " device " +
-         std::to_string(input.device_sectors) + " data offset " +
-         std::to_string(input.data_offset_sectors) + " chunk " +
-         std::to_string(input.chunk_sectors) + " sector " + std::to_string(input.sector_bytes) +
-         " region " + std::to_string(input.region_sectors);
 }
 
 // ---- The tables as text: the 2007 script's shapes, with a keyring key.
