@@ -184,7 +184,7 @@ std::string move_and_finish(const ConvertOptions& options, const Checked& checke
   PlanDevices devices{dev_text(checked.device.dev), "", prepared.crypt};
   const std::vector<std::string> holders = dm::holders_of(checked.device.dev);
 
-  // insert
+  // insert. Nothing on the disk changes here: the new devices only map it.
   dm::create(full_name, "", to_kernel(crypt_full_table(plan, devices)).targets());
   devices.crypt_full = dev_text(dm_dev(full_name));
   dm::create(crypt_name, "", to_kernel(initial_table(plan, devices)).targets());
@@ -192,7 +192,11 @@ std::string move_and_finish(const ConvertOptions& options, const Checked& checke
   say("LVs now run on /dev/mapper/" + crypt_name + " (" + std::to_string(holders.size()) +
       " remapped)");
 
-  // move
+  // move. From the first chunk's mirror on, the disk is written.
+  // Write point (not a commit point): after chunk k is in sync its data is
+  // durable as ciphertext at data_offset + start, but NOTHING on the disk
+  // records how far the move got; only the live table of crypt_name knows.
+  // A crash here loses the map. Durable progress is the crash-safety work.
   const std::uint64_t total_bytes = plan.input.move_sectors * kSectorBytes;
   std::uint64_t done_bytes = 0;
   const auto skip = test_skip_chunk();
@@ -209,6 +213,9 @@ std::string move_and_finish(const ConvertOptions& options, const Checked& checke
 
   // finish
   load_and_swap(crypt_name, final_table(plan, devices));
+  // Commit point: once write_header returns (O_SYNC + fsync), the device is a
+  // complete LUKS volume on disk: header, keyslot 0 and every sector moved.
+  // A crash after it leaves a device that stock cryptsetup opens.
   write_header(prepared, options.device);
   progress({"header", total_bytes, total_bytes});
   dm::remove(full_name);
