@@ -8,25 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/fd.h"
+
 namespace harness {
 
-// An owned file descriptor, closed on destruction.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(other.release()) {}
-  Fd& operator=(Fd&& other) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd();
-  int get() const { return fd_; }
-  int release();
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
+using pv2luks::Fd;
 
 // open(2); an Error with `exit_code` naming the path on failure.
 Fd open_or_fail(const std::filesystem::path& path, int flags, int exit_code, int mode = 0644);

@@ -15,26 +15,9 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "base/fd.h"
 
 namespace pv2luks {
-
-namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 BlockDevice inspect_block_device(const std::string& path) {
   struct stat st {};
