@@ -18,6 +18,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <sstream>
 
 #include "base/error.h"
@@ -44,6 +45,7 @@ constexpr std::uint64_t kSectorBytes = 512;
 
 struct Checked {
   BlockDevice device;
+  std::shared_ptr<DeviceLock> lock;  // taken before LVM is asked anything
   PvReport pv;
   HeaderChoice header;
   Plan plan;
@@ -63,6 +65,7 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   if (::geteuid() != 0) Fail() << "pv2luks convert must run as root";
   Checked checked;
   checked.device = inspect_block_device(options.device);
+  checked.lock = std::make_shared<DeviceLock>(checked.device);
   if (checked.device.read_only) {
     Fail() << options.device << ": the device is read-only; nothing to convert on it";
   }
@@ -229,10 +232,8 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
   ConvertResult result;
   Checked checked;
   Prepared prepared;
-  std::unique_ptr<DeviceLock> lock;
   try {
     checked = check(options, say);
-    lock = std::make_unique<DeviceLock>(checked.device);
     if (options.dry_run) {
       say("dry run: nothing written");
       result.status = ConvertStatus::kDone;
