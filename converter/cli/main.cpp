@@ -34,16 +34,29 @@ const char kHelp[] =
     "  --type luks2|luks1           header format (default luks2)\n"
     "  --key-file FILE|-            passphrase from FILE, or all of stdin with '-';\n"
     "                               without it: the terminal, asked twice\n"
-    "  --key-size BITS              volume key size for aes-xts-plain64 (default 512)\n"
+    "  --cipher CIPHER-MODE         data cipher (default aes-xts-plain64)\n"
+    "  --key-size BITS              volume key size (default 512, for aes-xts)\n"
     "  --pbkdf argon2id|pbkdf2      keyslot PBKDF (default: the type's own)\n"
     "  --pbkdf-force-iterations N   PBKDF iterations, no benchmark\n"
     "  --iter-time MS               PBKDF benchmark target\n"
-    "  --dry-run                    check and print the plan; write nothing\n"
+    "  --make-room                  when the room after the PV is short but the\n"
+    "                               PV's last extents are free, shrink the PV\n"
+    "                               (pvresize) to make it; without it such a PV\n"
+    "                               is refused with the commands that would help\n"
+    "  --update-crypttab            add the crypttab line to the crypttab\n"
+    "  --crypttab FILE              the crypttab to read and update (default\n"
+    "                               /etc/crypttab)\n"
+    "  --dry-run                    check and print the plan and the tables each\n"
+    "                               phase loads (keys redacted); write nothing\n"
     "  --progress-json              progress as one JSON object per line on stdout\n"
-    "  --yes                        do not ask for confirmation\n"
+    "  --yes                        do not ask for confirmation (needed when there\n"
+    "                               is no terminal to ask on)\n"
     "\n"
     "  -h, --help       show this help and exit\n"
     "  -V, --version    show the version and exit\n"
+    "\n"
+    "Before anything is written, convert asks for confirmation on the terminal\n"
+    "(type YES) unless --yes is given.\n"
     "\n"
     "Not crash-safe yet: a power cut during the move leaves the data half moved\n"
     "with no map of it on disk. Keep a backup.\n"
@@ -82,6 +95,16 @@ std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli
       cli.progress_json = true;
     } else if (word == "--yes") {
       cli.yes = true;
+    } else if (word == "--make-room") {
+      o.make_room = true;
+    } else if (word == "--update-crypttab") {
+      o.update_crypttab = true;
+    } else if (word == "--crypttab") {
+      if (!value(o.crypttab_path)) return "--crypttab needs FILE";
+    } else if (word == "--cipher") {
+      if (!value(o.cipher) || o.cipher.find('-') == std::string::npos) {
+        return "--cipher takes CIPHER-MODE, e.g. aes-xts-plain64";
+      }
     } else if (word == "--type") {
       if (!value(v) || (v != "luks1" && v != "luks2")) return "--type takes luks1 or luks2";
       o.type = v == "luks1" ? pv2luks::LuksVersion::kLuks1 : pv2luks::LuksVersion::kLuks2;
@@ -143,6 +166,22 @@ class ProgressReport {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
+// cryptsetup's question, asked on the terminal (stdin may carry the key).
+bool confirm_on_terminal(const std::string& summary) {
+  std::FILE* tty = std::fopen("/dev/tty", "r+");
+  if (!tty) {
+    std::fprintf(stderr, "pv2luks: no terminal to confirm on; pass --yes to convert anyway\n");
+    return false;
+  }
+  std::fprintf(tty, "\nWARNING!\n========\n%s\n\nAre you sure? (Type 'yes' in capital letters): ",
+               summary.c_str());
+  std::fflush(tty);
+  char answer[16] = {};
+  const bool yes = std::fgets(answer, sizeof answer, tty) && std::strcmp(answer, "YES\n") == 0;
+  std::fclose(tty);
+  return yes;
+}
+
 int convert_action(const std::vector<std::string>& words) {
   ConvertCli cli;
   if (const std::string problem = parse_convert(words, cli); !problem.empty()) {
@@ -150,6 +189,7 @@ int convert_action(const std::vector<std::string>& words) {
     return kExitUsage;
   }
   const auto say = [](const std::string& line) { std::fprintf(stderr, "pv2luks: %s\n", line.c_str()); };
+  if (!cli.yes) cli.options.confirm = confirm_on_terminal;
   ProgressReport progress(cli.progress_json);
   const pv2luks::ConvertResult result = pv2luks::convert_live(cli.options, say, std::ref(progress));
   switch (result.status) {
@@ -157,6 +197,8 @@ int convert_action(const std::vector<std::string>& words) {
       if (!cli.options.dry_run) {
         say("done: " + cli.options.device + " is now LUKS; crypttab line:");
         std::printf("%s\n", result.crypttab_line.c_str());
+        std::fflush(stdout);
+        for (const std::string& line : result.advice) say(line);
       }
       return kExitOk;
     case pv2luks::ConvertStatus::kRefused:

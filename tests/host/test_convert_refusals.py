@@ -59,7 +59,7 @@ def forget_vgs():
 
 def refused(device, *args, key=None, tmp_path=None, expect_exit=1, user=None):
     before = sha256(device)
-    argv = [PV2LUKS, "convert", device, *args]
+    argv = [PV2LUKS, "convert", device, "--yes", *args]
     if key is not None:
         key_file = tmp_path / "key"
         key_file.write_bytes(key)
@@ -156,3 +156,69 @@ def test_dry_run_writes_nothing(loop, tmp_path):
 def test_bad_usage(args, message):
     result = run([PV2LUKS, "convert", *args])
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_no_terminal_and_no_yes_is_refused(loop, tmp_path):
+    device = loop(96)
+    make_pv(device, pv_size="64M")
+    key = tmp_path / "key"
+    key.write_bytes(b"passphrase")
+    before = sha256(device)
+    # setsid: no controlling terminal, as under cron or CI.
+    result = run(["setsid", "--wait", PV2LUKS, "convert", device, "--key-file", key])
+    assert result.returncode == 1, result.stderr
+    assert "no terminal to confirm on; pass --yes" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert sha256(device) == before
+
+
+def test_dry_run_prints_each_phase_table_with_keys_redacted(loop):
+    device = loop(96)
+    make_pv(device, pv_size="64M")
+    name = os.path.basename(device)
+    before = sha256(device)
+    result = run([PV2LUKS, "convert", device, "--dry-run"])
+    assert result.returncode == 0, result.stderr
+    text = result.stderr
+    for phase in (f"insert: pv2luks-{name}-full", f"insert: {name}_crypt", "move chunk 0:",
+                  f"finish: {name}_crypt"):
+        assert phase in text, phase
+    assert " mirror core 1 " in text
+    assert f"crypt aes-xts-plain64 :64:logon:pv2luks:{name} " in text
+    assert "schedule: " in text
+    assert sha256(device) == before
+
+
+def test_make_room_dry_run_names_the_pvresize(loop):
+    device = loop(65)
+    make_pv(device)  # 16 extents, the last 14 free, no room after the PV
+    before = sha256(device)
+    result = run([PV2LUKS, "convert", device, "--dry-run", "--make-room"])
+    assert result.returncode == 0, result.stderr
+    # LUKS2's 16 MiB header = 4 extents of 4 MiB: the PV keeps 12 of 16.
+    sectors = 2048 + 12 * 8192
+    assert f"would run: pvresize --yes --setphysicalvolumesize {sectors}s {device}" in result.stderr
+    assert "--make-room: the PV's last 4 extents are free" in result.stderr
+    assert sha256(device) == before
+
+
+def test_no_room_and_used_tail_says_which_lv_and_the_commands(loop, tmp_path):
+    device = loop(65)
+    make_pv(device)  # lv: extents 0-1 of 16; no room after the PV
+    lvm = ["--config", LVM_CONFIG]
+    assert run(["lvcreate", "-q", *lvm, "-n", "front", "-l", "4", "refusevg"]).returncode == 0
+    assert run(["lvcreate", "-q", *lvm, "-n", "end", "-l", "100%FREE", "refusevg"]).returncode == 0
+    # Every extent used: the tail's 4 must be freed elsewhere first.
+    message = refused(device, "--make-room", key=b"passphrase", tmp_path=tmp_path)
+    assert "Free the PV's last 4 extents (PE 12-15 of 4 MiB each)" in message
+    assert "They hold refusevg/end." in message
+    assert "only 0 free extents before them; free 4 more first" in message
+    # With 4 free extents earlier on the PV, a pvmove within it does it.
+    assert run(["lvremove", "-q", "-f", *lvm, "refusevg/front"]).returncode == 0
+    message = refused(device, "--make-room", key=b"passphrase", tmp_path=tmp_path)
+    assert f"pvmove --alloc anywhere {device}:12-15 {device}:0-11" in message
+
+
+def test_bad_cipher_is_a_usage_error():
+    result = run([PV2LUKS, "convert", "/dev/x", "--cipher", "aes"])
+    assert result.returncode == 2 and "--cipher takes CIPHER-MODE" in result.stderr

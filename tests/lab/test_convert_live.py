@@ -24,7 +24,7 @@ mkdir -p /run/fs && mount /dev/vg/fs /run/fs
 printf 'correct horse battery staple' > "$LAB_OUT/key"
 pv2luks-harness load start --log "$LAB_OUT/load" --dir /run/fs --raw /dev/vg/raw
 sleep 2
-__ENV__ pv2luks convert "$disk" --type __TYPE__ --key-file "$LAB_OUT/key" --pbkdf pbkdf2 \
+__ENV__ pv2luks convert "$disk" --yes --type __TYPE__ --key-file "$LAB_OUT/key" --pbkdf pbkdf2 \
     --pbkdf-force-iterations 1000 --progress-json
 echo "CONVERT exit=$?"
 sleep 2

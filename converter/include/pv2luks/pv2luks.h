@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pv2luks {
 
@@ -22,11 +23,21 @@ struct ConvertOptions {
   std::string device;  // the PV's partition or whole disk
   LuksVersion type = LuksVersion::kLuks2;
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
-  std::uint32_t key_size_bits = 512;    // aes-xts-plain64
+  std::string cipher = "aes-xts-plain64";  // CIPHER-MODE, as cryptsetup's --cipher
+  std::uint32_t key_size_bits = 512;
   std::string pbkdf;                    // "argon2id", "pbkdf2"; "": the type's default
   std::uint32_t pbkdf_force_iterations = 0;
   std::uint32_t iter_time_ms = 0;
   bool dry_run = false;  // print the plan and the tables (keys redacted); write nothing
+  // When the tail room is short but the PV's last extents are free, shrink the
+  // PV (pvresize) to make it. Without it such a PV is refused with advice.
+  bool make_room = false;
+  // Where the crypttab line goes when update_crypttab is set.
+  bool update_crypttab = false;
+  std::string crypttab_path = "/etc/crypttab";
+  // Asked once the checks passed and before anything is written, with a
+  // summary of what will happen; false refuses. Unset: no question.
+  std::function<bool(const std::string& summary)> confirm;
 };
 
 struct Progress {
@@ -45,6 +56,7 @@ struct ConvertResult {
   ConvertStatus status = ConvertStatus::kRefused;
   std::string message;        // why, for kRefused and kFailed
   std::string crypttab_line;  // for kDone
+  std::vector<std::string> advice;  // for kDone: what the system still needs (initramfs, ...)
 };
 
 using MessageFn = std::function<void(const std::string&)>;

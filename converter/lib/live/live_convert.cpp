@@ -1,12 +1,17 @@
 // convert_live: the live conversion, top-down. Each phase is one function.
 //
 //   check      what the disk and LVM say; refuse before anything is written
+//              (live/checks.h); --dry-run stops here and prints the tables
+//   confirm    the caller's question, unless --yes
 //   prepare    passphrase, volume key, header (in memory), key in the keyring
+//   make room  --make-room only: pvresize shrinks the PV (LVM metadata)
 //   insert     crypt_full and the intermediate device; LVs remapped onto it
 //   move       chunk by chunk from the end, through a mirror into crypt_full
 //   finish     one crypt table; the LUKS header written at the front
+//   after      crypttab, LVM devices file and pvscan, initramfs advice
 //
-// Failures in `check` and `prepare` are refusals: nothing was written. From
+// Failures in `check`, `prepare` and `insert` are refusals: no data sector was
+// written. From
 // `insert` on, the running kernel's tables are the only map of the data until
 // the header is written; a failure there leaves the tables live (the LVs keep
 // working) and says so. Crash safety and resume are the next layer.
@@ -20,6 +25,7 @@
 #include <filesystem>
 #include <memory>
 #include <sstream>
+#include <tuple>
 
 #include "base/error.h"
 #include "device/block_device.h"
@@ -32,9 +38,15 @@
 #include "luks/header.h"
 #include "luks/passphrase.h"
 #include "luks/volume_key.h"
+#include "live/after_move.h"
+#include "live/checks.h"
 #include "lvm/pv_report.h"
+#include "lvm/room.h"
+#include "base/process.h"
 #include "plan/plan.h"
+#include "plan/plan_text.h"
 #include "plan/step_tables.h"
+#include "system/crypttab.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {
@@ -42,61 +54,6 @@ namespace pv2luks {
 namespace {
 
 constexpr std::uint64_t kSectorBytes = 512;
-
-struct Checked {
-  BlockDevice device;
-  std::shared_ptr<DeviceLock> lock;  // taken before LVM is asked anything
-  PvReport pv;
-  HeaderChoice header;
-  Plan plan;
-};
-
-std::string size_text(std::uint64_t bytes) {
-  std::ostringstream out;
-  if (bytes >= 1024 * 1024) {
-    out << bytes / (1024.0 * 1024.0) << " MiB";
-  } else {
-    out << bytes << " bytes";
-  }
-  return out.str();
-}
-
-Checked check(const ConvertOptions& options, const MessageFn& say) {
-  if (::geteuid() != 0) Fail() << "pv2luks convert must run as root";
-  Checked checked;
-  checked.device = inspect_block_device(options.device);
-  checked.lock = std::make_shared<DeviceLock>(checked.device);
-  if (checked.device.read_only) {
-    Fail() << options.device << ": the device is read-only; nothing to convert on it";
-  }
-  if (starts_with_luks_header(options.device)) {
-    Fail() << options.device << ": already a LUKS device; nothing to convert";
-  }
-  checked.pv = read_pv_report(options.device);
-  const auto refusals = pv_refusals(checked.pv);
-  if (!refusals.empty()) Fail() << options.device << ": " << refusals.front();
-  const LuksType type = options.type == LuksVersion::kLuks1 ? LuksType::kLuks1 : LuksType::kLuks2;
-  checked.header = choose_header(type, checked.pv.tail_room_sectors() * kSectorBytes,
-                                 options.key_size_bits, 512);
-  if (!checked.header.fits) {
-    Fail() << options.device << ": not enough room after the PV for a LUKS header: "
-           << checked.header.summary << "; free the PV's last extents (pvresize) and retry";
-  }
-  PlanInput input;
-  input.move_sectors = checked.pv.used_sectors();
-  input.device_sectors = checked.device.size_bytes / kSectorBytes;
-  input.data_offset_sectors = checked.header.spec.data_offset_sectors;
-  input.sector_bytes = checked.device.logical_sector_bytes;
-  checked.plan = make_plan(input);
-  if (!checked.plan.ok()) Fail() << options.device << ": " << checked.plan.problems.front();
-  say(options.device + ": PV of VG " + checked.pv.vg_name + ", " +
-      size_text(input.move_sectors * kSectorBytes) + " to move, " +
-      size_text(checked.pv.tail_room_sectors() * kSectorBytes) + " free after it");
-  say("header: " + checked.header.summary);
-  say("plan: " + std::to_string(checked.plan.chunk_count()) + " chunks of up to " +
-      size_text(checked.plan.chunk_sectors * kSectorBytes) + ", moved from the end");
-  return checked;
-}
 
 // An anonymous in-memory file for the header until it is written to the disk:
 // never a file in /tmp or on a mounted tmpfs.
@@ -124,6 +81,7 @@ struct Prepared {
 
 Prepared prepare(const ConvertOptions& options, const Checked& checked) {
   HeaderSpec spec = checked.header.spec;
+  std::tie(spec.cipher, spec.cipher_mode) = split_cipher(options.cipher);
   spec.pbkdf = options.pbkdf;
   spec.pbkdf_force_iterations = options.pbkdf_force_iterations;
   spec.iter_time_ms = options.iter_time_ms;
@@ -135,8 +93,7 @@ Prepared prepare(const ConvertOptions& options, const Checked& checked) {
   prepared.header_file = std::make_unique<MemoryFile>();
   prepared.header = build_header(spec, volume_key, passphrase, checked.device.size_bytes,
                                  prepared.header_file->path());
-  const std::string name = std::filesystem::canonical(options.device).filename().string();
-  prepared.key = std::make_unique<KernelKey>("pv2luks:" + name, volume_key);
+  prepared.key = std::make_unique<KernelKey>("pv2luks:" + checked.base_name, volume_key);
   prepared.crypt.cipher = spec.cipher + "-" + spec.cipher_mode;
   prepared.crypt.key = KeyRef::keyring(volume_key.size_bytes(), prepared.key->description());
   return prepared;
@@ -177,24 +134,47 @@ void write_header(const Prepared& prepared, const std::string& device) {
   }
 }
 
-std::string move_and_finish(const ConvertOptions& options, const Checked& checked,
-                            const Prepared& prepared, const MessageFn& say,
-                            const ProgressFn& progress) {
-  const std::string base = std::filesystem::canonical(options.device).filename().string();
-  const std::string full_name = "pv2luks-" + base + "-full";
-  const std::string crypt_name = base + "_crypt";
-  const Plan& plan = checked.plan;
+// Shrinks the PV for --make-room. LVM rewrites its metadata; no extent moves.
+// The result is checked against the plan: the conversion goes on only when
+// LVM now reports exactly the PV the plan was made for.
+void make_room(const ConvertOptions& options, const Checked& checked, const MessageFn& say) {
+  const std::vector<std::string> command = make_room_command(*checked.make_room, options.device);
+  run_checked(command);
+  say("ran: " + command_line(command));
+  const PvReport now = read_pv_report(options.device);
+  if (now.used_sectors() != checked.pv.used_sectors()) {
+    Fail() << "after " << command_line(command) << " the PV spans " << now.used_sectors()
+           << " sectors, not the planned " << checked.pv.used_sectors();
+  }
+}
+
+// insert. Nothing on the disk changes here: the new devices only map it.
+// Until the holders are remapped, a failure removes what was made and is a
+// refusal: the disk and the LVs are as they were.
+PlanDevices insert(const Checked& checked, const Prepared& prepared, const MessageFn& say) {
   PlanDevices devices{dev_text(checked.device.dev), "", prepared.crypt};
   const std::vector<std::string> holders = dm::holders_of(checked.device.dev);
+  dm::create(checked.crypt_full, "", to_kernel(crypt_full_table(checked.plan, devices)).targets());
+  try {
+    devices.crypt_full = dev_text(dm_dev(checked.crypt_full));
+    dm::create(checked.intermediate, "",
+               to_kernel(initial_table(checked.plan, devices)).targets());
+  } catch (const Error&) {
+    dm::remove(checked.crypt_full);
+    throw;
+  }
+  remap_holders(holders, checked.device.dev, dm_dev(checked.intermediate));
+  say("LVs now run on /dev/mapper/" + checked.intermediate + " (" +
+      std::to_string(holders.size()) + " remapped)");
+  return devices;
+}
 
-  // insert. Nothing on the disk changes here: the new devices only map it.
-  dm::create(full_name, "", to_kernel(crypt_full_table(plan, devices)).targets());
-  devices.crypt_full = dev_text(dm_dev(full_name));
-  dm::create(crypt_name, "", to_kernel(initial_table(plan, devices)).targets());
-  remap_holders(holders, checked.device.dev, dm_dev(crypt_name));
-  say("LVs now run on /dev/mapper/" + crypt_name + " (" + std::to_string(holders.size()) +
-      " remapped)");
-
+// move, then finish. Returns the crypttab line.
+std::string move_and_finish(const ConvertOptions& options, const Checked& checked,
+                            const Prepared& prepared, const PlanDevices& devices,
+                            const ProgressFn& progress) {
+  const Plan& plan = checked.plan;
+  const std::string& crypt_name = checked.intermediate;
   // move. From the first chunk's mirror on, the disk is written.
   // Write point (not a commit point): after chunk k is in sync its data is
   // durable as ciphertext at data_offset + start, but NOTHING on the disk
@@ -221,8 +201,43 @@ std::string move_and_finish(const ConvertOptions& options, const Checked& checke
   // A crash after it leaves a device that stock cryptsetup opens.
   write_header(prepared, options.device);
   progress({"header", total_bytes, total_bytes});
-  dm::remove(full_name);
-  return crypt_name + " UUID=" + prepared.header.uuid + " none luks";
+  dm::remove(checked.crypt_full);
+  return crypttab_line(crypt_name, prepared.header.uuid);
+}
+
+std::string confirm_summary(const ConvertOptions& options, const Checked& checked) {
+  std::ostringstream out;
+  out << "This converts " << options.device << " (PV of VG " << checked.pv.vg_name << ") to "
+      << (options.type == LuksVersion::kLuks1 ? "LUKS1" : "LUKS2")
+      << " in place while its LVs stay in use";
+  if (checked.make_room) out << ", after shrinking the PV by " << checked.make_room->extents_to_free << " extents";
+  out << ". A power cut during the move loses the data: keep a backup.";
+  return out.str();
+}
+
+// Blocks SIGINT, SIGTERM and SIGHUP while it lives: a signal during the move
+// would leave the data half moved with no map on disk.
+class SignalsDeferred {
+ public:
+  SignalsDeferred() {
+    sigset_t block;
+    sigemptyset(&block);
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, signal);
+    ::pthread_sigmask(SIG_BLOCK, &block, &before_);
+  }
+  ~SignalsDeferred() { ::pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
+  SignalsDeferred(const SignalsDeferred&) = delete;
+  SignalsDeferred& operator=(const SignalsDeferred&) = delete;
+
+ private:
+  sigset_t before_;
+};
+
+ConvertResult refused(const std::string& message) {
+  ConvertResult result;
+  result.status = ConvertStatus::kRefused;
+  result.message = message;
+  return result;
 }
 
 }  // namespace
@@ -232,37 +247,63 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
   ConvertResult result;
   Checked checked;
   Prepared prepared;
+  PlanDevices devices;
   try {
     checked = check(options, say);
     if (options.dry_run) {
+      CryptSpec crypt;
+      crypt.cipher = options.cipher;
+      crypt.key = KeyRef::keyring(options.key_size_bits / 8, "pv2luks:" + checked.base_name);
+      const PlanDevices shown{options.device, "/dev/mapper/" + checked.crypt_full, crypt};
+      if (checked.make_room) {
+        say("would run: " + command_line(make_room_command(*checked.make_room, options.device)));
+      }
+      say("the tables, in the order they are loaded:\n" +
+          describe_plan(checked.plan, shown, {checked.crypt_full, checked.intermediate}));
       say("dry run: nothing written");
       result.status = ConvertStatus::kDone;
       return result;
     }
+    if (options.confirm && !options.confirm(confirm_summary(options, checked))) {
+      return refused("not confirmed");
+    }
     prepared = prepare(options, checked);
   } catch (const Error& e) {
-    result.status = ConvertStatus::kRefused;
-    result.message = e.what();
-    return result;
+    return refused(e.what());
   }
-  // From here on the kernel's tables change. A signal would leave the data
-  // half moved with no map on disk, so SIGINT, SIGTERM and SIGHUP wait until
-  // the end.
-  sigset_t block;
-  sigemptyset(&block);
-  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, signal);
-  sigset_t before;
-  ::pthread_sigmask(SIG_BLOCK, &block, &before);
+  if (checked.make_room) {
+    try {
+      make_room(options, checked, say);
+    } catch (const Error& e) {
+      result.status = ConvertStatus::kFailed;
+      result.message = std::string(e.what()) +
+                       "; only LVM's metadata may have changed (pvresize): check with "
+                       "'pvs " + options.device + "'; no data was moved";
+      return result;
+    }
+  }
   try {
-    result.crypttab_line = move_and_finish(options, checked, prepared, say, progress);
+    devices = insert(checked, prepared, say);
+  } catch (const Error& e) {
+    // Before any holder was remapped nothing maps differently; after, the
+    // LVs run on the intermediate device's plaintext table, which maps the
+    // PV as it was. Either way no data sector was written.
+    return refused(std::string(e.what()) + " (while setting up the dm devices; /dev/mapper/" +
+                   checked.intermediate + " may remain under some LVs, mapping the PV unchanged)");
+  }
+  const SignalsDeferred deferred;
+  try {
+    result.crypttab_line = move_and_finish(options, checked, prepared, devices, progress);
     result.status = ConvertStatus::kDone;
   } catch (const Error& e) {
     result.status = ConvertStatus::kFailed;
     result.message = std::string(e.what()) +
                      "; the conversion stopped half way: the LVs keep running on the live "
                      "dm tables, do not reboot or deactivate them";
+    return result;
   }
-  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  result.advice = after_move(options, checked.intermediate, prepared.header.uuid,
+                             result.crypttab_line);
   return result;
 }
 

@@ -1,0 +1,62 @@
+#include "system/initramfs_advice.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace pv2luks {
+
+namespace {
+
+// The value of KEY=value or KEY="value" in os-release text, "" if absent.
+std::string os_field(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key + "=", 0) != 0) continue;
+    std::string value = line.substr(key.size() + 1);
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
+      value = value.substr(1, value.size() - 2);
+    }
+    return value;
+  }
+  return "";
+}
+
+bool is_like(const std::string& text, const std::string& family) {
+  std::istringstream ids(os_field(text, "ID") + " " + os_field(text, "ID_LIKE"));
+  for (std::string id; ids >> id;) {
+    if (id == family) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string initramfs_advice(const std::string& os_release, const std::string& name,
+                             const std::string& uuid) {
+  const std::string why =
+      "before the next boot, the initramfs must unlock " + name + " before LVM looks for the PV: ";
+  if (is_like(os_release, "debian") || is_like(os_release, "ubuntu")) {
+    return why + "install cryptsetup-initramfs, keep the crypttab line, then run "
+                 "'update-initramfs -u -k all'";
+  }
+  if (is_like(os_release, "fedora") || is_like(os_release, "rhel") ||
+      is_like(os_release, "suse")) {
+    return why + "keep the crypttab line, add rd.luks.uuid=" + uuid +
+           " to the kernel command line, then run 'dracut -f --regenerate-all'";
+  }
+  if (is_like(os_release, "arch")) {
+    return why + "add the sd-encrypt hook before lvm2 in /etc/mkinitcpio.conf, add "
+                 "rd.luks.name=" + uuid + "=" + name +
+           " to the kernel command line, then run 'mkinitcpio -P'";
+  }
+  return why + "add cryptsetup to the initramfs with this crypttab line and rebuild it with "
+               "the distribution's tool";
+}
+
+std::string initramfs_advice_here(const std::string& name, const std::string& uuid) {
+  std::ifstream in("/etc/os-release");
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  return initramfs_advice(text, name, uuid);
+}
+
+}  // namespace pv2luks
