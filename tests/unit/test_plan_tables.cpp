@@ -23,8 +23,9 @@
 
 #include "luks/secure_buffer.h"
 #include "plan/plan.h"
-#include "plan_describe.h"
+#include "plan/plan_text.h"
 #include "plan/step_tables.h"
+#include "plan_describe.h"
 
 namespace pv2luks {
 namespace {
@@ -388,6 +389,21 @@ TEST_F(PlanTables, HexKeyStaysRedacted) {
   }
   const std::string kernel = to_kernel(final_table(conversion.plan, conversion.devices)).targets()[0].params;
   EXPECT_NE(kernel.find("5a5a5a5a"), std::string::npos);
+}
+
+TEST_F(PlanTables, DryRunTextShowsEachPhaseInLoadOrder) {
+  const std::string text = describe_plan(conversion.plan, conversion.devices, {"full", "mid"});
+  EXPECT_EQ(text,
+            "schedule: 3 chunks of 4096 sectors from the end; shift 4096 sectors\n"
+            "  first: chunk 0, sectors 6144-10240 (4096 sectors, mirror region 1024)\n"
+            "  last:  chunk 2, sectors 0-2048 (2048 sectors, mirror region 1024)\n"
+            "insert: full\n    0 10240 " + crypt + "0 /dev/vdb 4096\n"
+            "insert: mid\n    0 10240 linear /dev/vdb 0\n"
+            "move chunk 0: mid\n    0 6144 linear /dev/vdb 0\n"
+            "    6144 4096 mirror core 1 1024 2 /dev/vdb 6144 253:4 6144\n"
+            "move chunk 2: mid\n    0 2048 mirror core 1 1024 2 /dev/vdb 0 253:4 0\n"
+            "    2048 8192 " + crypt + "2048 /dev/vdb 6144\n"
+            "finish: mid\n    0 10240 " + crypt + "0 /dev/vdb 4096\n");
 }
 
 TEST_F(PlanTables, FourKSectorsCarryTheSectorSize) {

@@ -61,8 +61,8 @@ LvmRefresh refresh_lvm(const std::string& old_device, const std::string& new_dev
   }
   // LVM ignores a devices file that does not exist.
   if (!file.empty() && std::filesystem::exists(devices_dir() / file)) {
-    run_step(refresh, {"lvmdevices", "--yes", "--adddev", new_device});
-    run_step(refresh, {"lvmdevices", "--yes", "--deldev", old_device});
+    run_step(refresh, {"lvm", "lvmdevices", "--yes", "--adddev", new_device});
+    run_step(refresh, {"lvm", "lvmdevices", "--yes", "--deldev", old_device});
   }
   run_step(refresh, {"pvscan", "--cache", new_device});
   return refresh;
