@@ -164,6 +164,7 @@ class TableInterpreter {
 struct Expected {
   std::uint64_t plain_end_sectors = 0;
   std::uint64_t cipher_start_sectors = 0;
+  bool whole_data_area = false;  // the final table: [0, device - D)
 };
 
 struct Conversion {
@@ -212,9 +213,15 @@ std::vector<std::uint64_t> sectors_to_check(const DmTable& table, const Expected
 std::string check_table(const Conversion& conversion, const DmTable& table, const Expected& expected,
                         bool every_sector) {
   const std::uint64_t move_sectors = conversion.plan.input.move_sectors;
-  if (table.total_sectors() != move_sectors) {
+  // The final table is the whole LUKS data area, which may reach past the PV;
+  // every other table is the PV's size. Only the PV's sectors are checked.
+  const std::uint64_t area =
+      conversion.plan.input.device_sectors - conversion.plan.input.data_offset_sectors;
+  const std::uint64_t sector_sectors = conversion.devices.crypt.sector_bytes / 512;
+  const std::uint64_t size = expected.whole_data_area ? area - area % sector_sectors : move_sectors;
+  if (table.total_sectors() != size) {
     return "table size " + std::to_string(table.total_sectors()) + " is not " +
-           std::to_string(move_sectors);
+           std::to_string(size);
   }
   const std::vector<std::string> problems = table.validate();
   if (!problems.empty()) return "invalid table: " + problems.front();
@@ -258,7 +265,7 @@ std::string check_conversion(const Conversion& conversion) {
   };
   std::string wrong = check("initial", initial_table(plan, conversion.devices),
                             {move_sectors, move_sectors});
-  if (wrong.empty()) wrong = check("final", final_table(plan, conversion.devices), {0, 0});
+  if (wrong.empty()) wrong = check("final", final_table(plan, conversion.devices), {0, 0, true});
   for (std::uint64_t k = 0; wrong.empty() && k < plan.chunk_count(); ++k) {
     const Chunk chunk = plan.chunk(k);
     const DmTable step = table_for_step(plan, k, conversion.devices);
@@ -327,6 +334,15 @@ TEST_F(PlanTables, CryptFullAndFinalAreTheOpenedLuksVolume) {
   const std::string text = "0 10240 " + crypt + "0 /dev/vdb 4096\n";
   EXPECT_EQ(crypt_full_table(conversion.plan, conversion.devices).to_text(ShowKeys::no), text);
   EXPECT_EQ(final_table(conversion.plan, conversion.devices).to_text(ShowKeys::no), text);
+}
+
+TEST_F(PlanTables, FinalSpansTheWholeDataAreaAsCryptsetupOpenDoes) {
+  PlanInput input = input_for(10240, 4096);
+  input.device_sectors += 1000;  // room after the shifted PV
+  const Conversion wide = conversion_for(input);
+  EXPECT_EQ(final_table(wide.plan, wide.devices).to_text(ShowKeys::no),
+            "0 11240 " + crypt + "0 /dev/vdb 4096\n");
+  EXPECT_EQ(initial_table(wide.plan, wide.devices).total_sectors(), 10240u);
 }
 
 TEST_F(PlanTables, InitialIsThePvAsItWas) {

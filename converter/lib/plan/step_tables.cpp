@@ -1,5 +1,6 @@
 #include "plan/step_tables.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace pv2luks {
@@ -31,7 +32,10 @@ void add_ciphertext(DmTable& table, std::uint64_t start_sectors, std::uint64_t e
 DmTable crypt_full_table(const Plan& plan, const PlanDevices& devices) {
   require_ok(plan);
   DmTable table;
-  add_ciphertext(table, 0, plan.input.move_sectors, plan, devices);
+  // Whole encryption sectors only, as cryptsetup maps a device of odd size.
+  const std::uint64_t sector_sectors = std::max<std::uint64_t>(1, devices.crypt.sector_bytes / 512);
+  const std::uint64_t area = plan.input.device_sectors - plan.input.data_offset_sectors;
+  add_ciphertext(table, 0, area - area % sector_sectors, plan, devices);
   return table;
 }
 

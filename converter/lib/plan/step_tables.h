@@ -35,7 +35,8 @@ struct PlanDevices {
 // All of these need plan.ok() and throw std::logic_error (a caller's bug)
 // without it; the ones taking k throw std::out_of_range for k >= chunk_count().
 
-// crypt_full's table: [0, move) crypt onto the device at D, IV 0.
+// crypt_full's table: the whole LUKS data area, [0, device - D) crypt onto the
+// device at D, IV 0: the size `cryptsetup open` gives the finished volume.
 DmTable crypt_full_table(const Plan& plan, const PlanDevices& devices);
 // The intermediate device before the first step: all plaintext, [0, move) linear at 0.
 DmTable initial_table(const Plan& plan, const PlanDevices& devices);
@@ -44,7 +45,8 @@ DmTable table_for_step(const Plan& plan, std::uint64_t k, const PlanDevices& dev
 // The intermediate device once chunk k is in sync: its mirror range becomes crypt.
 DmTable table_after(const Plan& plan, std::uint64_t k, const PlanDevices& devices);
 // The intermediate device at the end: the same table as crypt_full's, so it now
-// is the opened LUKS volume and crypt_full can go.
+// is the opened LUKS volume and crypt_full can go. It may be longer than the
+// PV (the old tail room is inside the data area); LVM uses only the PV.
 DmTable final_table(const Plan& plan, const PlanDevices& devices);
 
 }  // namespace pv2luks
