@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <openssl/evp.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,45 +11,6 @@
 #include "common/error.h"
 
 namespace harness {
-
-struct Sha256::Impl {
-  EVP_MD_CTX* ctx = nullptr;
-};
-
-Sha256::Sha256() : impl_(new Impl) {
-  impl_->ctx = EVP_MD_CTX_new();
-  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) != 1) {
-    throw Error("sha256: EVP_DigestInit_ex failed");
-  }
-}
-
-Sha256::~Sha256() {
-  EVP_MD_CTX_free(impl_->ctx);
-  delete impl_;
-}
-
-void Sha256::update(const void* data, std::size_t size_bytes) {
-  if (EVP_DigestUpdate(impl_->ctx, data, size_bytes) != 1) throw Error("sha256: update failed");
-}
-
-std::string Sha256::hex() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_DigestFinal_ex(impl_->ctx, digest, &length) != 1) throw Error("sha256: final failed");
-  static const char kHex[] = "0123456789abcdef";
-  std::string text;
-  for (unsigned int i = 0; i < length; ++i) {
-    text += kHex[digest[i] >> 4];
-    text += kHex[digest[i] & 15];
-  }
-  return text;
-}
-
-std::string sha256_hex(std::string_view data) {
-  Sha256 sha;
-  sha.update(data.data(), data.size());
-  return sha.hex();
-}
 
 std::uint64_t file_or_device_size_bytes(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -1,27 +1,17 @@
-// SHA-256 through OpenSSL EVP, of byte ranges of files and block devices.
+// SHA-256 of byte ranges of files and block devices (the digest itself is
+// libpv2luks's base/sha256).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "base/sha256.h"
+
 namespace harness {
 
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void update(const void* data, std::size_t size_bytes);
-  std::string hex();  // finishes the digest
-
- private:
-  struct Impl;
-  Impl* impl_;
-};
-
-std::string sha256_hex(std::string_view data);
+using pv2luks::Sha256;
+using pv2luks::sha256_hex;
 
 // Hashes `length_bytes` bytes of `path` from `offset_bytes` on (the whole file
 // or device when length_bytes is 0 and offset_bytes is 0). A short read is an
