@@ -1,0 +1,126 @@
+#include "journal/area.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "base/error.h"
+#include "luks/error.h"
+
+namespace pv2luks {
+
+namespace {
+
+constexpr std::uint64_t kBlock = 4096;
+
+struct AlignedFree {
+  void operator()(void* p) const { std::free(p); }
+};
+
+// O_DIRECT needs buffers and lengths aligned to the logical block.
+std::unique_ptr<std::uint8_t, AlignedFree> aligned(std::size_t size) {
+  void* p = nullptr;
+  if (::posix_memalign(&p, kBlock, size) != 0) Fail() << "out of memory for journal I/O";
+  std::memset(p, 0, size);
+  return std::unique_ptr<std::uint8_t, AlignedFree>(static_cast<std::uint8_t*>(p));
+}
+
+std::size_t round_up(std::size_t size) { return (size + kBlock - 1) / kBlock * kBlock; }
+
+}  // namespace
+
+std::uint64_t journal_start_sectors(std::uint64_t device_sectors) {
+  if (device_sectors < kJournalAreaSectors + 8) return 0;
+  return (device_sectors - kJournalAreaSectors) / 8 * 8;
+}
+
+std::uint64_t header_used_bytes(const std::vector<std::uint8_t>& header) {
+  std::uint64_t used = 0;
+  for (std::uint64_t block = 0; block * kBlock < header.size(); ++block) {
+    const std::uint64_t begin = block * kBlock;
+    const std::uint64_t end = std::min<std::uint64_t>(begin + kBlock, header.size());
+    for (std::uint64_t i = begin; i < end; ++i) {
+      if (header[i] != 0) {
+        used = end;
+        break;
+      }
+    }
+  }
+  return used;
+}
+
+JournalArea::JournalArea(const std::string& device, std::uint64_t device_sectors)
+    : device_(device), start_(journal_start_sectors(device_sectors)) {
+  if (start_ == 0) Fail() << device << ": too small for a pv2luks journal";
+  fd_ = Fd(::open(device.c_str(), O_RDWR | O_DIRECT | O_DSYNC | O_CLOEXEC));
+  // A file on tmpfs (the unit tests) has no O_DIRECT; O_DSYNC and fsync remain.
+  if (!fd_ && errno == EINVAL) fd_ = Fd(::open(device.c_str(), O_RDWR | O_DSYNC | O_CLOEXEC));
+  if (!fd_) Fail() << device << ": open for the journal failed: " << errno_text(errno);
+}
+
+void JournalArea::write_at(std::uint64_t byte_offset, const std::vector<std::uint8_t>& bytes) {
+  const std::size_t size = round_up(bytes.size());
+  auto buffer = aligned(size);
+  std::memcpy(buffer.get(), bytes.data(), bytes.size());
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t wrote = ::pwrite(fd_.get(), buffer.get() + done, size - done, byte_offset + done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) Fail() << device_ << ": journal write failed: " << errno_text(errno);
+    done += static_cast<std::size_t>(wrote);
+  }
+  if (::fsync(fd_.get()) != 0) Fail() << device_ << ": journal fsync failed: " << errno_text(errno);
+}
+
+std::vector<std::uint8_t> JournalArea::read_at(std::uint64_t byte_offset, std::size_t size) const {
+  const std::size_t padded = round_up(size);
+  auto buffer = aligned(padded);
+  std::size_t done = 0;
+  while (done < padded) {
+    const ssize_t got = ::pread(fd_.get(), buffer.get() + done, padded - done, byte_offset + done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) Fail() << device_ << ": journal read failed: " << errno_text(errno);
+    done += static_cast<std::size_t>(got);
+  }
+  return std::vector<std::uint8_t>(buffer.get(), buffer.get() + size);
+}
+
+std::optional<JournalRecord> JournalArea::read(std::string& why) const {
+  const std::uint64_t base = start_ * 512;
+  return newest_record(read_at(base, kJournalRecordBytes),
+                       read_at(base + 8 * 512, kJournalRecordBytes), why);
+}
+
+void JournalArea::write(const JournalRecord& record) {
+  const std::uint64_t slot = record.sequence % 2;
+  write_at((start_ + slot * 8) * 512, encode_record(record));
+}
+
+void JournalArea::write_header_copy(const std::vector<std::uint8_t>& header) {
+  const std::uint64_t used = header_used_bytes(header);
+  if (used > kJournalMaxHeaderBytes) {
+    Fail() << "the LUKS header uses " << used << " bytes; the journal holds at most "
+           << kJournalMaxHeaderBytes;
+  }
+  write_at((start_ + kJournalHeaderAtSectors) * 512,
+           std::vector<std::uint8_t>(header.begin(), header.begin() + static_cast<long>(used)));
+}
+
+std::vector<std::uint8_t> JournalArea::read_header_copy(std::uint64_t used_bytes,
+                                                        std::uint64_t total_bytes) const {
+  if (used_bytes > kJournalMaxHeaderBytes || used_bytes > total_bytes) {
+    Fail() << device_ << ": the journal's header copy size " << used_bytes << " is impossible";
+  }
+  std::vector<std::uint8_t> header = read_at((start_ + kJournalHeaderAtSectors) * 512, used_bytes);
+  header.resize(total_bytes, 0);
+  return header;
+}
+
+void JournalArea::wipe() {
+  write_at(start_ * 512, std::vector<std::uint8_t>(kJournalAreaSectors * 512, 0));
+}
+
+}  // namespace pv2luks

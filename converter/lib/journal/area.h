@@ -1,0 +1,66 @@
+// Where the journal lives on the device, and its I/O.
+//
+// The journal takes the device's last MiB (kJournalAreaSectors, starting at
+// a 4 KiB boundary), past the end of the shifted data, so no chunk ever
+// lands on it and a resume finds it from the device's size alone:
+//
+//   [J, J+8)      record slot A (one 512-byte record in a 4 KiB block)
+//   [J+8, J+16)   record slot B
+//   [J+16, ...)   the staged LUKS header: its first header_used_bytes
+//
+// Writes go through O_DIRECT|O_DSYNC file descriptors and are followed by
+// fsync, so a record write returns only once it is on stable storage.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/fd.h"
+#include "journal/record.h"
+
+namespace pv2luks {
+
+inline constexpr std::uint64_t kJournalAreaSectors = 2048;  // 1 MiB
+inline constexpr std::uint64_t kJournalHeaderAtSectors = 16;
+inline constexpr std::uint64_t kJournalMaxHeaderBytes =
+    (kJournalAreaSectors - kJournalHeaderAtSectors) * 512;
+
+// The journal's first sector on a device of `device_sectors`; 0 when the
+// device is too small to have one. Pure.
+std::uint64_t journal_start_sectors(std::uint64_t device_sectors);
+
+// How many leading bytes of a header hold anything: up to the end of its last
+// 4 KiB block that is not all zeros. Pure.
+std::uint64_t header_used_bytes(const std::vector<std::uint8_t>& header);
+
+class JournalArea {
+ public:
+  // Opens `device` for the journal's reads and writes.
+  JournalArea(const std::string& device, std::uint64_t device_sectors);
+
+  // The newest good record; nullopt with `why` when there is none.
+  std::optional<JournalRecord> read(std::string& why) const;
+  // Writes `record` into the slot its sequence number picks, durably.
+  void write(const JournalRecord& record);
+  // Writes the header's used bytes durably (`header` is the whole header).
+  void write_header_copy(const std::vector<std::uint8_t>& header);
+  // The staged header, `total_bytes` long, zeros after `used_bytes`.
+  std::vector<std::uint8_t> read_header_copy(std::uint64_t used_bytes,
+                                             std::uint64_t total_bytes) const;
+  // Zeros both record slots and the header copy, durably.
+  void wipe();
+
+  std::uint64_t start_sectors() const { return start_; }
+
+ private:
+  void write_at(std::uint64_t byte_offset, const std::vector<std::uint8_t>& bytes);
+  std::vector<std::uint8_t> read_at(std::uint64_t byte_offset, std::size_t size) const;
+
+  std::string device_;
+  std::uint64_t start_ = 0;
+  Fd fd_;
+};
+
+}  // namespace pv2luks

@@ -1,0 +1,84 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/error.h"
+#include "journal/area.h"
+
+namespace pv2luks {
+namespace {
+
+TEST(JournalArea, SitsInTheLastMibOnA4KBoundary) {
+  EXPECT_EQ(journal_start_sectors(327680), 327680u - 2048u);
+  EXPECT_EQ(journal_start_sectors(327683), 327680u - 2048u);
+  EXPECT_EQ(journal_start_sectors(2048), 0u);
+}
+
+TEST(JournalArea, HeaderUsedBytesEndsAtTheLastNonZeroBlock) {
+  std::vector<std::uint8_t> header(16 * 4096, 0);
+  EXPECT_EQ(header_used_bytes(header), 0u);
+  header[0] = 1;
+  EXPECT_EQ(header_used_bytes(header), 4096u);
+  header[5 * 4096 + 17] = 1;
+  EXPECT_EQ(header_used_bytes(header), 6u * 4096u);
+}
+
+class JournalFile : public testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() / ("pv2luks-journal-" + std::to_string(::getpid()));
+    std::ofstream(path_).close();
+    std::filesystem::resize_file(path_, kSectors * 512);
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  static constexpr std::uint64_t kSectors = 8192;  // 4 MiB
+  std::filesystem::path path_;
+};
+
+TEST_F(JournalFile, RecordsAlternateAndTheNewestWins) {
+  JournalArea area(path_, kSectors);
+  std::string why;
+  EXPECT_FALSE(area.read(why));
+  EXPECT_EQ(why, "no journal record");
+  JournalRecord record;
+  record.cipher = "aes-xts-plain64";
+  for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+    record.sequence = seq;
+    record.chunks_done = seq * 10;
+    area.write(record);
+    const auto back = area.read(why);
+    ASSERT_TRUE(back) << why;
+    EXPECT_EQ(back->chunks_done, seq * 10);
+  }
+  area.wipe();
+  EXPECT_FALSE(area.read(why));
+}
+
+TEST_F(JournalFile, HeaderCopyComesBackWithItsZeros) {
+  JournalArea area(path_, kSectors);
+  std::vector<std::uint8_t> header(64 * 1024, 0);
+  for (std::size_t i = 0; i < 9000; ++i) header[i] = static_cast<std::uint8_t>(i * 31 + 1);
+  area.write_header_copy(header);
+  EXPECT_EQ(area.read_header_copy(header_used_bytes(header), header.size()), header);
+}
+
+TEST_F(JournalFile, WritesOnlyTheLastMib) {
+  {
+    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string marker(512, 'M');
+    f.seekp((kSectors - 2049) * 512);
+    f.write(marker.data(), marker.size());
+  }
+  JournalArea area(path_, kSectors);
+  area.wipe();
+  std::ifstream f(path_, std::ios::binary);
+  f.seekg((kSectors - 2049) * 512);
+  std::string back(512, '\0');
+  f.read(back.data(), back.size());
+  EXPECT_EQ(back, std::string(512, 'M'));
+}
+
+}  // namespace
+}  // namespace pv2luks
