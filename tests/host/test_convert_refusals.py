@@ -195,10 +195,11 @@ def test_make_room_dry_run_names_the_pvresize(loop):
     before = sha256(device)
     result = run([PV2LUKS, "convert", device, "--dry-run", "--make-room"])
     assert result.returncode == 0, result.stderr
-    # LUKS2's 16 MiB header = 4 extents of 4 MiB: the PV keeps 12 of 16.
-    sectors = 2048 + 12 * 8192
+    # LUKS2's 16 MiB header and the 1 MiB journal: 5 extents of 4 MiB, so
+    # the PV keeps 11 of 16.
+    sectors = 2048 + 11 * 8192
     assert f"would run: pvresize --yes --setphysicalvolumesize {sectors}s {device}" in result.stderr
-    assert "--make-room: the PV's last 4 extents are free" in result.stderr
+    assert "--make-room: the PV's last 5 extents are free" in result.stderr
     assert sha256(device) == before
 
 
@@ -206,17 +207,17 @@ def test_no_room_and_used_tail_says_which_lv_and_the_commands(loop, tmp_path):
     device = loop(65)
     make_pv(device)  # lv: extents 0-1 of 16; no room after the PV
     lvm = ["--config", LVM_CONFIG]
-    assert run(["lvcreate", "-q", *lvm, "-n", "front", "-l", "4", "refusevg"]).returncode == 0
+    assert run(["lvcreate", "-q", *lvm, "-n", "front", "-l", "5", "refusevg"]).returncode == 0
     assert run(["lvcreate", "-q", *lvm, "-n", "end", "-l", "100%FREE", "refusevg"]).returncode == 0
-    # Every extent used: the tail's 4 must be freed elsewhere first.
+    # Every extent used: the tail's 5 must be freed elsewhere first.
     message = refused(device, "--make-room", key=b"passphrase", tmp_path=tmp_path)
-    assert "Free the PV's last 4 extents (PE 12-15 of 4 MiB each)" in message
+    assert "Free the PV's last 5 extents (PE 11-15 of 4 MiB each)" in message
     assert "They hold refusevg/end." in message
-    assert "only 0 free extents before them; free 4 more first" in message
-    # With 4 free extents earlier on the PV, a pvmove within it does it.
+    assert "only 0 free extents before them; free 5 more first" in message
+    # With 5 free extents earlier on the PV, a pvmove within it does it.
     assert run(["lvremove", "-q", "-f", *lvm, "refusevg/front"]).returncode == 0
     message = refused(device, "--make-room", key=b"passphrase", tmp_path=tmp_path)
-    assert f"pvmove --alloc anywhere {device}:12-15 {device}:0-11" in message
+    assert f"pvmove --alloc anywhere {device}:11-15 {device}:0-10" in message
 
 
 def test_bad_cipher_is_a_usage_error():

@@ -69,12 +69,12 @@ def test_advice_followed_literally_then_make_room(lab, tmp_path):
     assert first.returncode == 0, first.stderr
     text = first.stdout
     assert "REFUSED exit=1 same=yes" in text
-    assert "Free the PV's last 4 extents (PE 35-38 of 4 MiB each)" in text
+    assert "Free the PV's last 5 extents (PE 34-38 of 4 MiB each)" in text
     assert "They hold vg/raw." in text
-    assert re.search(r"^ADVICE pvmove --alloc anywhere /dev/vda:35-38 /dev/vda:0-34$", text, re.M)
+    assert re.search(r"^ADVICE pvmove --alloc anywhere /dev/vda:34-38 /dev/vda:0-33$", text, re.M)
     assert "PVMOVE exit=0" in text
     assert "CONVERT exit=0" in text
-    assert "--make-room: the PV's last 4 extents are free" in text
+    assert "--make-room: the PV's last 5 extents are free" in text
     assert "ran: pvresize --yes --setphysicalvolumesize" in text
     before, live = sums(text, "BEFORE"), sums(text, "LIVE")
     assert len(before) == 2 and live == before

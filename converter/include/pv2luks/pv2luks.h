@@ -50,6 +50,7 @@ enum class ConvertStatus {
   kDone,     // converted; the LVs now run on the LUKS volume
   kRefused,  // checks failed before anything was written: the disk is as it was
   kFailed,   // failed after the disk was written; the message says what state it is in
+  kStopped,  // a signal stopped it between chunks; `resume` finishes the job
 };
 
 struct ConvertResult {
@@ -67,5 +68,26 @@ using ProgressFn = std::function<void(const Progress&)>;
 // disk did; the result says what happened.
 ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
                            const ProgressFn& progress);
+
+struct ResumeOptions {
+  std::string device;
+  std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
+  // Only set up the dm devices in the journal's state (so the VG can be
+  // activated), without moving anything.
+  bool activate_only = false;
+  std::function<bool(const std::string& summary)> confirm;  // as in ConvertOptions
+};
+
+// Continues an interrupted conversion from the journal at the device's end:
+// after a power cut (nothing active) or after the converter died (the LVs
+// still on the live tables). Idempotent: interrupting it and running it again
+// is safe. kRefused when there is no journal or it fails its checks.
+ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& say,
+                                const ProgressFn& progress);
+
+// Says (through `say`) whether the device is being converted and how far the
+// journal says it got. kDone when a good journal was found, kRefused (with
+// the reason) when not. Writes nothing.
+ConvertResult conversion_status(const std::string& device, const MessageFn& say);
 
 }  // namespace pv2luks

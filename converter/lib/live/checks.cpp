@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "journal/area.h"
 
 namespace pv2luks {
 
@@ -35,9 +36,21 @@ std::uint64_t default_header_sectors(const ConvertOptions& options) {
       .spec.data_offset_sectors;
 }
 
+// What the journal takes at the device's end (journal/area.h), in sectors.
+std::uint64_t journal_sectors(const PvReport& pv) {
+  return pv.dev_size_sectors - journal_start_sectors(pv.dev_size_sectors);
+}
+
+// The room after the PV left for the header: the tail minus the journal.
+std::uint64_t header_room_sectors(const PvReport& pv) {
+  const std::uint64_t tail = pv.tail_room_sectors();
+  return tail > journal_sectors(pv) ? tail - journal_sectors(pv) : 0;
+}
+
 // Picks the header, shrinking the PV first when --make-room allows it.
 void choose_room_and_header(const ConvertOptions& options, Checked& checked, const MessageFn& say) {
-  const RoomPlan room = plan_room(checked.pv, default_header_sectors(options));
+  const RoomPlan room =
+      plan_room(checked.pv, default_header_sectors(options) + journal_sectors(checked.pv));
   PvReport pv = checked.pv;
   if (!room.enough() && options.make_room && room.tail_extents_free) {
     checked.make_room = room;
@@ -46,7 +59,7 @@ void choose_room_and_header(const ConvertOptions& options, Checked& checked, con
         " extents are free; the PV will shrink to " + std::to_string(room.first_extent_to_free) +
         " extents first");
   }
-  checked.header = choose_header(luks_type(options), pv.tail_room_sectors() * kSectorBytes,
+  checked.header = choose_header(luks_type(options), header_room_sectors(pv) * kSectorBytes,
                                  options.key_size_bits, 512);
   if (!checked.header.fits) Fail() << options.device << ": " << room_advice(room, checked.pv, options.device);
   if (!room.enough() && !checked.make_room && room.tail_extents_free) {

@@ -5,76 +5,52 @@
 //   confirm    the caller's question, unless --yes
 //   prepare    passphrase, volume key, header (in memory), key in the keyring
 //   make room  --make-room only: pvresize shrinks the PV (LVM metadata)
+//   stage      the header copy and the first record into the journal
 //   insert     crypt_full and the intermediate device; LVs remapped onto it
-//   move       chunk by chunk from the end, through a mirror into crypt_full
+//   move       chunk by chunk from the end, each committed to the journal
 //   finish     one crypt table; the LUKS header written at the front
 //   after      crypttab, LVM devices file and pvscan, initramfs advice
 //
-// Failures in `check`, `prepare` and `insert` are refusals: no data sector was
-// written. From
-// `insert` on, the running kernel's tables are the only map of the data until
-// the header is written; a failure there leaves the tables live (the LVs keep
-// working) and says so. Crash safety and resume are the next layer.
-#include <fcntl.h>
-#include <sys/mman.h>
+// Failures before `stage` are refusals: nothing was written. From `stage` on,
+// the journal at the device's end says where the move stands, and `pv2luks
+// resume` continues from it (live/resume.cpp); see docs/journal.md.
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <csignal>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <tuple>
 
 #include "base/error.h"
-#include "device/block_device.h"
+#include "base/memory_file.h"
+#include "base/process.h"
+#include "base/sha256.h"
 #include "dm/dm_device.h"
 #include "dm/dm_table.h"
+#include "journal/area.h"
+#include "live/after_move.h"
+#include "live/checks.h"
 #include "live/kernel_key.h"
-#include "live/mirror_sync.h"
+#include "live/move.h"
+#include "live/resume.h"
 #include "live/remap.h"
-#include "luks/error.h"
+#include "live/signals.h"
 #include "luks/header.h"
 #include "luks/passphrase.h"
 #include "luks/volume_key.h"
-#include "live/after_move.h"
-#include "live/checks.h"
-#include "lvm/pv_report.h"
 #include "lvm/room.h"
-#include "base/process.h"
-#include "plan/plan.h"
 #include "plan/plan_text.h"
 #include "plan/step_tables.h"
-#include "system/crypttab.h"
 #include "pv2luks/pv2luks.h"
+#include "system/crypttab.h"
 
 namespace pv2luks {
 
 namespace {
 
-constexpr std::uint64_t kSectorBytes = 512;
-
-// An anonymous in-memory file for the header until it is written to the disk:
-// never a file in /tmp or on a mounted tmpfs.
-class MemoryFile {
- public:
-  MemoryFile() : fd_(::memfd_create("pv2luks-header", MFD_CLOEXEC)) {
-    if (fd_ < 0) Fail() << "memfd_create failed: " << errno_text(errno);
-  }
-  ~MemoryFile() { ::close(fd_); }
-  MemoryFile(const MemoryFile&) = delete;
-  MemoryFile& operator=(const MemoryFile&) = delete;
-  std::string path() const { return "/proc/self/fd/" + std::to_string(fd_); }
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 struct Prepared {
-  std::unique_ptr<MemoryFile> header_file;
-  BuiltHeader header;
+  std::vector<std::uint8_t> header;  // the whole header, data_offset bytes
+  BuiltHeader built;
   std::unique_ptr<KernelKey> key;
   CryptSpec crypt;
 };
@@ -90,48 +66,20 @@ Prepared prepare(const ConvertOptions& options, const Checked& checked) {
                       "Enter a new passphrase for " + options.device + ": ");
   const SecureBuffer volume_key = generate_volume_key(options.key_size_bits);
   Prepared prepared;
-  prepared.header_file = std::make_unique<MemoryFile>();
-  prepared.header = build_header(spec, volume_key, passphrase, checked.device.size_bytes,
-                                 prepared.header_file->path());
+  const MemoryFile file("pv2luks-header");
+  prepared.built =
+      build_header(spec, volume_key, passphrase, checked.device.size_bytes, file.path());
+  prepared.header = file.read_all();
+  prepared.header.resize(prepared.built.header_bytes, 0);
   prepared.key = std::make_unique<KernelKey>("pv2luks:" + checked.base_name, volume_key);
   prepared.crypt.cipher = spec.cipher + "-" + spec.cipher_mode;
   prepared.crypt.key = KeyRef::keyring(volume_key.size_bytes(), prepared.key->description());
   return prepared;
 }
 
-void load_and_swap(const std::string& name, const DmTable& table) {
-  dm::load(name, to_kernel(table).targets());
-  dm::suspend(name);
-  dm::resume(name);
-}
-
 dev_t dm_dev(const std::string& name) {
   const dm::DeviceInfo info = dm::info(name);
   return makedev(info.major, info.minor);
-}
-
-// The negative control of the lab tests: PV2LUKS_TEST_SKIP_MIRROR_CHUNK=K
-// switches chunk K to crypt without copying it, which loses its data.
-std::optional<std::uint64_t> test_skip_chunk() {
-  const char* value = std::getenv("PV2LUKS_TEST_SKIP_MIRROR_CHUNK");
-  if (!value || !*value) return std::nullopt;
-  return std::stoull(value);
-}
-
-void write_header(const Prepared& prepared, const std::string& device) {
-  std::vector<char> bytes(prepared.header.header_bytes);
-  if (::pread(prepared.header_file->fd(), bytes.data(), bytes.size(), 0) !=
-      static_cast<ssize_t>(bytes.size())) {
-    Fail() << "reading the built header back failed: " << errno_text(errno);
-  }
-  const int fd = ::open(device.c_str(), O_WRONLY | O_CLOEXEC | O_SYNC);
-  if (fd < 0) Fail() << device << ": open for the header failed: " << errno_text(errno);
-  const ssize_t wrote = ::pwrite(fd, bytes.data(), bytes.size(), 0);
-  const int sync = ::fsync(fd);
-  ::close(fd);
-  if (wrote != static_cast<ssize_t>(bytes.size()) || sync != 0) {
-    Fail() << device << ": writing the LUKS header failed: " << errno_text(errno);
-  }
 }
 
 // Shrinks the PV for --make-room. LVM rewrites its metadata; no extent moves.
@@ -148,9 +96,30 @@ void make_room(const ConvertOptions& options, const Checked& checked, const Mess
   }
 }
 
+// The first record: the plan's input and the staged header's identity.
+JournalRecord first_record(const Checked& checked, const Prepared& prepared,
+                           const ConvertOptions& options) {
+  JournalRecord record;
+  record.sequence = 0;  // commit() makes it 1
+  record.phase = JournalPhase::kStaged;
+  const PlanInput& input = checked.plan.input;
+  record.device_sectors = input.device_sectors;
+  record.move_sectors = input.move_sectors;
+  record.data_offset_sectors = input.data_offset_sectors;
+  record.chunk_sectors = checked.plan.chunk_sectors;
+  record.region_sectors = checked.plan.region_sectors;
+  record.sector_bytes = input.sector_bytes;
+  record.key_size_bits = options.key_size_bits;
+  record.header_used_bytes = header_used_bytes(prepared.header);
+  record.header_sha256 = sha256_digest(std::string_view(
+      reinterpret_cast<const char*>(prepared.header.data()), record.header_used_bytes));
+  record.cipher = prepared.crypt.cipher;
+  record.luks_uuid = prepared.built.uuid;
+  record.pv_uuid = checked.pv.pv_uuid;
+  return record;
+}
+
 // insert. Nothing on the disk changes here: the new devices only map it.
-// Until the holders are remapped, a failure removes what was made and is a
-// refusal: the disk and the LVs are as they were.
 PlanDevices insert(const Checked& checked, const Prepared& prepared, const MessageFn& say) {
   PlanDevices devices{dev_text(checked.device.dev), "", prepared.crypt};
   const std::vector<std::string> holders = dm::holders_of(checked.device.dev);
@@ -169,69 +138,18 @@ PlanDevices insert(const Checked& checked, const Prepared& prepared, const Messa
   return devices;
 }
 
-// move, then finish. Returns the crypttab line.
-std::string move_and_finish(const ConvertOptions& options, const Checked& checked,
-                            const Prepared& prepared, const PlanDevices& devices,
-                            const ProgressFn& progress) {
-  const Plan& plan = checked.plan;
-  const std::string& crypt_name = checked.intermediate;
-  // move. From the first chunk's mirror on, the disk is written.
-  // Write point (not a commit point): after chunk k is in sync its data is
-  // durable as ciphertext at data_offset + start, but NOTHING on the disk
-  // records how far the move got; only the live table of crypt_name knows.
-  // A crash here loses the map. Durable progress is the crash-safety work.
-  const std::uint64_t total_bytes = plan.input.move_sectors * kSectorBytes;
-  std::uint64_t done_bytes = 0;
-  const auto skip = test_skip_chunk();
-  for (std::uint64_t k = 0; k < plan.chunk_count(); ++k) {
-    const Chunk chunk = plan.chunk(k);
-    if (!skip || *skip != k) {
-      load_and_swap(crypt_name, table_for_step(plan, k, devices));
-      wait_for_mirror_sync(crypt_name,
-                           expected_mirror_regions(chunk.length_sectors, chunk.region_sectors));
-    }
-    done_bytes += chunk.length_sectors * kSectorBytes;
-    progress({"move", done_bytes, total_bytes});
-  }
-
-  // finish
-  load_and_swap(crypt_name, final_table(plan, devices));
-  // Commit point: once write_header returns (O_SYNC + fsync), the device is a
-  // complete LUKS volume on disk: header, keyslot 0 and every sector moved.
-  // A crash after it leaves a device that stock cryptsetup opens.
-  write_header(prepared, options.device);
-  progress({"header", total_bytes, total_bytes});
-  dm::remove(checked.crypt_full);
-  return crypttab_line(crypt_name, prepared.header.uuid);
-}
-
 std::string confirm_summary(const ConvertOptions& options, const Checked& checked) {
   std::ostringstream out;
   out << "This converts " << options.device << " (PV of VG " << checked.pv.vg_name << ") to "
       << (options.type == LuksVersion::kLuks1 ? "LUKS1" : "LUKS2")
       << " in place while its LVs stay in use";
-  if (checked.make_room) out << ", after shrinking the PV by " << checked.make_room->extents_to_free << " extents";
-  out << ". A power cut during the move loses the data: keep a backup.";
+  if (checked.make_room) {
+    out << ", after shrinking the PV by " << checked.make_room->extents_to_free << " extents";
+  }
+  out << ". Progress is journaled: after a crash, 'pv2luks resume " << options.device
+      << "' finishes the job.";
   return out.str();
 }
-
-// Blocks SIGINT, SIGTERM and SIGHUP while it lives: a signal during the move
-// would leave the data half moved with no map on disk.
-class SignalsDeferred {
- public:
-  SignalsDeferred() {
-    sigset_t block;
-    sigemptyset(&block);
-    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, signal);
-    ::pthread_sigmask(SIG_BLOCK, &block, &before_);
-  }
-  ~SignalsDeferred() { ::pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
-  SignalsDeferred(const SignalsDeferred&) = delete;
-  SignalsDeferred& operator=(const SignalsDeferred&) = delete;
-
- private:
-  sigset_t before_;
-};
 
 ConvertResult refused(const std::string& message) {
   ConvertResult result;
@@ -240,30 +158,39 @@ ConvertResult refused(const std::string& message) {
   return result;
 }
 
+ConvertResult dry_run(const ConvertOptions& options, const Checked& checked, const MessageFn& say) {
+  CryptSpec crypt;
+  crypt.cipher = options.cipher;
+  crypt.key = KeyRef::keyring(options.key_size_bits / 8, "pv2luks:" + checked.base_name);
+  const PlanDevices shown{options.device, "/dev/mapper/" + checked.crypt_full, crypt};
+  if (checked.make_room) {
+    say("would run: " + command_line(make_room_command(*checked.make_room, options.device)));
+  }
+  say("journal: the device's last MiB, from sector " +
+      std::to_string(journal_start_sectors(checked.plan.input.device_sectors)));
+  say("the tables, in the order they are loaded:\n" +
+      describe_plan(checked.plan, shown, {checked.crypt_full, checked.intermediate}));
+  say("dry run: nothing written");
+  ConvertResult result;
+  result.status = ConvertStatus::kDone;
+  return result;
+}
+
 }  // namespace
+
+std::string resume_hint(const std::string& device) {
+  return "the journal at the end of " + device + " records the progress; run 'pv2luks resume " +
+         device + "' to finish";
+}
 
 ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
                            const ProgressFn& progress) {
   ConvertResult result;
   Checked checked;
   Prepared prepared;
-  PlanDevices devices;
   try {
     checked = check(options, say);
-    if (options.dry_run) {
-      CryptSpec crypt;
-      crypt.cipher = options.cipher;
-      crypt.key = KeyRef::keyring(options.key_size_bits / 8, "pv2luks:" + checked.base_name);
-      const PlanDevices shown{options.device, "/dev/mapper/" + checked.crypt_full, crypt};
-      if (checked.make_room) {
-        say("would run: " + command_line(make_room_command(*checked.make_room, options.device)));
-      }
-      say("the tables, in the order they are loaded:\n" +
-          describe_plan(checked.plan, shown, {checked.crypt_full, checked.intermediate}));
-      say("dry run: nothing written");
-      result.status = ConvertStatus::kDone;
-      return result;
-    }
+    if (options.dry_run) return dry_run(options, checked, say);
     if (options.confirm && !options.confirm(confirm_summary(options, checked))) {
       return refused("not confirmed");
     }
@@ -282,28 +209,52 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
       return result;
     }
   }
+  std::unique_ptr<JournalArea> journal;
+  MoveState state;
   try {
-    devices = insert(checked, prepared, say);
+    // stage. The journal area lies past the shifted data, in the old tail
+    // room that LVM does not use.
+    journal = std::make_unique<JournalArea>(options.device, checked.plan.input.device_sectors);
+    journal->write_header_copy(prepared.header);
+    state = {options.device, checked.intermediate, checked.crypt_full, checked.plan, {},
+             prepared.header, journal.get(), first_record(checked, prepared, options)};
+    // Commit point: the staged header (the volume key in keyslot 0) and the
+    // plan are durable in the journal before any data sector is written. A
+    // resume from here starts the move at chunk 0.
+    commit(state, JournalPhase::kStaged, 0);
   } catch (const Error& e) {
-    // Before any holder was remapped nothing maps differently; after, the
-    // LVs run on the intermediate device's plaintext table, which maps the
-    // PV as it was. Either way no data sector was written.
-    return refused(std::string(e.what()) + " (while setting up the dm devices; /dev/mapper/" +
-                   checked.intermediate + " may remain under some LVs, mapping the PV unchanged)");
+    return refused(std::string(e.what()) + " (while writing the journal into the free room "
+                   "after the PV; the PV is unchanged)");
   }
-  const SignalsDeferred deferred;
   try {
-    result.crypttab_line = move_and_finish(options, checked, prepared, devices, progress);
-    result.status = ConvertStatus::kDone;
+    state.devices = insert(checked, prepared, say);
   } catch (const Error& e) {
+    // No data moved. The intermediate device, if it is under some LVs, maps
+    // the PV unchanged; the journal says "staged", so resume can retry.
     result.status = ConvertStatus::kFailed;
-    result.message = std::string(e.what()) +
-                     "; the conversion stopped half way: the LVs keep running on the live "
-                     "dm tables, do not reboot or deactivate them";
+    result.message = std::string(e.what()) + " (while setting up the dm devices; no data moved); " +
+                     resume_hint(options.device);
     return result;
   }
-  result.advice = after_move(options, checked.intermediate, prepared.header.uuid,
-                             result.crypttab_line);
+  const SignalsDeferred signals;
+  try {
+    const MoveOutcome outcome = move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+    if (outcome == MoveOutcome::kStopped) {
+      result.status = ConvertStatus::kStopped;
+      result.message = "stopped by a signal after " + std::to_string(state.record.chunks_done) +
+                       " of " + std::to_string(checked.plan.chunk_count()) +
+                       " chunks; the LVs keep running; " + resume_hint(options.device);
+      return result;
+    }
+  } catch (const Error& e) {
+    result.status = ConvertStatus::kFailed;
+    result.message = std::string(e.what()) + "; the LVs keep running on the live dm tables; " +
+                     resume_hint(options.device);
+    return result;
+  }
+  result.status = ConvertStatus::kDone;
+  result.crypttab_line = crypttab_line(checked.intermediate, prepared.built.uuid);
+  result.advice = after_move(options, checked.intermediate, prepared.built.uuid, result.crypttab_line);
   return result;
 }
 

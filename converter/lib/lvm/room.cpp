@@ -67,8 +67,8 @@ std::vector<std::string> make_room_command(const RoomPlan& room, const std::stri
 std::string room_advice(const RoomPlan& room, const PvReport& pv, const std::string& device) {
   std::ostringstream out;
   const std::uint64_t last = room.pe_count - 1;
-  out << "not enough room after the PV for the LUKS header: it needs "
-      << mib_text(room.wanted_sectors) << ", " << mib_text(room.tail_room_sectors)
+  out << "not enough room after the PV for the LUKS header and pv2luks's 1 MiB journal: "
+      << "they need " << mib_text(room.wanted_sectors) << ", " << mib_text(room.tail_room_sectors)
       << " is free after the PV. Free the PV's last " << room.extents_to_free << " extent"
       << (room.extents_to_free == 1 ? "" : "s") << " (PE " << room.first_extent_to_free;
   if (room.extents_to_free > 1) out << "-" << last;

@@ -1,0 +1,127 @@
+#include "args.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+
+namespace cli {
+
+namespace {
+
+bool parse_number(const std::string& text, std::uint32_t& value) {
+  char* end = nullptr;
+  const unsigned long number = std::strtoul(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || number == 0 || number > 0xffffffffUL) return false;
+  value = static_cast<std::uint32_t>(number);
+  return true;
+}
+
+// Walks the words: options through `option(word, value)` (which returns
+// "" when it took the word, "?" when the word is not its option, or a
+// problem), and the one DEVICE.
+template <typename OptionFn>
+std::string walk(const std::vector<std::string>& words, std::string& device, OptionFn option) {
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    const auto value = [&](std::string& out) {
+      if (i + 1 >= words.size()) return false;
+      out = words[++i];
+      return true;
+    };
+    const std::string problem = option(word, value);
+    if (problem.empty()) continue;
+    if (problem != "?") return problem;
+    if (word.rfind("-", 0) == 0) return "unknown option " + word;
+    if (!device.empty()) return "unexpected argument '" + word + "'";
+    device = word;
+  }
+  return device.empty() ? "needs a DEVICE" : "";
+}
+
+// The options convert and resume share.
+template <typename Value>
+std::string common_option(const std::string& word, Value& value, std::optional<std::string>& key_file,
+                          bool& progress_json, bool& yes) {
+  if (word == "--progress-json") {
+    progress_json = true;
+  } else if (word == "--yes") {
+    yes = true;
+  } else if (word == "--key-file") {
+    std::string v;
+    if (!value(v)) return "--key-file needs FILE or -";
+    key_file = v;
+  } else {
+    return "?";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli) {
+  auto& o = cli.options;
+  const std::string problem = walk(words, o.device, [&](const std::string& word, auto& value) -> std::string {
+    std::string v;
+    if (const std::string common = common_option(word, value, o.key_file, cli.progress_json, cli.yes);
+        common != "?") {
+      return common;
+    }
+    if (word == "--dry-run") {
+      o.dry_run = true;
+    } else if (word == "--make-room") {
+      o.make_room = true;
+    } else if (word == "--update-crypttab") {
+      o.update_crypttab = true;
+    } else if (word == "--crypttab") {
+      if (!value(o.crypttab_path)) return "--crypttab needs FILE";
+    } else if (word == "--cipher") {
+      if (!value(o.cipher) || o.cipher.find('-') == std::string::npos) {
+        return "--cipher takes CIPHER-MODE, e.g. aes-xts-plain64";
+      }
+    } else if (word == "--type") {
+      if (!value(v) || (v != "luks1" && v != "luks2")) return "--type takes luks1 or luks2";
+      o.type = v == "luks1" ? pv2luks::LuksVersion::kLuks1 : pv2luks::LuksVersion::kLuks2;
+    } else if (word == "--key-size") {
+      if (!value(v) || !parse_number(v, o.key_size_bits)) return "--key-size takes bits, e.g. 512";
+    } else if (word == "--pbkdf") {
+      if (!value(v) || (v != "argon2id" && v != "argon2i" && v != "pbkdf2")) {
+        return "--pbkdf takes argon2id, argon2i or pbkdf2";
+      }
+      o.pbkdf = v;
+    } else if (word == "--pbkdf-force-iterations") {
+      if (!value(v) || !parse_number(v, o.pbkdf_force_iterations)) {
+        return "--pbkdf-force-iterations takes a positive number";
+      }
+    } else if (word == "--iter-time") {
+      if (!value(v) || !parse_number(v, o.iter_time_ms)) return "--iter-time takes milliseconds";
+    } else {
+      return "?";
+    }
+    return "";
+  });
+  return problem == "needs a DEVICE" ? "convert needs a DEVICE" : problem;
+}
+
+std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli) {
+  auto& o = cli.options;
+  const std::string problem = walk(words, o.device, [&](const std::string& word, auto& value) -> std::string {
+    if (const std::string common = common_option(word, value, o.key_file, cli.progress_json, cli.yes);
+        common != "?") {
+      return common;
+    }
+    if (word == "--activate-only") {
+      o.activate_only = true;
+      return "";
+    }
+    return "?";
+  });
+  return problem == "needs a DEVICE" ? "resume needs a DEVICE" : problem;
+}
+
+std::string parse_status(const std::vector<std::string>& words, std::string& device) {
+  const std::string problem =
+      walk(words, device, [](const std::string&, auto&) -> std::string { return "?"; });
+  return problem == "needs a DEVICE" ? "status needs a DEVICE" : problem;
+}
+
+}  // namespace cli

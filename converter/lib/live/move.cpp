@@ -1,0 +1,136 @@
+#include "live/move.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstdio>
+#include <optional>
+
+#include "base/error.h"
+#include "base/fd.h"
+#include "dm/dm_device.h"
+#include "live/mirror_sync.h"
+#include "luks/error.h"
+
+namespace pv2luks {
+
+namespace {
+
+constexpr std::uint64_t kSectorBytes = 512;
+
+// Test hooks for the lab. Each names what it breaks or where it stops.
+std::optional<std::uint64_t> env_number(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return std::nullopt;
+  return std::stoull(value);
+}
+
+// PV2LUKS_TEST_POINTS=1 prints "pv2luks: test point: NAME" at the named
+// points, so the lab can cut the power on that line.
+void test_point(const std::string& name) {
+  if (!std::getenv("PV2LUKS_TEST_POINTS")) return;
+  std::fprintf(stderr, "pv2luks: test point: %s\n", name.c_str());
+  std::fflush(stderr);
+  if (const auto pause = env_number("PV2LUKS_TEST_POINT_PAUSE")) ::sleep(static_cast<unsigned>(*pause));
+}
+
+// Makes every write that has completed on `device` durable: a flush of the
+// disk's volatile cache. The mirror's copies into crypt_full completed on
+// the same disk, so this is what makes a synced chunk durable.
+void flush_device(const std::string& device) {
+  Fd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd || ::fsync(fd.get()) != 0) Fail() << device << ": flush failed: " << errno_text(errno);
+}
+
+}  // namespace
+
+void load_and_swap(const std::string& name, const DmTable& table) {
+  dm::load(name, to_kernel(table).targets());
+  dm::suspend(name);
+  dm::resume(name);
+}
+
+void write_header(const std::vector<std::uint8_t>& header, const std::string& device) {
+  Fd fd(::open(device.c_str(), O_WRONLY | O_CLOEXEC | O_SYNC));
+  if (!fd) Fail() << device << ": open for the header failed: " << errno_text(errno);
+  std::size_t length = header.size();
+  // PV2LUKS_TEST_TORN_HEADER=1: write half the header, make it durable and
+  // stop at a test point, as a power cut during the header write would.
+  if (std::getenv("PV2LUKS_TEST_TORN_HEADER")) length /= 2;
+  const ssize_t wrote = ::pwrite(fd.get(), header.data(), length, 0);
+  if (wrote != static_cast<ssize_t>(length) || ::fsync(fd.get()) != 0) {
+    Fail() << device << ": writing the LUKS header failed: " << errno_text(errno);
+  }
+  if (length != header.size()) {
+    test_point("header-torn");
+    Fail() << "PV2LUKS_TEST_TORN_HEADER: stopped after half the header";
+  }
+}
+
+void commit(MoveState& state, JournalPhase phase, std::uint64_t chunks_done) {
+  JournalRecord next = state.record;
+  next.sequence += 1;
+  next.phase = phase;
+  next.chunks_done = chunks_done;
+  state.journal->write(next);
+  state.record = next;
+}
+
+MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
+                            const std::function<bool()>& stop) {
+  const Plan& plan = state.plan;
+  const std::uint64_t total_bytes = plan.input.move_sectors * kSectorBytes;
+  std::uint64_t done_bytes = 0;
+  for (std::uint64_t k = 0; k < state.record.chunks_done; ++k) {
+    done_bytes += plan.chunk(k).length_sectors * kSectorBytes;
+  }
+  const auto skip = env_number("PV2LUKS_TEST_SKIP_MIRROR_CHUNK");    // negative control
+  const auto commit_early = env_number("PV2LUKS_TEST_COMMIT_EARLY");  // negative control
+  for (std::uint64_t k = state.record.chunks_done; k < plan.chunk_count(); ++k) {
+    if (stop && stop()) {
+      // Chunk k - 1 is committed; leave it crypt-only, as a resume would.
+      if (k > 0) load_and_swap(state.intermediate, table_after(plan, k - 1, state.devices));
+      return MoveOutcome::kStopped;
+    }
+    const Chunk chunk = plan.chunk(k);
+    if (!skip || *skip != k) {
+      // Write point: chunk k is mirrored; writes to it land in both the
+      // plaintext source and its ciphertext copy. The journal still says k
+      // chunks are done, and the source stays whole (the plan never lets a
+      // copy land on its own source), so a resume redoes chunk k from it.
+      load_and_swap(state.intermediate, table_for_step(plan, k, state.devices));
+      test_point("chunk-mirror " + std::to_string(k));
+      if (commit_early && *commit_early == k) commit(state, JournalPhase::kMoving, k + 1);
+      wait_for_mirror_sync(state.intermediate,
+                           expected_mirror_regions(chunk.length_sectors, chunk.region_sectors));
+      flush_device(state.device);
+    }
+    // Commit point: chunk k's ciphertext is in sync and flushed, so the
+    // journal may say k + 1 chunks are done. Only after this record is
+    // durable does the next table send chunk k's writes to crypt alone.
+    commit(state, JournalPhase::kMoving, k + 1);
+    test_point("chunk-done " + std::to_string(k));
+    done_bytes += chunk.length_sectors * kSectorBytes;
+    progress({"move", done_bytes, total_bytes});
+  }
+  if (state.record.phase == JournalPhase::kMoving || state.record.phase == JournalPhase::kStaged) {
+    // Commit point: every chunk is moved and durable; the front's plaintext
+    // is no longer needed, so the header may overwrite it.
+    commit(state, JournalPhase::kMoved, plan.chunk_count());
+  }
+  load_and_swap(state.intermediate, final_table(plan, state.devices));
+  test_point("moved");
+  write_header(state.header, state.device);
+  // Commit point: the header at the front is durable: the device is a
+  // complete LUKS volume that stock cryptsetup opens.
+  commit(state, JournalPhase::kComplete, plan.chunk_count());
+  progress({"header", total_bytes, total_bytes});
+  // The journal's job is done; a device with a header and no journal is
+  // converted. Wiping it also removes the staged header copy.
+  state.journal->wipe();
+  if (dm::info(state.crypt_full).exists) dm::remove(state.crypt_full);
+  return MoveOutcome::kFinished;
+}
+
+}  // namespace pv2luks

@@ -1,0 +1,233 @@
+#include "live/resume.h"
+
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "base/error.h"
+#include "base/memory_file.h"
+#include "base/sha256.h"
+#include "device/block_device.h"
+#include "dm/dm_device.h"
+#include "journal/area.h"
+#include "live/after_move.h"
+#include "live/kernel_key.h"
+#include "live/move.h"
+#include "live/remap.h"
+#include "live/signals.h"
+#include "luks/header.h"
+#include "luks/passphrase.h"
+#include "plan/plan.h"
+#include "plan/step_tables.h"
+#include "system/crypttab.h"
+
+namespace pv2luks {
+
+namespace {
+
+constexpr std::uint64_t kSectorBytes = 512;
+
+struct Found {
+  BlockDevice device;
+  std::shared_ptr<DeviceLock> lock;
+  std::unique_ptr<JournalArea> journal;
+  JournalRecord record;
+  Plan plan;
+  std::string base_name;
+  std::string intermediate;
+  std::string crypt_full;
+};
+
+std::string mib(std::uint64_t sectors) {
+  std::ostringstream out;
+  out << static_cast<double>(sectors) / 2048.0 << " MiB";
+  return out.str();
+}
+
+// Reads and checks the journal. Refusals are Errors; nothing is written.
+Found find_journal(const std::string& path) {
+  if (::geteuid() != 0) Fail() << "pv2luks must run as root";
+  Found found;
+  found.device = inspect_block_device(path);
+  found.lock = std::make_shared<DeviceLock>(found.device);
+  const std::uint64_t sectors = found.device.size_bytes / kSectorBytes;
+  found.journal = std::make_unique<JournalArea>(path, sectors);
+  std::string why;
+  const auto record = found.journal->read(why);
+  if (!record) {
+    if (starts_with_luks_header(path)) {
+      Fail() << path << ": a LUKS device with no pv2luks journal: already converted; nothing to resume";
+    }
+    Fail() << path << ": no pv2luks journal (" << why << "); nothing to resume";
+  }
+  found.record = *record;
+  if (record->device_sectors != sectors) {
+    Fail() << path << ": the journal was written for a device of " << record->device_sectors
+           << " sectors, this one has " << sectors << "; refusing to guess";
+  }
+  PlanInput input;
+  input.move_sectors = record->move_sectors;
+  input.device_sectors = record->device_sectors;
+  input.data_offset_sectors = record->data_offset_sectors;
+  input.chunk_sectors = record->chunk_sectors;
+  input.region_sectors = record->region_sectors;
+  input.sector_bytes = record->sector_bytes;
+  found.plan = make_plan(input);
+  if (!found.plan.ok() || found.plan.chunk_sectors != record->chunk_sectors ||
+      record->chunks_done > found.plan.chunk_count() ||
+      record->move_sectors + record->data_offset_sectors > found.journal->start_sectors()) {
+    Fail() << path << ": the journal's geometry is inconsistent"
+           << (found.plan.ok() ? "" : ": " + found.plan.problems.front()) << "; refusing to resume";
+  }
+  found.base_name = std::filesystem::canonical(path).filename().string();
+  found.intermediate = found.base_name + "_crypt";
+  found.crypt_full = "pv2luks-" + found.base_name + "-full";
+  return found;
+}
+
+std::vector<std::uint8_t> staged_header(const Found& found) {
+  const JournalRecord& r = found.record;
+  std::vector<std::uint8_t> header =
+      found.journal->read_header_copy(r.header_used_bytes, r.data_offset_sectors * kSectorBytes);
+  const auto sum = sha256_digest(
+      std::string_view(reinterpret_cast<const char*>(header.data()), r.header_used_bytes));
+  if (sum != r.header_sha256) {
+    Fail() << "the journal's copy of the LUKS header does not match its checksum; refusing to "
+              "resume (nothing written)";
+  }
+  return header;
+}
+
+// The intermediate device's table once `chunks_done` chunks are moved.
+DmTable table_at(const Plan& plan, std::uint64_t chunks_done, const PlanDevices& devices) {
+  return chunks_done == 0 ? initial_table(plan, devices)
+                          : table_after(plan, chunks_done - 1, devices);
+}
+
+std::string describe(const Found& found) {
+  const JournalRecord& r = found.record;
+  std::uint64_t moved = 0;
+  for (std::uint64_t k = 0; k < r.chunks_done; ++k) moved += found.plan.chunk(k).length_sectors;
+  std::ostringstream out;
+  out << "journal: phase " << phase_name(r.phase) << ", " << r.chunks_done << " of "
+      << found.plan.chunk_count() << " chunks moved (" << mib(moved) << " of "
+      << mib(r.move_sectors) << "), LUKS UUID " << r.luks_uuid << ", " << r.cipher
+      << ", data offset " << r.data_offset_sectors << " sectors; dm devices "
+      << (dm::info(found.intermediate).exists ? "live" : "not active");
+  return out.str();
+}
+
+ConvertResult refused(const std::string& message) {
+  ConvertResult result;
+  result.status = ConvertStatus::kRefused;
+  result.message = message;
+  return result;
+}
+
+dev_t dm_dev(const std::string& name) {
+  const dm::DeviceInfo info = dm::info(name);
+  return makedev(info.major, info.minor);
+}
+
+// crypt_full and the intermediate device in the journal's state, created or
+// (when they are live) reloaded. Writes nothing to the disk.
+PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& say) {
+  PlanDevices devices{dev_text(found.device.dev), "", crypt};
+  if (!dm::info(found.crypt_full).exists) {
+    dm::create(found.crypt_full, "", to_kernel(crypt_full_table(found.plan, devices)).targets());
+  }
+  devices.crypt_full = dev_text(dm_dev(found.crypt_full));
+  const DmTable table = table_at(found.plan, found.record.chunks_done, devices);
+  if (dm::info(found.intermediate).exists) {
+    // The converter died with the LVs on it: swap in the recorded state.
+    load_and_swap(found.intermediate, table);
+    say("found /dev/mapper/" + found.intermediate + " live; reloaded in the journal's state");
+  } else {
+    dm::create(found.intermediate, "", to_kernel(table).targets());
+    say("created /dev/mapper/" + found.intermediate + " in the journal's state");
+  }
+  return devices;
+}
+
+}  // namespace
+
+ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& say,
+                                const ProgressFn& progress) {
+  Found found;
+  std::vector<std::uint8_t> header;
+  std::unique_ptr<KernelKey> key;
+  CryptSpec crypt;
+  try {
+    found = find_journal(options.device);
+    say(options.device + ": " + describe(found));
+    header = staged_header(found);
+    if (options.confirm && !options.confirm("This resumes the conversion of " + options.device +
+                                            " to LUKS from its journal.")) {
+      return refused("not confirmed");
+    }
+    const SecureBuffer passphrase =
+        read_passphrase(passphrase_source(options.key_file), PassphrasePurpose::kExisting,
+                        "Enter the passphrase for " + options.device + ": ");
+    MemoryFile file("pv2luks-header");
+    file.write_all(header);
+    const SecureBuffer volume_key = unlock_volume_key(file.path(), passphrase);
+    key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, volume_key);
+    crypt.cipher = found.record.cipher;
+    crypt.key = KeyRef::keyring(volume_key.size_bytes(), key->description());
+  } catch (const Error& e) {
+    return refused(e.what());
+  }
+  ConvertResult result;
+  const SignalsDeferred signals;
+  try {
+    MoveState state{options.device, found.intermediate, found.crypt_full, found.plan, {},
+                    header, found.journal.get(), found.record};
+    state.devices = set_up(found, crypt, say);
+    if (options.activate_only) {
+      result.status = ConvertStatus::kStopped;
+      result.message = "/dev/mapper/" + found.intermediate +
+                       " maps the PV as the journal records it; activate the VG on it "
+                       "(vgchange -ay), then run 'pv2luks resume " + options.device +
+                       "' to finish";
+      return result;
+    }
+    const MoveOutcome outcome =
+        move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+    if (outcome == MoveOutcome::kStopped) {
+      result.status = ConvertStatus::kStopped;
+      result.message = "stopped by a signal after " + std::to_string(state.record.chunks_done) +
+                       " chunks; " + resume_hint(options.device);
+      return result;
+    }
+  } catch (const Error& e) {
+    result.status = ConvertStatus::kFailed;
+    result.message = std::string(e.what()) + "; " + resume_hint(options.device);
+    return result;
+  }
+  result.status = ConvertStatus::kDone;
+  result.crypttab_line = crypttab_line(found.intermediate, found.record.luks_uuid);
+  ConvertOptions after;
+  after.device = options.device;
+  result.advice = after_move(after, found.intermediate, found.record.luks_uuid, result.crypttab_line);
+  return result;
+}
+
+ConvertResult conversion_status(const std::string& device, const MessageFn& say) {
+  try {
+    const Found found = find_journal(device);
+    say(device + ": being converted; " + describe(found));
+    staged_header(found);
+    say("the staged LUKS header matches its checksum; 'pv2luks resume " + device +
+        "' finishes the conversion");
+    ConvertResult result;
+    result.status = ConvertStatus::kDone;
+    return result;
+  } catch (const Error& e) {
+    return refused(e.what());
+  }
+}
+
+}  // namespace pv2luks
