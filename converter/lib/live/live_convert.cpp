@@ -222,6 +222,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     // plan are durable in the journal before any data sector is written. A
     // resume from here starts the move at chunk 0.
     commit(state, JournalPhase::kStaged, 0);
+    test_point("staged");
   } catch (const Error& e) {
     return refused(std::string(e.what()) + " (while writing the journal into the free room "
                    "after the PV; the PV is unchanged)");

@@ -26,15 +26,6 @@ std::optional<std::uint64_t> env_number(const char* name) {
   return std::stoull(value);
 }
 
-// PV2LUKS_TEST_POINTS=1 prints "pv2luks: test point: NAME" at the named
-// points, so the lab can cut the power on that line.
-void test_point(const std::string& name) {
-  if (!std::getenv("PV2LUKS_TEST_POINTS")) return;
-  std::fprintf(stderr, "pv2luks: test point: %s\n", name.c_str());
-  std::fflush(stderr);
-  if (const auto pause = env_number("PV2LUKS_TEST_POINT_PAUSE")) ::sleep(static_cast<unsigned>(*pause));
-}
-
 // Makes every write that has completed on `device` durable: a flush of the
 // disk's volatile cache. The mirror's copies into crypt_full completed on
 // the same disk, so this is what makes a synced chunk durable.
@@ -44,6 +35,12 @@ void flush_device(const std::string& device) {
 }
 
 }  // namespace
+
+void test_point(const std::string& name) {
+  if (!std::getenv("PV2LUKS_TEST_POINTS")) return;
+  std::fprintf(stderr, "pv2luks: test point: %s\n", name.c_str());
+  std::fflush(stderr);
+}
 
 void load_and_swap(const std::string& name, const DmTable& table) {
   dm::load(name, to_kernel(table).targets());
@@ -101,7 +98,10 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
       // copy land on its own source), so a resume redoes chunk k from it.
       load_and_swap(state.intermediate, table_for_step(plan, k, state.devices));
       test_point("chunk-mirror " + std::to_string(k));
-      if (commit_early && *commit_early == k) commit(state, JournalPhase::kMoving, k + 1);
+      if (commit_early && *commit_early == k) {
+        commit(state, JournalPhase::kMoving, k + 1);
+        test_point("committed-early " + std::to_string(k));
+      }
       wait_for_mirror_sync(state.intermediate,
                            expected_mirror_regions(chunk.length_sectors, chunk.region_sectors));
       flush_device(state.device);

@@ -39,6 +39,11 @@ enum class MoveOutcome {
 MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
                             const std::function<bool()>& stop);
 
+// With PV2LUKS_TEST_POINTS set, prints "pv2luks: test point: NAME" on
+// stderr, so the lab can cut the power on that line. Points: staged,
+// chunk-mirror K, chunk-done K, moved, header-torn, committed-early K.
+void test_point(const std::string& name);
+
 // Writes the next record with `phase` and `chunks_done`, durably.
 void commit(MoveState& state, JournalPhase phase, std::uint64_t chunks_done);
 

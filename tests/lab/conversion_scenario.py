@@ -1,0 +1,66 @@
+"""The conversion scenario the live and resume tests share: a PV with an
+ext4 LV under file load, a raw LV under O_DIRECT block load and an unmounted
+two-segment LV, converted with a known passphrase; and the checks after the
+conversion, through stock cryptsetup."""
+import re
+
+# Makes the PV, its LVs and their content, and starts the load. Leaves $disk
+# set, the load running and the passphrase in $LAB_OUT/key.
+SETUP = r"""
+disk=$(readlink -f "$LAB_DISKS/pv")
+pvcreate -q --setphysicalvolumesize 136M "$disk"
+vgcreate -q -s 4M vg "$disk"
+lvcreate -q -n fs -L 48M vg
+lvcreate -q -n cold -L 24M vg
+lvcreate -q -n spacer -L 4M vg
+lvextend -q -L +20M vg/cold                  # cold: two segments
+lvremove -q -y vg/spacer
+lvcreate -q -n raw -l 100%FREE vg
+echo "cold segments: $(lvs --noheadings -o seg_count vg/cold | tr -d ' ')"
+dd if=/dev/urandom of=/dev/vg/cold bs=1M oflag=direct status=none || true
+echo "COLD-BEFORE $(sha256sum < /dev/vg/cold | cut -d' ' -f1)"
+mkfs.ext4 -q /dev/vg/fs
+mkdir -p /run/fs && mount /dev/vg/fs /run/fs
+printf 'correct horse battery staple' > "$LAB_OUT/key"
+pv2luks-harness load start --log "$LAB_OUT/load" --dir /run/fs --raw /dev/vg/raw
+sleep 2
+"""
+
+CONVERT_ARGS = ('--yes --key-file "$LAB_OUT/key" --pbkdf pbkdf2 --pbkdf-force-iterations 1000 '
+                '--progress-json')
+
+# After the conversion (finished by convert or by resume, the VG possibly
+# still active on DEV_crypt): close everything, then open the volume with
+# stock cryptsetup and check every LV and every acknowledged write.
+VERIFY_WITH_STOCK_CRYPTSETUP = r"""
+disk=$(readlink -f "$LAB_DISKS/pv")
+name=$(basename "$disk")_crypt
+umount /run/fs 2>/dev/null
+vgchange -an vg > /dev/null 2>&1
+dmsetup remove "$name" 2>/dev/null
+cryptsetup luksDump "$disk" | grep -E '^(Version|Cipher|	offset|Data segments)|offset:' | head -5
+cryptsetup open "$disk" pvcrypt --key-file "$LAB_OUT/key"; echo "OPEN exit=$?"
+vgchange -ay vg > /dev/null; echo "ACTIVATE exit=$?"
+e2fsck -fn /dev/vg/fs > /dev/null 2>&1; echo "FSCK exit=$?"
+echo "COLD-AFTER $(sha256sum < /dev/vg/cold | cut -d' ' -f1)"
+mkdir -p /run/fs && mount /dev/vg/fs /run/fs
+pv2luks-harness load verify --log "$LAB_OUT/load"; echo "VERIFY exit=$?"
+umount /run/fs; vgchange -an vg > /dev/null; cryptsetup close pvcrypt
+"""
+
+
+def field(stdout, name):
+    match = re.search(rf"^{name}[ =](\S+)", stdout, re.M)
+    assert match, f"{name} missing from the output"
+    return match.group(1)
+
+
+def assert_verified(converted, verified):
+    """The checks of VERIFY_WITH_STOCK_CRYPTSETUP all passed, and the cold LV
+    is what it was before the conversion (COLD-BEFORE in `converted`)."""
+    assert field(verified, "OPEN exit") == "0"
+    assert field(verified, "ACTIVATE exit") == "0"
+    assert field(verified, "FSCK exit") == "0"
+    assert field(verified, "COLD-AFTER") == field(converted, "COLD-BEFORE")
+    assert field(verified, "VERIFY exit") == "0"
+    assert re.search(r"load verify: \d+ acknowledged writes checked .*: OK", verified)

@@ -1,0 +1,131 @@
+"""Crash safety: a conversion under load is cut at named points and at a
+seeded random time (a power cut: QEMU SIGKILLed), or its converter is
+killed while the system runs; `pv2luks resume` finishes it, and stock
+cryptsetup then finds every LV and every acknowledged write. The negative
+control commits a chunk before its copy is in sync; the same checks must
+catch it. PV2LUKS_CRASH_SEED replays a random cut time."""
+import os
+import random
+import re
+
+import pytest
+
+from conversion_scenario import (CONVERT_ARGS, SETUP, VERIFY_WITH_STOCK_CRYPTSETUP,
+                                 assert_verified, field)
+
+SEED = int(os.environ.get("PV2LUKS_CRASH_SEED", random.randrange(1 << 30)))
+
+CONVERT_UNTIL_CUT = ("#!/bin/bash\nset -uo pipefail\n" + SETUP +
+                     "__ENV__ PV2LUKS_TEST_POINTS=1 pv2luks convert \"$disk\" " + CONVERT_ARGS +
+                     "\necho \"CONVERT exit=$?\"\nsleep 120\n")
+
+RESUME = r"""#!/bin/bash
+set -uo pipefail
+disk=$(readlink -f "$LAB_DISKS/pv")
+pv2luks status "$disk"; echo "STATUS exit=$?"
+__ENV__ pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key" --progress-json; echo "RESUME exit=$?"
+__AFTER__
+"""
+
+
+def cut_then_resume(lab, tmp_path, cut, convert_env="", resume_env="", cut_resume=None):
+    """Boot 1 converts until `cut` (extra lab arguments); boot 2 resumes (and,
+    with cut_resume, is cut too; boot 3 resumes again), then verifies.
+    Returns (boot 1 output, last boot output)."""
+    disk = f"pv:160M:{tmp_path / 'pv.img'}"
+    out = tmp_path / "out"
+    out.mkdir()
+    first = lab(CONVERT_UNTIL_CUT.replace("__ENV__", convert_env), disk,
+                extra=["--out", out, *cut])
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
+    assert "power cut" in first.stderr
+    assert "CONVERT exit" not in first.stdout, "the conversion ended before the cut"
+    resume_then_verify = RESUME.replace("__AFTER__", VERIFY_WITH_STOCK_CRYPTSETUP)
+    if cut_resume:
+        second = lab(RESUME.replace("__ENV__", resume_env).replace("__AFTER__", "sleep 120"),
+                     disk, extra=["--out", out, *cut_resume])
+        assert second.returncode == 0 and "power cut" in second.stderr, second.stderr
+        assert "RESUME exit" not in second.stdout, "the resume ended before the cut"
+    last = lab(resume_then_verify.replace("__ENV__", ""), disk, extra=["--out", out])
+    assert last.returncode == 0, last.stderr
+    assert field(last.stdout, "STATUS exit") == "0"
+    assert field(last.stdout, "RESUME exit") == "0", last.stdout[-3000:]
+    return first.stdout, last.stdout
+
+
+@pytest.mark.parametrize("point, env", [
+    ("staged", ""),                                   # before the first chunk
+    ("chunk-mirror 4", ""),                           # mid-chunk
+    ("chunk-done 8", ""),                             # the last chunk committed
+    ("moved", ""),                                    # before the header write
+    ("header-torn", "PV2LUKS_TEST_TORN_HEADER=1"),    # during the header write
+])
+def test_power_cut_at_a_named_point_then_resume(lab, tmp_path, point, env):
+    converted, resumed = cut_then_resume(
+        lab, tmp_path, ["--power-cut-on-line", f"test point: {point}"], convert_env=env)
+    assert f"test point: {point}" in converted
+    assert "journal: phase" in resumed
+    assert_verified(converted, resumed)
+
+
+def test_power_cut_at_a_seeded_random_time_then_resume(lab, tmp_path):
+    seconds = random.Random(SEED).uniform(12, 40)
+    print(f"PV2LUKS_CRASH_SEED={SEED}: power cut {seconds:.1f} s into the script")
+    converted, resumed = cut_then_resume(
+        lab, tmp_path, ["--power-cut-after", f"{seconds:.1f}"])
+    assert_verified(converted, resumed)
+
+
+def test_double_fault_a_cut_during_resume(lab, tmp_path):
+    converted, resumed = cut_then_resume(
+        lab, tmp_path, ["--power-cut-on-line", "test point: chunk-mirror 2"],
+        resume_env="PV2LUKS_TEST_POINTS=1",
+        cut_resume=["--power-cut-on-line", "test point: chunk-mirror 5"])
+    assert_verified(converted, resumed)
+
+
+def test_negative_control_a_chunk_committed_before_its_copy_is_caught(lab, tmp_path):
+    """Chunk 4 (in the cold LV) is committed before the mirror syncs it, and
+    the power is cut right then: resume believes the copy and skips it."""
+    converted, resumed = cut_then_resume(
+        lab, tmp_path, ["--power-cut-on-line", "test point: committed-early 4"],
+        convert_env="PV2LUKS_TEST_COMMIT_EARLY=4")
+    assert field(resumed, "OPEN exit") == "0"
+    assert field(resumed, "COLD-AFTER") != field(converted, "COLD-BEFORE")
+
+
+KILL_THEN_RESUME = ("#!/bin/bash\nset -uo pipefail\n" + SETUP + r"""
+PV2LUKS_TEST_POINTS=1 pv2luks convert "$disk" __ARGS__ 2> /run/convert.err &
+pid=$!
+for i in $(seq 600); do grep -q "test point: chunk-done 3" /run/convert.err && break; sleep 0.2; done
+kill -__SIGNAL__ $pid; wait $pid; echo "CONVERT exit=$?"
+grep -E "stopped by a signal|resume" /run/convert.err
+echo "after the kill" > /run/fs/still-writable && sync && echo "LVS STILL WORK"
+sleep 2
+pv2luks status "$disk"; echo "STATUS exit=$?"
+pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key"; echo "RESUME exit=$?"
+sleep 2
+pv2luks-harness load stop --log "$LAB_OUT/load"
+""" + VERIFY_WITH_STOCK_CRYPTSETUP)
+
+
+@pytest.mark.parametrize("signal, exit_code", [("KILL", "137"), ("TERM", "3")])
+def test_converter_killed_while_the_system_runs_then_resume(lab, tmp_path, signal, exit_code):
+    """SIGKILL: the converter dies mid-move with the LVs on its tables.
+    SIGTERM: it stops after the chunk in flight, commits, and says how to
+    resume (exit 3). Either way the LVs keep working and resume finishes."""
+    disk = f"pv:160M:{tmp_path / 'pv.img'}"
+    out = tmp_path / "out"
+    out.mkdir()
+    script = KILL_THEN_RESUME.replace("__ARGS__", CONVERT_ARGS).replace("__SIGNAL__", signal)
+    result = lab(script, disk, extra=["--out", out])
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert field(text, "CONVERT exit") == exit_code
+    if signal == "TERM":
+        assert re.search(r"stopped by a signal after \d+ of 9 chunks.*pv2luks resume", text)
+    assert "LVS STILL WORK" in text
+    assert field(text, "STATUS exit") == "0"
+    assert "dm devices live" in text
+    assert field(text, "RESUME exit") == "0"
+    assert_verified(text, text)
