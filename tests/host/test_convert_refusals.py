@@ -118,6 +118,38 @@ def test_empty_key_file(loop, tmp_path):
     assert "empty" in refused(device, key=b"", tmp_path=tmp_path)
 
 
+@pytest.mark.parametrize("kind, reason", [
+    ("missing", "No such file or directory"),
+    ("directory", "is a directory"),
+])
+def test_wrong_key_file(loop, tmp_path, kind, reason):
+    device = loop(96)
+    make_pv(device, pv_size="64M")
+    key_file = tmp_path / "keys"  # a path that does not exist, or a directory
+    if kind == "directory":
+        key_file.mkdir()
+    message = refused(device, "--key-file", key_file, "--yes")
+    assert f"key file {key_file}: " in message and reason in message, message
+
+
+def test_wrong_key_file_control(loop, tmp_path):
+    """The same PV and options with a readable key file are not refused: the
+    refusals above come from the key file alone. Without device-mapper the run
+    then fails at its first dm call; with it, it would convert for real."""
+    if "device-mapper" in open("/proc/misc").read():
+        pytest.skip("this host has device-mapper; the control would convert the loop device")
+    device = loop(96)
+    make_pv(device, pv_size="64M")
+    key_file = tmp_path / "keys"
+    key_file.write_bytes(b"passphrase")
+    before = sha256(device)
+    result = run([PV2LUKS, "convert", device, "--key-file", key_file, "--yes",
+                  "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"])
+    assert result.returncode not in (0, 1), result.stderr
+    assert "key file" not in result.stderr and "dm " in result.stderr, result.stderr
+    assert sha256(device) == before
+
+
 def test_not_root(loop, tmp_path):
     device = loop(96)
     make_pv(device, pv_size="64M")

@@ -1,5 +1,8 @@
 #include "lvm/pv_report.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include <boost/property_tree/ptree.hpp>
 
 #include "base/error.h"
@@ -27,6 +30,60 @@ std::uint64_t number(const pt::ptree& row, const char* field) {
   } catch (const std::exception&) {
     Fail() << "pvs report: " << field << " '" << *text << "' is not a whole number";
   }
+}
+
+// Why one used segment forbids the conversion (`why` empty when it does not).
+// `vague` reasons do not name the LV's kind; the others are said first.
+struct SegmentRefusal {
+  std::string why;
+  bool vague = false;
+};
+
+// Sub-LVs carry the kind: raid and mirror images, thin pool data, pool and
+// raid metadata all show segtype "linear" in `pvs --segments`, so the segment
+// type alone lets them through. lv_attr tells them apart. Its first character
+// is the volume type (lvs(8): p pvmove; t, T, V thin pool, its data, thin
+// volume; o, O origin; s, S snapshot; r, R raid; m, M mirror; i, I raid or
+// mirror image; l mirror log; e raid or pool metadata, or the pool metadata
+// spare; - a plain LV), its seventh the target type (C cache, m mirror,
+// r raid, s snapshot, t thin).
+SegmentRefusal segment_refusal(const std::string& vg, const PvSegment& segment) {
+  const std::string& type = segment.segtype;
+  const std::string& attr = segment.lv_attr;
+  const char volume = attr.empty() ? '-' : attr[0];
+  const char target = attr.size() > 6 ? attr[6] : '-';
+  const auto one_of = [](char c, std::string_view set) { return set.find(c) != set.npos; };
+  const std::string lv = vg + "/" + segment.lv_name;
+  if (volume == 'p' || type == "pvmove") {
+    return {"a pvmove is in progress (" + lv +
+            "); let it finish (pvmove) or abort it (pvmove --abort) first"};
+  }
+  if (one_of(volume, "tTV") || target == 't' || type.rfind("thin", 0) == 0) {
+    return {lv + " belongs to a thin pool; thin pools and thin volumes are not supported"};
+  }
+  if (volume == 'C' || target == 'C' || type == "cache" || type == "writecache") {
+    return {lv + " belongs to a cached LV; cache and writecache are not supported"};
+  }
+  if (one_of(volume, "oOsS") || target == 's' || type == "snapshot") {
+    return {lv + " is a snapshot or a snapshot's origin; snapshots are not supported"};
+  }
+  if (one_of(volume, "rR") || target == 'r' || type.rfind("raid", 0) == 0) {
+    return {lv + " belongs to a raid LV; raid LVs are not supported"};
+  }
+  if (one_of(volume, "mMl") || target == 'm' || type == "mirror") {
+    return {lv + " belongs to a mirror LV; mirror LVs are not supported"};
+  }
+  if (volume == 'e') {  // raid metadata was caught above by its target type
+    return {lv + " is thin or cache pool metadata, or its spare; pools are not supported", true};
+  }
+  if (volume != '-') {
+    return {lv + " is not a plain LV (lv_attr " + attr + "); pv2luks does not support its kind",
+            true};
+  }
+  if (type != "linear" && type != "striped") {
+    return {lv + " has segment type " + type + ", not supported", true};
+  }
+  return {};
 }
 
 }  // namespace
@@ -76,22 +133,16 @@ std::vector<std::string> pv_refusals(const PvReport& report) {
     problems.push_back("the PV has " + std::to_string(report.mda_count) +
                        " metadata areas; one sits at its end, where the data would move");
   }
+  std::vector<std::string> vaguer;  // said after the ones that name the LV's kind
   for (const PvSegment& segment : report.segments) {
-    const std::string& type = segment.segtype;
-    const std::string lv = report.vg_name + "/" + segment.lv_name;
-    const char role = segment.lv_attr.empty() ? '-' : segment.lv_attr[0];
-    if (type == "pvmove" || role == 'p') {
-      problems.push_back("a pvmove is in progress (" + lv + "); let it finish or abort it first");
-    } else if (type.rfind("thin", 0) == 0 || role == 't' || role == 'V') {
-      problems.push_back(lv + " is a thin pool or thin volume (" + type + "), not supported");
-    } else if (role == 's' || role == 'S' || role == 'o' || type == "snapshot") {
-      problems.push_back(lv + " is a snapshot or snapshot origin, not supported");
-    } else if (type.rfind("raid", 0) == 0 || type == "mirror" || role == 'm' || role == 'r') {
-      problems.push_back(lv + " is a raid or mirror LV (" + type + "), not supported");
-    } else if (type != "linear" && type != "striped" && type != "free") {
-      problems.push_back(lv + " has segment type " + type + ", not supported");
-    }
+    if (segment.segtype == "free") continue;
+    const SegmentRefusal refusal = segment_refusal(report.vg_name, segment);
+    if (refusal.why.empty()) continue;
+    std::vector<std::string>& list = refusal.vague ? vaguer : problems;
+    // An LV with several segments on the PV is named once.
+    if (std::find(list.begin(), list.end(), refusal.why) == list.end()) list.push_back(refusal.why);
   }
+  problems.insert(problems.end(), vaguer.begin(), vaguer.end());
   return problems;
 }
 
