@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <memory>
 
 #include "base/error.h"
@@ -192,6 +193,14 @@ std::vector<std::string> holders_of(dev_t dev) {
     }
   }
   return holders;
+}
+
+bool available() {
+  std::ifstream misc("/proc/misc");
+  for (std::string line; std::getline(misc, line);) {
+    if (line.find(" device-mapper") != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace pv2luks::dm

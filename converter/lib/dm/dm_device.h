@@ -65,6 +65,8 @@ std::uint32_t wait_event(const std::string& name, std::uint32_t event_nr);
 // Names of the dm devices whose tables map onto device `dev`.
 std::vector<std::string> holders_of(dev_t dev);
 
+// Whether this kernel has device-mapper (/proc/misc lists it).
+bool available();
 // All dm device names.
 std::vector<std::string> list_devices();
 

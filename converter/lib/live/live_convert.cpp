@@ -170,6 +170,7 @@ ConvertResult dry_run(const ConvertOptions& options, const Checked& checked, con
       std::to_string(journal_start_sectors(checked.plan.input.device_sectors)));
   say("the tables, in the order they are loaded:\n" +
       describe_plan(checked.plan, shown, {checked.crypt_full, checked.intermediate}));
+  if (!dm::available()) say("note: device-mapper is not available here; a real run would refuse");
   say("dry run: nothing written");
   ConvertResult result;
   result.status = ConvertStatus::kDone;
@@ -195,6 +196,10 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
       return refused("not confirmed");
     }
     prepared = prepare(options, checked);
+    if (!dm::available()) {
+      Fail() << "device-mapper is not available in this kernel (no device-mapper in /proc/misc); "
+                "a live conversion needs it: load the dm-mod module";
+    }
   } catch (const Error& e) {
     return refused(e.what());
   }
