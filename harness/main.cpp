@@ -22,7 +22,7 @@ const char kHelp[] =
     "virtio or loop disks, disk images, filesystem load, power cuts and checksums.\n"
     "\n"
     "Commands:\n"
-    "  lab run --disk NAME:SIZE[:PATH] ... --script FILE [--timeout S]\n"
+    "  lab run --disk NAME:SIZE[/SECTOR][:PATH] ... --script FILE [--timeout S]\n"
     "          [--power-cut-after S | --power-cut-on-line TEXT] [--out DIR]\n"
     "          [--loop] [--host] [--keep]\n"
     "      Boot the guest kernel with the named disks and run FILE as root in it.\n"

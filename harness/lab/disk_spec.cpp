@@ -24,7 +24,7 @@ bool valid_name(std::string_view name) {
 DiskSpec parse_disk_spec(std::string_view text) {
   const auto first = text.find(':');
   if (first == std::string_view::npos) {
-    Fail(kExitUsage) << "bad disk spec '" << text << "': expected NAME:SIZE[:PATH]";
+    Fail(kExitUsage) << "bad disk spec '" << text << "': expected NAME:SIZE[/SECTOR][:PATH]";
   }
   DiskSpec disk;
   disk.name = std::string(text.substr(0, first));
@@ -33,9 +33,18 @@ DiskSpec parse_disk_spec(std::string_view text) {
                      << "' must be 1-20 letters, digits, '_' or '-'";
   }
   const auto second = text.find(':', first + 1);
-  const std::string_view size = text.substr(first + 1, second == std::string_view::npos
-                                                           ? std::string_view::npos
-                                                           : second - first - 1);
+  std::string_view size = text.substr(first + 1, second == std::string_view::npos
+                                                     ? std::string_view::npos
+                                                     : second - first - 1);
+  if (const auto slash = size.find('/'); slash != std::string_view::npos) {
+    const std::string_view sector = size.substr(slash + 1);
+    if (sector != "512" && sector != "4096") {
+      Fail(kExitUsage) << "bad disk spec '" << text << "': the sector '" << sector
+                       << "' must be 512 or 4096";
+    }
+    disk.sector_bytes = sector == "512" ? 512 : 4096;
+    size = size.substr(0, slash);
+  }
   if (second != std::string_view::npos) {
     disk.path = std::string(text.substr(second + 1));
     if (disk.path.empty()) Fail(kExitUsage) << "bad disk spec '" << text << "': empty PATH";
@@ -51,12 +60,20 @@ DiskSpec parse_disk_spec(std::string_view text) {
     Fail(kExitUsage) << "bad disk spec '" << text << "': cannot read the size '" << size
                      << "' (use a number with K, M, G or T, e.g. 256M, or 'auto')";
   }
-  if (*bytes < kMiB || *bytes % 512 != 0) {
-    Fail(kExitUsage) << "bad disk spec '" << text
-                     << "': the size must be at least 1 MiB and a multiple of 512 bytes";
+  if (*bytes < kMiB) {
+    Fail(kExitUsage) << "bad disk spec '" << text << "': the size must be at least 1 MiB";
+  }
+  if (const std::string problem = disk_size_problem(*bytes, disk.sector_bytes); !problem.empty()) {
+    Fail(kExitUsage) << "bad disk spec '" << text << "': " << problem;
   }
   disk.size_bytes = *bytes;
   return disk;
+}
+
+std::string disk_size_problem(std::uint64_t size_bytes, std::uint32_t sector_bytes) {
+  if (size_bytes % sector_bytes == 0) return "";
+  return "the size of " + std::to_string(size_bytes) + " bytes is not a multiple of its " +
+         std::to_string(sector_bytes) + "-byte sector";
 }
 
 DiskFormat detect_disk_format(const std::string& path) {

@@ -42,6 +42,7 @@ void create_sparse(const std::string& path, std::uint64_t size_bytes) {
 LabDisk prepare_disk(const DiskSpec& spec, bool loop, const std::string& run_dir) {
   LabDisk disk;
   disk.guest.name = spec.name;
+  disk.guest.sector_bytes = spec.sector_bytes;
   disk.scratch = spec.path.empty();
   disk.guest.path = disk.scratch ? run_dir + "/" + spec.name + ".img" : spec.path;
   disk.size_bytes = spec.size_bytes;
@@ -71,6 +72,9 @@ LabDisk prepare_disk(const DiskSpec& spec, bool loop, const std::string& run_dir
     Fail(kExitUsage) << "disk " << spec.name << ": " << disk.guest.path << " holds "
                      << format_size(actual) << " but the spec says " << format_size(spec.size_bytes)
                      << "; give its size or 'auto'";
+  }
+  if (const std::string problem = disk_size_problem(actual, spec.sector_bytes); !problem.empty()) {
+    Fail(kExitUsage) << "disk " << spec.name << ": " << disk.guest.path << ": " << problem;
   }
   disk.size_bytes = actual;
   return disk;

@@ -10,7 +10,7 @@
 namespace harness {
 
 const char kLabRunHelp[] =
-    "Usage: pv2luks-harness lab run --disk NAME:SIZE[:PATH] ... --script FILE\n"
+    "Usage: pv2luks-harness lab run --disk NAME:SIZE[/SECTOR][:PATH] ... --script FILE\n"
     "         [--timeout S] [--power-cut-after S | --power-cut-on-line TEXT]\n"
     "         [--out DIR] [--loop] [--host] [--keep]\n"
     "\n"
@@ -20,12 +20,14 @@ const char kLabRunHelp[] =
     "the freshly built pv2luks and pv2luks-harness are on PATH. Output streams to\n"
     "standard output; the lab's own messages start with 'lab:' on standard error.\n"
     "\n"
-    "  --disk NAME:SIZE[:PATH]  a virtio disk, /dev/disk/by-serial/NAME in the guest\n"
+    "  --disk NAME:SIZE[/SECTOR][:PATH]\n"
+    "                           a virtio disk, /dev/disk/by-serial/NAME in the guest\n"
     "                           ($LAB_DISKS/NAME). PATH is created sparse when missing\n"
     "                           and reused when present (a second run is a reboot);\n"
     "                           without PATH a scratch file lives for this run only.\n"
     "                           SIZE: 64M, 1G, ... or 'auto' for an existing PATH;\n"
-    "                           raw or qcow2 (detected).\n"
+    "                           raw or qcow2 (detected). SECTOR: 512 (default) or\n"
+    "                           4096 for a 4Kn disk (not with --loop or --host).\n"
     "  --script FILE            the script to run (a shebang, or sh)\n"
     "  --timeout S              kill the guest after S seconds (default 600): exit 124\n"
     "  --power-cut-after S      SIGKILL QEMU S seconds after the script starts\n"
@@ -93,6 +95,14 @@ LabRunOptions parse_lab_run_options(const std::vector<std::string>& words) {
                        << errno_string();
     }
     options.out_dir = *out;
+  }
+  for (const DiskSpec& disk : options.disks) {
+    // Loop devices (--loop in the guest, every disk with --host) have 512-byte
+    // sectors here; a 4Kn disk is a virtio disk only.
+    if (disk.sector_bytes != 512 && (options.loop || options.host)) {
+      Fail(kExitUsage) << "lab run: disk " << disk.name << ": a " << disk.sector_bytes
+                       << "-byte sector needs a plain virtio disk; drop --loop and --host";
+    }
   }
   if (options.host && (options.power_cut_after_s || options.power_cut_on_line)) {
     Fail(kExitUsage) << "lab run: power cuts need the QEMU guest; drop --host";

@@ -14,6 +14,13 @@ std::string qemu_escape(const std::string& value) {
   return escaped;
 }
 
+// QEMU's default is 512; a 4Kn disk says 4096 for both, as real ones do.
+std::string sector_props(const GuestDisk& disk) {
+  if (disk.sector_bytes == 512) return "";
+  const std::string bytes = std::to_string(disk.sector_bytes);
+  return ",logical_block_size=" + bytes + ",physical_block_size=" + bytes;
+}
+
 void add_disk(std::vector<std::string>& argv, const GuestDisk& disk, std::size_t index) {
   const std::string id = "disk" + std::to_string(index);
   // cache=writeback: QEMU writes through the host page cache, and a guest
@@ -23,7 +30,8 @@ void add_disk(std::vector<std::string>& argv, const GuestDisk& disk, std::size_t
               {"-drive", "if=none,id=" + id + ",file=" + qemu_escape(disk.path) + ",format=" +
                              (disk.format == DiskFormat::kQcow2 ? "qcow2" : "raw") +
                              ",cache=writeback,discard=unmap",
-               "-device", "virtio-blk-pci,drive=" + id + ",serial=" + disk.name});
+               "-device",
+               "virtio-blk-pci,drive=" + id + ",serial=" + disk.name + sector_props(disk)});
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ struct GuestDisk {
   std::string name;  // virtio serial
   std::string path;
   DiskFormat format = DiskFormat::kRaw;
+  std::uint32_t sector_bytes = 512;  // logical and physical sector in the guest
 };
 
 struct GuestConfig {

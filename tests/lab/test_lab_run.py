@@ -42,6 +42,8 @@ def test_a_hanging_guest_is_ended_by_the_timeout(lab):
     ("x:100", "at least 1 MiB"),
     ("x:auto", "needs an existing PATH"),
     ("x:64M:", "empty PATH"),
+    ("x:64M/1024", "must be 512 or 4096"),
+    ("x:1049088/4096", "not a multiple of its 4096-byte sector"),
 ])
 def test_bad_disk_specs_are_named(tmp_path, spec, message):
     script = tmp_path / "s.sh"
@@ -50,6 +52,15 @@ def test_bad_disk_specs_are_named(tmp_path, spec, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert spec in result.stderr or "PATH" in result.stderr
+
+
+def test_a_4kn_disk_is_refused_as_a_loop_device(tmp_path):
+    script = tmp_path / "s.sh"
+    script.write_text("exit 0\n")
+    for mode in ("--loop", "--host"):
+        result = run([HARNESS, "lab", "run", "--disk", "x:64M/4096", "--script", script, mode])
+        assert result.returncode == 2, mode
+        assert "4096-byte sector needs a plain virtio disk" in result.stderr, mode
 
 
 def test_missing_script_is_named(tmp_path):

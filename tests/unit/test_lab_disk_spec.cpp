@@ -47,6 +47,23 @@ TEST(DiskSpec, AutoNeedsAPath) {
   EXPECT_THROW(parse_disk_spec("a:auto"), Error);
 }
 
+TEST(DiskSpec, SectorIs512UnlessGiven) {
+  EXPECT_EQ(parse_disk_spec("a:64M:/x.img").sector_bytes, 512u);
+  EXPECT_EQ(parse_disk_spec("a:64M/512").sector_bytes, 512u);
+  const DiskSpec disk = parse_disk_spec("a:64M/4096:/x.img");
+  EXPECT_EQ(disk.sector_bytes, 4096u);
+  EXPECT_EQ(disk.size_bytes, 64 * kMiB);
+  EXPECT_EQ(disk.path, "/x.img");
+  EXPECT_EQ(parse_disk_spec("a:auto/4096:/x.img").sector_bytes, 4096u);
+}
+
+TEST(DiskSpec, SizeMustBeWholeSectors) {
+  EXPECT_EQ(disk_size_problem(64 * kMiB, 4096), "");
+  EXPECT_EQ(disk_size_problem(kMiB + 512, 512), "");
+  EXPECT_NE(disk_size_problem(kMiB + 512, 4096).find("not a multiple of its 4096-byte sector"),
+            std::string::npos);
+}
+
 int usage_code(const char* spec) {
   try {
     parse_disk_spec(spec);
@@ -58,7 +75,8 @@ int usage_code(const char* spec) {
 
 TEST(DiskSpec, BadSpecsAreUsageErrors) {
   for (const char* spec : {"a", ":64M", "a b:64M", "a:64X", "a:100", "a:1000000",
-                           "aaaaaaaaaaaaaaaaaaaaa:64M", "a:64M:"}) {
+                           "aaaaaaaaaaaaaaaaaaaaa:64M", "a:64M:", "a:64M/1024", "a:64M/",
+                           "a:64M/4k", "a:1049088/4096", "a:/4096"}) {
     EXPECT_EQ(usage_code(spec), kExitUsage) << spec;
   }
 }

@@ -51,6 +51,16 @@ TEST(QemuCommand, DisksHaveSerialsAndSurvivableCache) {
                        "if=none,id=disk1,file=/d/a,,b.qcow2,format=qcow2,cache=writeback,discard=unmap"));
 }
 
+TEST(QemuCommand, A4knDiskSays4096ForBothSectorSizes) {
+  GuestConfig c = config();
+  c.disks[0].sector_bytes = 4096;
+  const auto argv = qemu_argv(c);
+  EXPECT_TRUE(has_pair(argv, "-device",
+                       "virtio-blk-pci,drive=disk0,serial=pv,logical_block_size=4096,"
+                       "physical_block_size=4096"));
+  EXPECT_TRUE(has_pair(argv, "-device", "virtio-blk-pci,drive=disk1,serial=img"));
+}
+
 TEST(QemuCommand, HostRootIsReadOnly) {
   const auto argv = qemu_argv(config());
   EXPECT_TRUE(has_pair(argv, "-virtfs",
