@@ -28,7 +28,7 @@ fill() {  # random data over the whole LV: checksums then mean something
 }
 convert() {  # NAME DEVICE: converts, labelling its output with NAME
     local rc=0
-    pv2luks convert "$2" --key-file "$LAB_OUT/key" --pbkdf pbkdf2 \
+    pv2luks convert --yes "$2" --key-file "$LAB_OUT/key" --pbkdf pbkdf2 \
         --pbkdf-force-iterations 1000 --yes > "$LAB_OUT/$1.log" 2>&1 || rc=$?
     sed "s/^/[$1] /" "$LAB_OUT/$1.log"
     echo "CONVERT $1 exit=$rc"

@@ -38,7 +38,7 @@ try() {
 	local name=$1 dev before after out rc
 	dev=$(disk "$2"); shift 2
 	before=$(sum "$dev")
-	out=$(pv2luks convert "$dev" --type luks1 --key-file /tmp/key --pbkdf pbkdf2 \
+	out=$(pv2luks convert --yes "$dev" --type luks1 --key-file /tmp/key --pbkdf pbkdf2 \
 		--pbkdf-force-iterations 1000 --yes "$@" 2>&1)
 	rc=$?
 	after=$(sum "$dev")

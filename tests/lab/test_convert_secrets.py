@@ -76,7 +76,7 @@ umount /run/vg-fs && vgchange -an vg > /dev/null
 make_pv "$neg" vgneg 64M 4M 16M 4M 4M 2
 umount /run/vgneg-fs   # idle LVs: nothing may overwrite what the skip leaves
 rc=0
-PV2LUKS_TEST_SKIP_MIRROR_CHUNK=__SKIP__ pv2luks convert "$neg" --key-file "$LAB_OUT/key" \
+PV2LUKS_TEST_SKIP_MIRROR_CHUNK=__SKIP__ pv2luks convert --yes "$neg" --key-file "$LAB_OUT/key" \
 	--pbkdf pbkdf2 --pbkdf-force-iterations 1000 > "$LAB_OUT/neg-convert.log" 2>&1 || rc=$?
 echo "NEG-CONVERT exit=$rc"
 echo "AT ${SECONDS}s: layouts made, negative control converted"
@@ -95,7 +95,7 @@ $M write-loop /run/vg-fs /run/watch/writer-stop & writer=$!
 sleep 2
 started=$(date +%s%N)
 rc=0
-pv2luks convert "$disk" --key-file "$LAB_OUT/key" --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+pv2luks convert --yes "$disk" --key-file "$LAB_OUT/key" --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 	--progress-json > /run/convert.log 2>&1 || rc=$?
 ms=$(( ($(date +%s%N) - started) / 1000000 ))
 echo "CONVERT exit=$rc in $((ms / 1000)).$(printf %03d $((ms % 1000))) s"
