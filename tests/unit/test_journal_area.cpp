@@ -16,15 +16,6 @@ TEST(JournalArea, SitsInTheLastMibOnA4KBoundary) {
   EXPECT_EQ(journal_start_sectors(2048), 0u);
 }
 
-TEST(JournalArea, HeaderUsedBytesEndsAtTheLastNonZeroBlock) {
-  std::vector<std::uint8_t> header(16 * 4096, 0);
-  EXPECT_EQ(header_used_bytes(header), 0u);
-  header[0] = 1;
-  EXPECT_EQ(header_used_bytes(header), 4096u);
-  header[5 * 4096 + 17] = 1;
-  EXPECT_EQ(header_used_bytes(header), 6u * 4096u);
-}
-
 class JournalFile : public testing::Test {
  protected:
   void SetUp() override {
@@ -56,12 +47,14 @@ TEST_F(JournalFile, RecordsAlternateAndTheNewestWins) {
   EXPECT_FALSE(area.read(why));
 }
 
-TEST_F(JournalFile, HeaderCopyComesBackWithItsZeros) {
+TEST_F(JournalFile, HeaderCopyKeepsTheUsedPrefix) {
   JournalArea area(path_, kSectors);
   std::vector<std::uint8_t> header(64 * 1024, 0);
-  for (std::size_t i = 0; i < 9000; ++i) header[i] = static_cast<std::uint8_t>(i * 31 + 1);
-  area.write_header_copy(header);
-  EXPECT_EQ(area.read_header_copy(header_used_bytes(header), header.size()), header);
+  for (std::size_t i = 0; i < header.size(); ++i) header[i] = static_cast<std::uint8_t>(i * 31 + 1);
+  area.write_header_copy(header, 12288);
+  EXPECT_EQ(area.read_header_copy(12288),
+            std::vector<std::uint8_t>(header.begin(), header.begin() + 12288));
+  EXPECT_THROW(area.write_header_copy(std::vector<std::uint8_t>(2 << 20, 1), 2 << 20), Error);
 }
 
 TEST_F(JournalFile, WritesOnlyTheLastMib) {

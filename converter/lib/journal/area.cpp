@@ -37,21 +37,6 @@ std::uint64_t journal_start_sectors(std::uint64_t device_sectors) {
   return (device_sectors - kJournalAreaSectors) / 8 * 8;
 }
 
-std::uint64_t header_used_bytes(const std::vector<std::uint8_t>& header) {
-  std::uint64_t used = 0;
-  for (std::uint64_t block = 0; block * kBlock < header.size(); ++block) {
-    const std::uint64_t begin = block * kBlock;
-    const std::uint64_t end = std::min<std::uint64_t>(begin + kBlock, header.size());
-    for (std::uint64_t i = begin; i < end; ++i) {
-      if (header[i] != 0) {
-        used = end;
-        break;
-      }
-    }
-  }
-  return used;
-}
-
 JournalArea::JournalArea(const std::string& device, std::uint64_t device_sectors)
     : device_(device), start_(journal_start_sectors(device_sectors)) {
   if (start_ == 0) Fail() << device << ": too small for a pv2luks journal";
@@ -99,9 +84,9 @@ void JournalArea::write(const JournalRecord& record) {
   write_at((start_ + slot * 8) * 512, encode_record(record));
 }
 
-void JournalArea::write_header_copy(const std::vector<std::uint8_t>& header) {
-  const std::uint64_t used = header_used_bytes(header);
-  if (used > kJournalMaxHeaderBytes) {
+void JournalArea::write_header_copy(const std::vector<std::uint8_t>& header,
+                                    std::uint64_t used) {
+  if (used > kJournalMaxHeaderBytes || used > header.size()) {
     Fail() << "the LUKS header uses " << used << " bytes; the journal holds at most "
            << kJournalMaxHeaderBytes;
   }
@@ -109,14 +94,11 @@ void JournalArea::write_header_copy(const std::vector<std::uint8_t>& header) {
            std::vector<std::uint8_t>(header.begin(), header.begin() + static_cast<long>(used)));
 }
 
-std::vector<std::uint8_t> JournalArea::read_header_copy(std::uint64_t used_bytes,
-                                                        std::uint64_t total_bytes) const {
-  if (used_bytes > kJournalMaxHeaderBytes || used_bytes > total_bytes) {
+std::vector<std::uint8_t> JournalArea::read_header_copy(std::uint64_t used_bytes) const {
+  if (used_bytes > kJournalMaxHeaderBytes) {
     Fail() << device_ << ": the journal's header copy size " << used_bytes << " is impossible";
   }
-  std::vector<std::uint8_t> header = read_at((start_ + kJournalHeaderAtSectors) * 512, used_bytes);
-  header.resize(total_bytes, 0);
-  return header;
+  return read_at((start_ + kJournalHeaderAtSectors) * 512, used_bytes);
 }
 
 void JournalArea::wipe() {

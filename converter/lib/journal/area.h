@@ -6,7 +6,7 @@
 //
 //   [J, J+8)      record slot A (one 512-byte record in a 4 KiB block)
 //   [J+8, J+16)   record slot B
-//   [J+16, ...)   the staged LUKS header: its first header_used_bytes
+//   [J+16, ...)   the staged LUKS header: its metadata and keyslot 0
 //
 // Writes go through O_DIRECT|O_DSYNC file descriptors and are followed by
 // fsync, so a record write returns only once it is on stable storage.
@@ -31,10 +31,6 @@ inline constexpr std::uint64_t kJournalMaxHeaderBytes =
 // device is too small to have one. Pure.
 std::uint64_t journal_start_sectors(std::uint64_t device_sectors);
 
-// How many leading bytes of a header hold anything: up to the end of its last
-// 4 KiB block that is not all zeros. Pure.
-std::uint64_t header_used_bytes(const std::vector<std::uint8_t>& header);
-
 class JournalArea {
  public:
   // Opens `device` for the journal's reads and writes.
@@ -44,11 +40,11 @@ class JournalArea {
   std::optional<JournalRecord> read(std::string& why) const;
   // Writes `record` into the slot its sequence number picks, durably.
   void write(const JournalRecord& record);
-  // Writes the header's used bytes durably (`header` is the whole header).
-  void write_header_copy(const std::vector<std::uint8_t>& header);
-  // The staged header, `total_bytes` long, zeros after `used_bytes`.
-  std::vector<std::uint8_t> read_header_copy(std::uint64_t used_bytes,
-                                             std::uint64_t total_bytes) const;
+  // Writes the header's first `used_bytes` (its metadata and keyslot 0)
+  // durably.
+  void write_header_copy(const std::vector<std::uint8_t>& header, std::uint64_t used_bytes);
+  // The staged header's first `used_bytes`.
+  std::vector<std::uint8_t> read_header_copy(std::uint64_t used_bytes) const;
   // Zeros both record slots and the header copy, durably.
   void wipe();
 

@@ -110,7 +110,7 @@ JournalRecord first_record(const Checked& checked, const Prepared& prepared,
   record.region_sectors = checked.plan.region_sectors;
   record.sector_bytes = input.sector_bytes;
   record.key_size_bits = options.key_size_bits;
-  record.header_used_bytes = header_used_bytes(prepared.header);
+  record.header_used_bytes = prepared.built.used_bytes;
   record.header_sha256 = sha256_digest(std::string_view(
       reinterpret_cast<const char*>(prepared.header.data()), record.header_used_bytes));
   record.cipher = prepared.crypt.cipher;
@@ -220,7 +220,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     // stage. The journal area lies past the shifted data, in the old tail
     // room that LVM does not use.
     journal = std::make_unique<JournalArea>(options.device, checked.plan.input.device_sectors);
-    journal->write_header_copy(prepared.header);
+    journal->write_header_copy(prepared.header, prepared.built.used_bytes);
     state = {options.device, checked.intermediate, checked.crypt_full, checked.plan, {},
              prepared.header, journal.get(), first_record(checked, prepared, options)};
     // Commit point: the staged header (the volume key in keyslot 0) and the

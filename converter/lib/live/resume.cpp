@@ -20,6 +20,7 @@
 #include "live/signals.h"
 #include "luks/header.h"
 #include "luks/passphrase.h"
+#include "luks/volume_key.h"
 #include "plan/plan.h"
 #include "plan/step_tables.h"
 #include "system/crypttab.h"
@@ -88,16 +89,20 @@ Found find_journal(const std::string& path) {
   return found;
 }
 
+// The header for the front: the journal's copy of its metadata and keyslot
+// 0, checked, then fresh random bytes for the unused keyslot areas, as
+// libcryptsetup fills them.
 std::vector<std::uint8_t> staged_header(const Found& found) {
   const JournalRecord& r = found.record;
-  std::vector<std::uint8_t> header =
-      found.journal->read_header_copy(r.header_used_bytes, r.data_offset_sectors * kSectorBytes);
-  const auto sum = sha256_digest(
-      std::string_view(reinterpret_cast<const char*>(header.data()), r.header_used_bytes));
+  std::vector<std::uint8_t> header = found.journal->read_header_copy(r.header_used_bytes);
+  const auto sum = sha256_digest(std::string_view(reinterpret_cast<const char*>(header.data()),
+                                                  header.size()));
   if (sum != r.header_sha256) {
     Fail() << "the journal's copy of the LUKS header does not match its checksum; refusing to "
               "resume (nothing written)";
   }
+  header.resize(r.data_offset_sectors * kSectorBytes);
+  fill_random(header.data() + r.header_used_bytes, header.size() - r.header_used_bytes);
   return header;
 }
 

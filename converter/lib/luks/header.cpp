@@ -401,6 +401,18 @@ BuiltHeader build_header(const HeaderSpec& spec, const SecureBuffer& volume_key,
         "crypt_keyslot_add_by_volume_key");
     built.data_offset_sectors = crypt_get_data_offset(cd.get());
     built.uuid = crypt_get_uuid(cd.get()) != nullptr ? crypt_get_uuid(cd.get()) : "";
+    // What a copy of the header must keep: the metadata (LUKS1's 4 KiB
+    // binary header, LUKS2's two metadata copies) and keyslot 0's area.
+    std::uint64_t area_offset = 0, area_length = 0;
+    cd.check(crypt_keyslot_area(cd.get(), built.keyslot, &area_offset, &area_length),
+             "crypt_keyslot_area");
+    std::uint64_t metadata_bytes = kLuks1BinaryHeaderBytes;
+    if (spec.type == LuksType::kLuks2) {
+      std::uint64_t metadata = 0, keyslots = 0;
+      cd.check(crypt_get_metadata_size(cd.get(), &metadata, &keyslots), "crypt_get_metadata_size");
+      metadata_bytes = 2 * metadata;
+    }
+    built.used_bytes = std::max(metadata_bytes, area_offset + area_length);
     built.notes = cd.notes();
   }
   if (built.data_offset_sectors != spec.data_offset_sectors) {

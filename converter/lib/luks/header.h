@@ -118,6 +118,10 @@ std::string header_spec_problem(const HeaderSpec& spec, std::size_t volume_key_b
 struct BuiltHeader {
   std::uint64_t data_offset_sectors = 0;  // read back from libcryptsetup
   std::uint64_t header_bytes = 0;
+  // The leading bytes that matter: the metadata and keyslot 0's area. The
+  // rest of the header (unused keyslot areas) libcryptsetup fills with
+  // random bytes that no reader needs.
+  std::uint64_t used_bytes = 0;
   int keyslot = 0;
   std::string uuid;
   std::vector<std::string> notes;  // libcryptsetup's warnings, e.g. a small keyslots area

@@ -1,5 +1,7 @@
 #include "luks/volume_key.h"
 
+#include <algorithm>
+
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
@@ -19,6 +21,15 @@ SecureBuffer generate_volume_key(std::uint32_t key_size_bits) {
     Fail() << "volume key: RAND_priv_bytes failed: " << reason;
   }
   return key;
+}
+
+void fill_random(std::uint8_t* data, std::size_t size) {
+  while (size > 0) {
+    const int step = static_cast<int>(std::min<std::size_t>(size, 1 << 20));
+    if (RAND_bytes(data, step) != 1) Fail() << "RAND_bytes failed";
+    data += step;
+    size -= static_cast<std::size_t>(step);
+  }
 }
 
 }  // namespace pv2luks

@@ -3,6 +3,7 @@
 // keyslot (encrypted by the passphrase), never in a file or a message.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "luks/secure_buffer.h"
@@ -17,5 +18,9 @@ inline constexpr std::uint32_t kMaxVolumeKeyBits = 8192;  // libcryptsetup's 102
 // seeded by getrandom(2)). Error for a size that is zero, not a whole
 // number of bytes or above kMaxVolumeKeyBits, or when the DRBG fails.
 SecureBuffer generate_volume_key(std::uint32_t key_size_bits = kDefaultVolumeKeyBits);
+
+// Fills `size` bytes with OpenSSL's public DRBG output: filler, not secrets
+// (a header's unused keyslot areas).
+void fill_random(std::uint8_t* data, std::size_t size);
 
 }  // namespace pv2luks
