@@ -208,6 +208,32 @@ TEST_F(LuksHeader, Luks2SmallerHeadersAreWhatCryptsetupReads) {
   }
 }
 
+// The journal keeps only a header's used bytes; the rest may be anything.
+TEST_F(LuksHeader, UsedBytesAloneOpenTheHeader) {
+  for (const LuksType type : {LuksType::kLuks2, LuksType::kLuks1}) {
+    const HeaderSpec spec = fast_spec(type, 64 * kMiB);
+    const std::string path = dir_ / "full";
+    fs::remove(path);
+    const BuiltHeader built = build_header(spec, volume_key_, passphrase_, 256 * kMiB, path);
+    // Keyslot 0 holds 64 * 4000 bytes of split key: LUKS2 gives it a 4 KiB
+    // aligned area after the two 16 KiB metadata copies, LUKS1 the bytes
+    // themselves after its 4 KiB header.
+    EXPECT_EQ(built.used_bytes, type == LuksType::kLuks2 ? 32 * kKiB + 258048 : 4 * kKiB + 256000);
+    std::ifstream in(path, std::ios::binary);
+    std::vector<char> bytes(built.header_bytes);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::fill(bytes.begin() + static_cast<long>(built.used_bytes), bytes.end(), '\x5a');
+    const std::string copy = dir_ / "copy";
+    std::ofstream(copy, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    EXPECT_TRUE(unlock_volume_key(copy, passphrase_).equals(volume_key_));
+    // And less is not enough: the last byte of keyslot 0's split key matters.
+    const std::uint64_t last_key_byte = 4 * kKiB * (type == LuksType::kLuks2 ? 8 : 1) + 256000 - 1;
+    bytes[last_key_byte] ^= 0x5a;
+    std::ofstream(copy, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    EXPECT_THROW(unlock_volume_key(copy, passphrase_), Error);
+  }
+}
+
 TEST_F(LuksHeader, Luks1DefaultAndMinimalAreWhatCryptsetupReads) {
   for (const std::uint64_t tail_room_bytes : {2 * kMiB, 2 * kMiB - 1}) {
     SCOPED_TRACE(tail_room_bytes);
