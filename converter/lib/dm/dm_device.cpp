@@ -195,6 +195,11 @@ std::vector<std::string> holders_of(dev_t dev) {
   return holders;
 }
 
+dev_t device_number(const std::string& name) {
+  const DeviceInfo found = info(name);
+  return makedev(found.major, found.minor);
+}
+
 bool available() {
   std::ifstream misc("/proc/misc");
   for (std::string line; std::getline(misc, line);) {

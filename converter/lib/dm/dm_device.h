@@ -51,6 +51,8 @@ void resume(const std::string& name);
 void remove(const std::string& name);
 
 DeviceInfo info(const std::string& name);
+// NAME's major:minor as a dev_t (0:0 when it does not exist).
+dev_t device_number(const std::string& name);
 
 // The live table, never with key bytes (keys show as the kernel hides them).
 std::vector<KernelTarget> table(const std::string& name);

@@ -32,6 +32,7 @@
 #include "live/checks.h"
 #include "live/kernel_key.h"
 #include "live/move.h"
+#include "live/result.h"
 #include "live/resume.h"
 #include "live/remap.h"
 #include "live/signals.h"
@@ -77,11 +78,6 @@ Prepared prepare(const ConvertOptions& options, const Checked& checked) {
   return prepared;
 }
 
-dev_t dm_dev(const std::string& name) {
-  const dm::DeviceInfo info = dm::info(name);
-  return makedev(info.major, info.minor);
-}
-
 // Shrinks the PV for --make-room. LVM rewrites its metadata; no extent moves.
 // The result is checked against the plan: the conversion goes on only when
 // LVM now reports exactly the PV the plan was made for.
@@ -125,14 +121,14 @@ PlanDevices insert(const Checked& checked, const Prepared& prepared, const Messa
   const std::vector<std::string> holders = dm::holders_of(checked.device.dev);
   dm::create(checked.crypt_full, "", to_kernel(crypt_full_table(checked.plan, devices)).targets());
   try {
-    devices.crypt_full = dev_text(dm_dev(checked.crypt_full));
+    devices.crypt_full = dev_text(dm::device_number(checked.crypt_full));
     dm::create(checked.intermediate, "",
                to_kernel(initial_table(checked.plan, devices)).targets());
   } catch (const Error&) {
     dm::remove(checked.crypt_full);
     throw;
   }
-  remap_holders(holders, checked.device.dev, dm_dev(checked.intermediate));
+  remap_holders(holders, checked.device.dev, dm::device_number(checked.intermediate));
   say("LVs now run on /dev/mapper/" + checked.intermediate + " (" +
       std::to_string(holders.size()) + " remapped)");
   return devices;
@@ -149,13 +145,6 @@ std::string confirm_summary(const ConvertOptions& options, const Checked& checke
   out << ". Progress is journaled: after a crash, 'pv2luks resume " << options.device
       << "' finishes the job.";
   return out.str();
-}
-
-ConvertResult refused(const std::string& message) {
-  ConvertResult result;
-  result.status = ConvertStatus::kRefused;
-  result.message = message;
-  return result;
 }
 
 ConvertResult dry_run(const ConvertOptions& options, const Checked& checked, const MessageFn& say) {

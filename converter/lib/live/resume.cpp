@@ -16,6 +16,7 @@
 #include "live/after_move.h"
 #include "live/kernel_key.h"
 #include "live/move.h"
+#include "live/result.h"
 #include "live/remap.h"
 #include "live/signals.h"
 #include "luks/header.h"
@@ -125,18 +126,6 @@ std::string describe(const Found& found) {
   return out.str();
 }
 
-ConvertResult refused(const std::string& message) {
-  ConvertResult result;
-  result.status = ConvertStatus::kRefused;
-  result.message = message;
-  return result;
-}
-
-dev_t dm_dev(const std::string& name) {
-  const dm::DeviceInfo info = dm::info(name);
-  return makedev(info.major, info.minor);
-}
-
 // crypt_full and the intermediate device in the journal's state, created or
 // (when they are live) reloaded. Writes nothing to the disk.
 PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& say) {
@@ -144,7 +133,7 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& 
   if (!dm::info(found.crypt_full).exists) {
     dm::create(found.crypt_full, "", to_kernel(crypt_full_table(found.plan, devices)).targets());
   }
-  devices.crypt_full = dev_text(dm_dev(found.crypt_full));
+  devices.crypt_full = dev_text(dm::device_number(found.crypt_full));
   const DmTable table = table_at(found.plan, found.record.chunks_done, devices);
   if (dm::info(found.intermediate).exists) {
     // The converter died with the LVs on it: swap in the recorded state.

@@ -1,5 +1,7 @@
 #include "system/initramfs_advice.h"
 
+#include "base/key_value.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -7,22 +9,8 @@ namespace pv2luks {
 
 namespace {
 
-// The value of KEY=value or KEY="value" in os-release text, "" if absent.
-std::string os_field(const std::string& text, const std::string& key) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(key + "=", 0) != 0) continue;
-    std::string value = line.substr(key.size() + 1);
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
-      value = value.substr(1, value.size() - 2);
-    }
-    return value;
-  }
-  return "";
-}
-
 bool is_like(const std::string& text, const std::string& family) {
-  std::istringstream ids(os_field(text, "ID") + " " + os_field(text, "ID_LIKE"));
+  std::istringstream ids(key_value(text, "ID") + " " + key_value(text, "ID_LIKE"));
   for (std::string id; ids >> id;) {
     if (id == family) return true;
   }

@@ -5,22 +5,12 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/key_value.h"
 #include "base/process.h"
 
 namespace pv2luks {
 
 namespace {
-
-std::string config_value(const std::string& output, const std::string& key) {
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(key + "=", 0) != 0) continue;
-    std::string value = line.substr(key.size() + 1);
-    if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
-    return value;
-  }
-  return "";
-}
 
 // Where LVM keeps its devices files: $LVM_SYSTEM_DIR/devices, as lvm does.
 std::filesystem::path devices_dir() {
@@ -45,8 +35,8 @@ void run_step(LvmRefresh& refresh, const std::vector<std::string>& argv) {
 }  // namespace
 
 std::string devices_file_in_use(const std::string& lvmconfig_output) {
-  if (config_value(lvmconfig_output, "use_devicesfile") != "1") return "";
-  return config_value(lvmconfig_output, "devicesfile");
+  if (key_value(lvmconfig_output, "use_devicesfile") != "1") return "";
+  return key_value(lvmconfig_output, "devicesfile");
 }
 
 LvmRefresh refresh_lvm(const std::string& old_device, const std::string& new_device) {
