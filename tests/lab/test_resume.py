@@ -129,3 +129,56 @@ def test_converter_killed_while_the_system_runs_then_resume(lab, tmp_path, signa
     assert "dm devices live" in text
     assert field(text, "RESUME exit") == "0"
     assert_verified(text, text)
+
+
+CORRUPT_THEN_RESUME = r"""#!/bin/bash
+set -uo pipefail
+disk=$(readlink -f "$LAB_DISKS/pv")
+sectors=$(blockdev --getsz "$disk")
+journal=$(( (sectors - 2048) / 8 * 8 ))
+disk_sum() { sha256sum < "$disk" | cut -d' ' -f1; }
+flip() {  # flips one byte at byte offset $1
+	local byte=$(dd if="$disk" bs=1 skip="$1" count=1 status=none | od -An -tu1 | tr -d ' ')
+	printf "\\x$(printf %02x $(( (byte + 1) % 256 )))" | dd of="$disk" bs=1 seek="$1" conv=notrunc,fsync status=none
+}
+try() {
+	local before=$(disk_sum)
+	pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key" 2> /run/err; local code=$?
+	echo "CASE $1 exit=$code same=$([ "$(disk_sum)" = "$before" ] && echo yes || echo no) msg=$(tr '\n' ' ' < /run/err)"
+}
+flip $(( (journal + 16) * 512 + 300 ))          # inside the staged header copy
+try header
+flip $(( (journal + 16) * 512 + 300 ))          # undo it
+flip $(( journal * 512 + 20 )); flip $(( (journal + 8) * 512 + 20 ))   # both record slots
+try records
+flip $(( journal * 512 + 20 )); flip $(( (journal + 8) * 512 + 20 ))   # undo them
+printf 'wrong passphrase' > /run/wrong
+before=$(disk_sum)
+pv2luks resume "$disk" --yes --key-file /run/wrong 2> /run/err
+echo "CASE passphrase exit=$? same=$([ "$(disk_sum)" = "$before" ] && echo yes || echo no) msg=$(tr '\n' ' ' < /run/err)"
+pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key" > /dev/null; echo "RESUME exit=$?"
+""" + VERIFY_WITH_STOCK_CRYPTSETUP
+
+
+def test_a_corrupted_journal_is_refused_and_nothing_written(lab, tmp_path):
+    """A flipped byte in the staged header, in both record slots, or a wrong
+    passphrase: resume refuses (exit 1), the whole disk is byte-identical, and
+    once the damage is undone resume finishes the job."""
+    disk = f"pv:160M:{tmp_path / 'pv.img'}"
+    out = tmp_path / "out"
+    out.mkdir()
+    first = lab(CONVERT_UNTIL_CUT.replace("__ENV__", ""), disk,
+                extra=["--out", out, "--power-cut-on-line", "test point: chunk-done 1"])
+    assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
+    second = lab(CORRUPT_THEN_RESUME, disk, extra=["--out", out])
+    assert second.returncode == 0, second.stderr
+    cases = dict(re.findall(r"^CASE (\w+) (.*)$", second.stdout, re.M))
+    assert set(cases) == {"header", "records", "passphrase"}, cases
+    for case in cases.values():
+        assert case.startswith("exit=1 same=yes"), case
+        assert "nothing was written" in case
+    assert "copy of the LUKS header does not match its checksum" in cases["header"]
+    assert "checksum mismatch" in cases["records"]
+    assert "passphrase" in cases["passphrase"] or "No key available" in cases["passphrase"]
+    assert field(second.stdout, "RESUME exit") == "0"
+    assert_verified(first.stdout, second.stdout)
