@@ -167,7 +167,14 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
                         "Enter the passphrase for " + options.device + ": ");
     MemoryFile file("pv2luks-header");
     file.write_all(header);
-    const SecureBuffer volume_key = unlock_volume_key(file.path(), passphrase);
+    const SecureBuffer volume_key = [&] {
+      try {
+        return unlock_volume_key(file.path(), passphrase);
+      } catch (const Error& e) {
+        Fail() << options.device << ": the staged LUKS header does not open: "
+               << std::string(e.what()).substr(file.path().size() + 2);
+      }
+    }();
     key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, volume_key);
     crypt.cipher = found.record.cipher;
     crypt.key = KeyRef::keyring(volume_key.size_bytes(), key->description());
