@@ -171,8 +171,9 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
       try {
         return unlock_volume_key(file.path(), passphrase);
       } catch (const Error& e) {
-        Fail() << options.device << ": the staged LUKS header does not open: "
-               << std::string(e.what()).substr(file.path().size() + 2);
+        std::string why = e.what();
+        if (why.rfind(file.path() + ": ", 0) == 0) why.erase(0, file.path().size() + 2);
+        Fail() << options.device << ": the staged LUKS header does not open: " << why;
       }
     }();
     key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, volume_key);
