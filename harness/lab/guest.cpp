@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
 
 #include "common/error.h"
@@ -143,7 +144,10 @@ Accel choose_accel(const LabGuest& guest, std::string& why) {
   why = ok ? "a KVM probe boot succeeded"
            : "a KVM probe boot failed" + (last.empty() ? std::string(" (no output in 20 s)")
                                                        : " (" + last + ")");
-  std::ofstream(verdict_path) << (ok ? "kvm" : "tcg") << "\n" << why << "\n";
+  // Written beside and renamed: lab runs in parallel may probe at once.
+  const std::string partial = verdict_path + ".tmp." + std::to_string(::getpid());
+  std::ofstream(partial) << (ok ? "kvm" : "tcg") << "\n" << why << "\n";
+  std::rename(partial.c_str(), verdict_path.c_str());
   return ok ? Accel::kKvm : Accel::kTcg;
 }
 
