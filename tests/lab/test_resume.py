@@ -232,3 +232,41 @@ def test_a_corrupted_journal_is_refused_and_nothing_written(lab, tmp_path):
     assert "passphrase" in cases["passphrase"] or "No key available" in cases["passphrase"]
     assert field(second.stdout, "RESUME exit") == "0"
     assert_verified(first.stdout, second.stdout)
+
+
+ACTIVATE_THEN_RESUME = r"""#!/bin/bash
+set -uo pipefail
+disk=$(readlink -f "$LAB_DISKS/pv")
+pv2luks resume "$disk" --activate-only --yes --key-file "$LAB_OUT/key" 2> /run/act.err
+echo "ACTIVATE-ONLY exit=$?"; cat /run/act.err
+vgchange -ay --devices /dev/mapper/vda_crypt vg > /dev/null; echo "VGCHANGE exit=$?"
+mkdir -p /run/fs && mount /dev/vg/fs /run/fs; echo "MOUNT exit=$?"
+echo "COLD-MID $(sha256sum < /dev/vg/cold | cut -d' ' -f1)"
+pv2luks-harness load start --log "$LAB_OUT/load" --dir /run/fs --raw /dev/vg/raw
+sleep 2
+pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key" > /dev/null; echo "RESUME exit=$?"
+sleep 2
+pv2luks-harness load stop --log "$LAB_OUT/load"
+""" + VERIFY_WITH_STOCK_CRYPTSETUP
+
+
+def test_activate_only_then_resume_under_the_mounted_lvs(lab, tmp_path):
+    """After a power cut the LVs can be used before the conversion finishes:
+    --activate-only maps the PV as the journal records it; the VG activates
+    on it, the filesystem mounts and takes load, and a resume finishes
+    underneath."""
+    disk = f"pv:160M:{tmp_path / 'pv.img'}"
+    out = tmp_path / "out"
+    out.mkdir()
+    first = lab(CONVERT_UNTIL_CUT.replace("__ENV__", ""), disk,
+                extra=["--out", out, "--power-cut-on-line", "test point: chunk-done 3"])
+    assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
+    second = lab(ACTIVATE_THEN_RESUME, disk, extra=["--out", out])
+    assert second.returncode == 0, second.stderr
+    text = second.stdout
+    assert field(text, "ACTIVATE-ONLY exit") == "3"
+    assert "vgchange -ay --devices /dev/mapper/vda_crypt" in text
+    assert field(text, "VGCHANGE exit") == "0" and field(text, "MOUNT exit") == "0"
+    assert field(text, "COLD-MID") == field(first.stdout, "COLD-BEFORE")
+    assert field(text, "RESUME exit") == "0"
+    assert_verified(first.stdout, text)

@@ -190,10 +190,12 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
     state.devices = set_up(found, crypt, say);
     if (options.activate_only) {
       result.status = ConvertStatus::kStopped;
+      // The partition still starts with the PV's label until the last chunk
+      // moves, so LVM sees the PV twice; --devices picks the mapped one.
       result.message = "/dev/mapper/" + found.intermediate +
-                       " maps the PV as the journal records it; activate the VG on it "
-                       "(vgchange -ay), then run 'pv2luks resume " + options.device +
-                       "' to finish";
+                       " maps the PV as the journal records it; activate the VG on it with "
+                       "'vgchange -ay --devices /dev/mapper/" + found.intermediate +
+                       "', then run 'pv2luks resume " + options.device + "' to finish";
       return result;
     }
     const MoveOutcome outcome =
