@@ -187,9 +187,9 @@ disk=$(readlink -f "$LAB_DISKS/pv")
 sectors=$(blockdev --getsz "$disk")
 journal=$(( (sectors - 2048) / 8 * 8 ))
 disk_sum() { sha256sum < "$disk" | cut -d' ' -f1; }
-flip() {  # flips one byte at byte offset $1
+flip() {  # flips the low bit of the byte at byte offset $1 (twice restores it)
 	local byte=$(dd if="$disk" bs=1 skip="$1" count=1 status=none | od -An -tu1 | tr -d ' ')
-	printf "\\x$(printf %02x $(( (byte + 1) % 256 )))" | dd of="$disk" bs=1 seek="$1" conv=notrunc,fsync status=none
+	printf "\\x$(printf %02x $(( byte ^ 1 )))" | dd of="$disk" bs=1 seek="$1" conv=notrunc,fsync status=none
 }
 try() {
 	local before=$(disk_sum)
