@@ -14,6 +14,11 @@ HARNESS = BUILD_DIR / "harness" / "pv2luks-harness"
 PV2LUKS = BUILD_DIR / "converter" / "pv2luks"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--crash-points", default=None,
+                     help="power cuts in the crash soak (tests/lab/test_resume_soak_slow.py)")
+
+
 def run(argv, **kwargs):
     """Runs a command, capturing text output; never raises on exit codes."""
     kwargs.setdefault("capture_output", True)
