@@ -203,6 +203,9 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
       return result;
     }
   }
+  // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
+  // answered between chunks, after a commit.
+  const SignalsDeferred signals;
   std::unique_ptr<JournalArea> journal;
   MoveState state;
   try {
@@ -231,7 +234,6 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
                      resume_hint(options.device);
     return result;
   }
-  const SignalsDeferred signals;
   try {
     const MoveOutcome outcome = move_and_finish(state, progress, [&] { return signals.stop_requested(); });
     if (outcome == MoveOutcome::kStopped) {

@@ -126,19 +126,46 @@ std::string describe(const Found& found) {
   return out.str();
 }
 
+// dm devices other than the conversion's own that map the PV's device
+// directly: LVs activated on the partition itself.
+std::vector<std::string> direct_holders(const Found& found) {
+  std::vector<std::string> others;
+  for (const std::string& holder : dm::holders_of(found.device.dev)) {
+    if (holder != found.crypt_full && holder != found.intermediate) others.push_back(holder);
+  }
+  return others;
+}
+
 // crypt_full and the intermediate device in the journal's state, created or
 // (when they are live) reloaded. Writes nothing to the disk.
 PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& say) {
+  const bool live = dm::info(found.intermediate).exists;
+  const std::vector<std::string> others = direct_holders(found);
+  if (!live && !others.empty()) {
+    // Half the PV is ciphertext: an LV mapped on the partition reads garbage
+    // there and its writes would be lost. Nothing is remapped blindly.
+    Fail() << "LVs are active on " << found.device.path << " itself (" << others.front()
+           << (others.size() > 1 ? ", ..." : "") << "), which is half converted: deactivate "
+           << "them (vgchange -an) without writing to them, then resume; to use them first, "
+           << "see 'pv2luks resume --activate-only'";
+  }
   PlanDevices devices{dev_text(found.device.dev), "", crypt};
   if (!dm::info(found.crypt_full).exists) {
     dm::create(found.crypt_full, "", to_kernel(crypt_full_table(found.plan, devices)).targets());
   }
   devices.crypt_full = dev_text(dm::device_number(found.crypt_full));
   const DmTable table = table_at(found.plan, found.record.chunks_done, devices);
-  if (dm::info(found.intermediate).exists) {
+  if (live) {
     // The converter died with the LVs on it: swap in the recorded state.
     load_and_swap(found.intermediate, table);
     say("found /dev/mapper/" + found.intermediate + " live; reloaded in the journal's state");
+    // A converter killed while it remapped the LVs left some on the
+    // partition: they move onto the intermediate device, which maps every
+    // sector where the disk has it.
+    if (!others.empty()) {
+      remap_holders(others, found.device.dev, dm::device_number(found.intermediate));
+      say("remapped " + std::to_string(others.size()) + " LV(s) still on the partition");
+    }
   } else {
     dm::create(found.intermediate, "", to_kernel(table).targets());
     say("created /dev/mapper/" + found.intermediate + " in the journal's state");
@@ -182,8 +209,11 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   } catch (const Error& e) {
     return refused(e.what());
   }
-  ConvertResult result;
+  // From here on SIGINT, SIGTERM and SIGHUP wait: they are answered between
+  // chunks, after a commit, never in the middle of setting up. (Before, they
+  // end the process at once, which is safe: nothing was written.)
   const SignalsDeferred signals;
+  ConvertResult result;
   try {
     MoveState state{options.device, found.intermediate, found.crypt_full, found.plan, {},
                     header, found.journal.get(), found.record};
