@@ -94,7 +94,10 @@ def test_power_cut_at_a_seeded_random_time_then_resume(lab, tmp_path):
     last = lab(RESUME.replace("__ENV__", "").replace("__AFTER__", VERIFY_WITH_STOCK_CRYPTSETUP),
                disk, extra=["--out", out])
     assert last.returncode == 0, last.stderr
-    assert field(last.stdout, "RESUME exit") == "0", last.stdout[-3000:]
+    # A cut after the header and the journal's wipe, before convert printed
+    # its exit, leaves a converted volume and nothing to resume (exit 1).
+    finished = "already converted; nothing to resume" in last.stdout
+    assert field(last.stdout, "RESUME exit") == ("1" if finished else "0"), last.stdout[-3000:]
     assert_verified(first.stdout, last.stdout)
 
 

@@ -30,9 +30,12 @@ def test_crash_soak(lab, tmp_path, request):
             continue
         last = lab(RESUME.replace("__ENV__", "").replace("__AFTER__", VERIFY_WITH_STOCK_CRYPTSETUP),
                    disk, extra=["--out", out])
+        # A cut after the header and the journal's wipe, before convert
+        # printed its exit, leaves a converted volume: nothing to resume.
+        done_before = "already converted; nothing to resume" in last.stdout
         try:
-            assert last.returncode == 0, last.stderr
-            assert field(last.stdout, "RESUME exit") == "0"
+            assert last.returncode == 0, last.stdout[-2000:]
+            assert field(last.stdout, "RESUME exit") == ("1" if done_before else "0")
             assert_verified(first.stdout, last.stdout)
             survived.append(label)
             print(f"SOAK {label}: survived")
