@@ -194,6 +194,9 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
   }
   if (checked.make_room) {
     try {
+      // Write point (not a commit point): pvresize rewrites LVM's metadata
+      // at the PV's front; no extent moves and no data sector is touched.
+      // A crash here leaves a smaller, intact PV; convert can run again.
       make_room(options, checked, say);
     } catch (const Error& e) {
       result.status = ConvertStatus::kFailed;
