@@ -138,20 +138,39 @@ std::vector<std::string> direct_holders(const Found& found) {
 
 // crypt_full and the intermediate device in the journal's state, created or
 // (when they are live) reloaded. Writes nothing to the disk.
+// A converter killed between a dm suspend and its resume leaves that device
+// suspended, and I/O to it waits. Resuming it swaps in any table it loaded.
+void unsuspend(const std::string& name, const MessageFn& say) {
+  const dm::DeviceInfo info = dm::info(name);
+  if (!info.exists || !info.suspended) return;
+  dm::resume(name);
+  say("resumed /dev/mapper/" + name + ", left suspended by a killed run");
+}
+
 PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& say) {
+  for (const std::string& holder : dm::holders_of(found.device.dev)) unsuspend(holder, say);
   const bool live = dm::info(found.intermediate).exists;
+  if (live) {
+    for (const std::string& holder : dm::holders_of(dm::device_number(found.intermediate))) {
+      unsuspend(holder, say);
+    }
+  }
   const std::vector<std::string> others = direct_holders(found);
-  if (!live && !others.empty()) {
-    // Half the PV is ciphertext: an LV mapped on the partition reads garbage
-    // there and its writes would be lost. Nothing is remapped blindly.
+  if (!live && !others.empty() && found.record.chunks_done > 0) {
+    // Part of the PV is ciphertext: an LV mapped on the partition reads
+    // garbage there and its writes would be lost. Nothing is remapped blindly.
     Fail() << "LVs are active on " << found.device.path << " itself (" << others.front()
            << (others.size() > 1 ? ", ..." : "") << "), which is half converted: deactivate "
            << "them (vgchange -an) without writing to them, then resume; to use them first, "
            << "see 'pv2luks resume --activate-only'";
   }
   PlanDevices devices{dev_text(found.device.dev), "", crypt};
-  if (!dm::info(found.crypt_full).exists) {
-    dm::create(found.crypt_full, "", to_kernel(crypt_full_table(found.plan, devices)).targets());
+  const DmTable full = crypt_full_table(found.plan, devices);
+  const dm::DeviceInfo full_info = dm::info(found.crypt_full);
+  if (!full_info.exists) {
+    dm::create(found.crypt_full, "", to_kernel(full).targets());
+  } else if (!full_info.live_table || full_info.suspended) {
+    load_and_swap(found.crypt_full, full);  // killed while it was being created
   }
   devices.crypt_full = dev_text(dm::device_number(found.crypt_full));
   const DmTable table = table_at(found.plan, found.record.chunks_done, devices);
@@ -159,16 +178,16 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& 
     // The converter died with the LVs on it: swap in the recorded state.
     load_and_swap(found.intermediate, table);
     say("found /dev/mapper/" + found.intermediate + " live; reloaded in the journal's state");
-    // A converter killed while it remapped the LVs left some on the
-    // partition: they move onto the intermediate device, which maps every
-    // sector where the disk has it.
-    if (!others.empty()) {
-      remap_holders(others, found.device.dev, dm::device_number(found.intermediate));
-      say("remapped " + std::to_string(others.size()) + " LV(s) still on the partition");
-    }
   } else {
     dm::create(found.intermediate, "", to_kernel(table).targets());
     say("created /dev/mapper/" + found.intermediate + " in the journal's state");
+  }
+  // LVs still on the partition: a run killed while it remapped them, or
+  // before (nothing has moved yet). The intermediate device maps every sector
+  // where the disk has it, so they move onto it.
+  if (!others.empty()) {
+    remap_holders(others, found.device.dev, dm::device_number(found.intermediate));
+    say("remapped " + std::to_string(others.size()) + " LV(s) still on the partition");
   }
   return devices;
 }
