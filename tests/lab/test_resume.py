@@ -27,10 +27,9 @@ __AFTER__
 """
 
 
-def cut_then_resume(lab, tmp_path, cut, convert_env="", resume_env="", cut_resume=None):
-    """Boot 1 converts until `cut` (extra lab arguments); boot 2 resumes (and,
-    with cut_resume, is cut too; boot 3 resumes again), then verifies.
-    Returns (boot 1 output, last boot output)."""
+def convert_until_cut(lab, tmp_path, cut, convert_env=""):
+    """Boot 1: the scenario converts until `cut` (extra lab arguments).
+    Returns (disk spec, out dir, boot 1's result)."""
     disk = f"pv:160M:{tmp_path / 'pv.img'}"
     out = tmp_path / "out"
     out.mkdir()
@@ -39,6 +38,14 @@ def cut_then_resume(lab, tmp_path, cut, convert_env="", resume_env="", cut_resum
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr
     assert "power cut" in first.stderr
     assert "CONVERT exit" not in first.stdout, "the conversion ended before the cut"
+    return disk, out, first
+
+
+def cut_then_resume(lab, tmp_path, cut, convert_env="", resume_env="", cut_resume=None):
+    """Boot 1 converts until `cut` (extra lab arguments); boot 2 resumes (and,
+    with cut_resume, is cut too; boot 3 resumes again), then verifies.
+    Returns (boot 1 output, last boot output)."""
+    disk, out, first = convert_until_cut(lab, tmp_path, cut, convert_env)
     resume_then_verify = RESUME.replace("__AFTER__", VERIFY_WITH_STOCK_CRYPTSETUP)
     if cut_resume:
         second = lab(RESUME.replace("__ENV__", resume_env).replace("__AFTER__", "sleep 120"),

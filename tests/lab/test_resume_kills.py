@@ -5,7 +5,7 @@ by side in the lab phase."""
 import re
 
 from conversion_scenario import VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, field
-from test_resume import CONVERT_UNTIL_CUT
+from test_resume import convert_until_cut
 
 
 CORRUPT_THEN_RESUME = r"""#!/bin/bash
@@ -41,12 +41,8 @@ def test_a_corrupted_journal_is_refused_and_nothing_written(lab, tmp_path):
     """A flipped byte in the staged header, in both record slots, or a wrong
     passphrase: resume refuses (exit 1), the whole disk is byte-identical, and
     once the damage is undone resume finishes the job."""
-    disk = f"pv:160M:{tmp_path / 'pv.img'}"
-    out = tmp_path / "out"
-    out.mkdir()
-    first = lab(CONVERT_UNTIL_CUT.replace("__ENV__", ""), disk,
-                extra=["--out", out, "--power-cut-on-line", "test point: chunk-done 1"])
-    assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
+    disk, out, first = convert_until_cut(
+        lab, tmp_path, ["--power-cut-on-line", "test point: chunk-done 1"])
     second = lab(CORRUPT_THEN_RESUME, disk, extra=["--out", out])
     assert second.returncode == 0, second.stderr
     cases = dict(re.findall(r"^CASE (\w+) (.*)$", second.stdout, re.M))
@@ -82,12 +78,8 @@ def test_activate_only_then_resume_under_the_mounted_lvs(lab, tmp_path):
     --activate-only maps the PV as the journal records it; the VG activates
     on it, the filesystem mounts and takes load, and a resume finishes
     underneath."""
-    disk = f"pv:160M:{tmp_path / 'pv.img'}"
-    out = tmp_path / "out"
-    out.mkdir()
-    first = lab(CONVERT_UNTIL_CUT.replace("__ENV__", ""), disk,
-                extra=["--out", out, "--power-cut-on-line", "test point: chunk-done 3"])
-    assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
+    disk, out, first = convert_until_cut(
+        lab, tmp_path, ["--power-cut-on-line", "test point: chunk-done 3"])
     second = lab(ACTIVATE_THEN_RESUME, disk, extra=["--out", out])
     assert second.returncode == 0, second.stderr
     text = second.stdout
