@@ -73,5 +73,29 @@ TEST_F(JournalFile, WritesOnlyTheLastMib) {
   EXPECT_EQ(back, std::string(512, 'M'));
 }
 
+// A partition of a disk image: the journal sits in the last MiB of the byte
+// range [base, base + device), found again only from the same range.
+TEST_F(JournalFile, LivesInsideAPartitionOfAnImage) {
+  constexpr std::uint64_t kBaseBytes = 1024 * 1024;
+  constexpr std::uint64_t kPartitionSectors = kSectors - 4096;  // ends 1 MiB before the file
+  JournalRecord record;
+  record.sequence = 2;  // slot A, at the journal's first sector
+  record.chunks_done = 7;
+  record.cipher = "aes-xts-plain64";
+  JournalArea(path_, kPartitionSectors, kBaseBytes, false).write(record);
+  std::string why;
+  const auto back = JournalArea(path_, kPartitionSectors, kBaseBytes, false).read(why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_EQ(back->chunks_done, 7u);
+  // The same partition size from the file's start reads no record, and the
+  // record's bytes are at base + journal start.
+  EXPECT_FALSE(JournalArea(path_, kPartitionSectors).read(why));
+  std::ifstream f(path_, std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(kBaseBytes + journal_start_sectors(kPartitionSectors) * 512));
+  std::string magic(8, '\0');
+  f.read(magic.data(), magic.size());
+  EXPECT_EQ(magic, "PV2LUKSJ");
+}
+
 }  // namespace
 }  // namespace pv2luks

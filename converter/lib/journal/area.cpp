@@ -37,12 +37,17 @@ std::uint64_t journal_start_sectors(std::uint64_t device_sectors) {
   return (device_sectors - kJournalAreaSectors) / 8 * 8;
 }
 
-JournalArea::JournalArea(const std::string& device, std::uint64_t device_sectors)
-    : device_(device), start_(journal_start_sectors(device_sectors)) {
+JournalArea::JournalArea(const std::string& device, std::uint64_t device_sectors,
+                         std::uint64_t base_offset_bytes, bool direct_io)
+    : device_(device),
+      start_(journal_start_sectors(device_sectors)),
+      base_bytes_(base_offset_bytes) {
   if (start_ == 0) Fail() << device << ": too small for a pv2luks journal";
-  fd_ = Fd(::open(device.c_str(), O_RDWR | O_DIRECT | O_DSYNC | O_CLOEXEC));
+  if (direct_io) fd_ = Fd(::open(device.c_str(), O_RDWR | O_DIRECT | O_DSYNC | O_CLOEXEC));
   // A file on tmpfs (the unit tests) has no O_DIRECT; O_DSYNC and fsync remain.
-  if (!fd_ && errno == EINVAL) fd_ = Fd(::open(device.c_str(), O_RDWR | O_DSYNC | O_CLOEXEC));
+  if (!fd_ && (!direct_io || errno == EINVAL)) {
+    fd_ = Fd(::open(device.c_str(), O_RDWR | O_DSYNC | O_CLOEXEC));
+  }
   if (!fd_) Fail() << device << ": open for the journal failed: " << errno_text(errno);
 }
 
@@ -52,7 +57,8 @@ void JournalArea::write_at(std::uint64_t byte_offset, const std::vector<std::uin
   std::memcpy(buffer.get(), bytes.data(), bytes.size());
   std::size_t done = 0;
   while (done < size) {
-    const ssize_t wrote = ::pwrite(fd_.get(), buffer.get() + done, size - done, byte_offset + done);
+    const ssize_t wrote =
+        ::pwrite(fd_.get(), buffer.get() + done, size - done, base_bytes_ + byte_offset + done);
     if (wrote < 0 && errno == EINTR) continue;
     if (wrote <= 0) Fail() << device_ << ": journal write failed: " << errno_text(errno);
     done += static_cast<std::size_t>(wrote);
@@ -65,7 +71,8 @@ std::vector<std::uint8_t> JournalArea::read_at(std::uint64_t byte_offset, std::s
   auto buffer = aligned(padded);
   std::size_t done = 0;
   while (done < padded) {
-    const ssize_t got = ::pread(fd_.get(), buffer.get() + done, padded - done, byte_offset + done);
+    const ssize_t got =
+        ::pread(fd_.get(), buffer.get() + done, padded - done, base_bytes_ + byte_offset + done);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) Fail() << device_ << ": journal read failed: " << errno_text(errno);
     done += static_cast<std::size_t>(got);

@@ -33,8 +33,13 @@ std::uint64_t journal_start_sectors(std::uint64_t device_sectors);
 
 class JournalArea {
  public:
-  // Opens `device` for the journal's reads and writes.
-  JournalArea(const std::string& device, std::uint64_t device_sectors);
+  // Opens `device` for the journal's reads and writes. The PV's device may be
+  // a byte range of a file (a partition of a disk image): it starts at
+  // `base_offset_bytes` of `device`, and every offset here is relative to it.
+  // `direct_io` false: no O_DIRECT (an image exported over FUSE, where
+  // O_DIRECT writes are unsafe); O_DSYNC and fsync remain.
+  JournalArea(const std::string& device, std::uint64_t device_sectors,
+              std::uint64_t base_offset_bytes = 0, bool direct_io = true);
 
   // The newest good record; nullopt with `why` when there is none.
   std::optional<JournalRecord> read(std::string& why) const;
@@ -56,6 +61,7 @@ class JournalArea {
 
   std::string device_;
   std::uint64_t start_ = 0;
+  std::uint64_t base_bytes_ = 0;
   Fd fd_;
 };
 
