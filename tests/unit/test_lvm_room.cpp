@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "convert/prepared_header.h"
 #include "live/checks.h"
 #include "lvm/room.h"
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "convert/prepared_header.h"
 #include "journal/area.h"
 
 namespace pv2luks {
@@ -70,14 +71,6 @@ void choose_room_and_header(const ConvertOptions& options, Checked& checked, con
 }
 
 }  // namespace
-
-std::pair<std::string, std::string> split_cipher(const std::string& cipher) {
-  const auto dash = cipher.find('-');
-  if (dash == std::string::npos || dash == 0 || dash + 1 == cipher.size()) {
-    Fail() << "--cipher '" << cipher << "' is not CIPHER-MODE, e.g. aes-xts-plain64";
-  }
-  return {cipher.substr(0, dash), cipher.substr(dash + 1)};
-}
 
 PvReport shrunk(const PvReport& pv, const RoomPlan& room) {
   PvReport out = pv;

@@ -38,7 +38,4 @@ Checked check(const ConvertOptions& options, const MessageFn& say);
 // start. Pure.
 PvReport shrunk(const PvReport& pv, const RoomPlan& room);
 
-// "aes-xts-plain64" -> {"aes", "xts-plain64"}; an Error when there is no mode.
-std::pair<std::string, std::string> split_cipher(const std::string& cipher);
-
 }  // namespace pv2luks

@@ -22,12 +22,13 @@
 #include <tuple>
 
 #include "base/error.h"
-#include "base/memory_file.h"
 #include "base/process.h"
-#include "base/sha256.h"
+#include "base/test_point.h"
+#include "convert/prepared_header.h"
 #include "dm/dm_device.h"
 #include "dm/dm_table.h"
 #include "journal/area.h"
+#include "journal/commit.h"
 #include "live/after_move.h"
 #include "live/checks.h"
 #include "live/kernel_key.h"
@@ -37,8 +38,6 @@
 #include "live/remap.h"
 #include "live/signals.h"
 #include "luks/header.h"
-#include "luks/passphrase.h"
-#include "luks/volume_key.h"
 #include "lvm/room.h"
 #include "plan/plan_text.h"
 #include "plan/step_tables.h"
@@ -50,31 +49,19 @@ namespace pv2luks {
 namespace {
 
 struct Prepared {
-  std::vector<std::uint8_t> header;  // the whole header, data_offset bytes
-  BuiltHeader built;
+  PreparedHeader header;
   std::unique_ptr<KernelKey> key;
   CryptSpec crypt;
 };
 
 Prepared prepare(const ConvertOptions& options, const Checked& checked) {
-  HeaderSpec spec = checked.header.spec;
-  std::tie(spec.cipher, spec.cipher_mode) = split_cipher(options.cipher);
-  spec.pbkdf = options.pbkdf;
-  spec.pbkdf_force_iterations = options.pbkdf_force_iterations;
-  spec.iter_time_ms = options.iter_time_ms;
-  const SecureBuffer passphrase =
-      read_passphrase(passphrase_source(options.key_file), PassphrasePurpose::kNew,
-                      "Enter a new passphrase for " + options.device + ": ");
-  const SecureBuffer volume_key = generate_volume_key(options.key_size_bits);
   Prepared prepared;
-  const MemoryFile file("pv2luks-header");
-  prepared.built =
-      build_header(spec, volume_key, passphrase, checked.device.size_bytes, file.path());
-  prepared.header = file.read_all();
-  prepared.header.resize(prepared.built.header_bytes, 0);
-  prepared.key = std::make_unique<KernelKey>("pv2luks:" + checked.base_name, volume_key);
-  prepared.crypt.cipher = spec.cipher + "-" + spec.cipher_mode;
-  prepared.crypt.key = KeyRef::keyring(volume_key.size_bytes(), prepared.key->description());
+  prepared.header = prepare_header(options, checked.header.spec, checked.device.size_bytes);
+  prepared.key = std::make_unique<KernelKey>("pv2luks:" + checked.base_name,
+                                             prepared.header.volume_key);
+  prepared.crypt.cipher = prepared.header.cipher;
+  prepared.crypt.key =
+      KeyRef::keyring(prepared.header.volume_key.size_bytes(), prepared.key->description());
   return prepared;
 }
 
@@ -93,26 +80,11 @@ void make_room(const ConvertOptions& options, const Checked& checked, const Mess
 }
 
 // The first record: the plan's input and the staged header's identity.
-JournalRecord first_record(const Checked& checked, const Prepared& prepared,
+JournalRecord staged_record(const Checked& checked, const Prepared& prepared,
                            const ConvertOptions& options) {
-  JournalRecord record;
-  record.sequence = 0;  // commit() makes it 1
-  record.phase = JournalPhase::kStaged;
-  const PlanInput& input = checked.plan.input;
-  record.device_sectors = input.device_sectors;
-  record.move_sectors = input.move_sectors;
-  record.data_offset_sectors = input.data_offset_sectors;
-  record.chunk_sectors = checked.plan.chunk_sectors;
-  record.region_sectors = checked.plan.region_sectors;
-  record.sector_bytes = input.sector_bytes;
-  record.key_size_bits = options.key_size_bits;
-  record.header_used_bytes = prepared.built.used_bytes;
-  record.header_sha256 = sha256_digest(std::string_view(
-      reinterpret_cast<const char*>(prepared.header.data()), record.header_used_bytes));
-  record.cipher = prepared.crypt.cipher;
-  record.luks_uuid = prepared.built.uuid;
-  record.pv_uuid = checked.pv.pv_uuid;
-  return record;
+  return first_record({&checked.plan, &prepared.header.header, prepared.header.built.used_bytes,
+                       options.key_size_bits, prepared.header.cipher,
+                       prepared.header.built.uuid, checked.pv.pv_uuid});
 }
 
 // insert. Nothing on the disk changes here: the new devices only map it.
@@ -215,9 +187,9 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     // stage. The journal area lies past the shifted data, in the old tail
     // room that LVM does not use.
     journal = std::make_unique<JournalArea>(options.device, checked.plan.input.device_sectors);
-    journal->write_header_copy(prepared.header, prepared.built.used_bytes);
+    journal->write_header_copy(prepared.header.header, prepared.header.built.used_bytes);
     state = {options.device, checked.intermediate, checked.crypt_full, checked.plan, {},
-             prepared.header, journal.get(), first_record(checked, prepared, options)};
+             prepared.header.header, journal.get(), staged_record(checked, prepared, options)};
     // Commit point: the staged header (the volume key in keyslot 0) and the
     // plan are durable in the journal before any data sector is written. A
     // resume from here starts the move at chunk 0.
@@ -253,8 +225,8 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     return result;
   }
   result.status = ConvertStatus::kDone;
-  result.crypttab_line = crypttab_line(checked.intermediate, prepared.built.uuid);
-  result.advice = after_move(options, checked.intermediate, prepared.built.uuid, result.crypttab_line);
+  result.crypttab_line = crypttab_line(checked.intermediate, prepared.header.built.uuid);
+  result.advice = after_move(options, checked.intermediate, prepared.header.built.uuid, result.crypttab_line);
   return result;
 }
 

@@ -3,13 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <cstdio>
-#include <optional>
-
 #include "base/error.h"
 #include "base/fd.h"
+#include "base/test_point.h"
+#include "convert/front_header.h"
 #include "dm/dm_device.h"
+#include "journal/commit.h"
 #include "live/mirror_sync.h"
 #include "luks/error.h"
 
@@ -18,13 +17,6 @@ namespace pv2luks {
 namespace {
 
 constexpr std::uint64_t kSectorBytes = 512;
-
-// Test hooks for the lab. Each names what it breaks or where it stops.
-std::optional<std::uint64_t> env_number(const char* name) {
-  const char* value = std::getenv(name);
-  if (!value || !*value) return std::nullopt;
-  return std::stoull(value);
-}
 
 // Makes every write that has completed on `device` durable: a flush of the
 // disk's volatile cache. The mirror's copies into crypt_full completed on
@@ -36,42 +28,14 @@ void flush_device(const std::string& device) {
 
 }  // namespace
 
-void test_point(const std::string& name) {
-  if (!std::getenv("PV2LUKS_TEST_POINTS")) return;
-  std::fprintf(stderr, "pv2luks: test point: %s\n", name.c_str());
-  std::fflush(stderr);
-}
-
 void load_and_swap(const std::string& name, const DmTable& table) {
   dm::load(name, to_kernel(table).targets());
   dm::suspend(name);
   dm::resume(name);
 }
 
-void write_header(const std::vector<std::uint8_t>& header, const std::string& device) {
-  Fd fd(::open(device.c_str(), O_WRONLY | O_CLOEXEC | O_SYNC));
-  if (!fd) Fail() << device << ": open for the header failed: " << errno_text(errno);
-  std::size_t length = header.size();
-  // PV2LUKS_TEST_TORN_HEADER=1: write half the header, make it durable and
-  // stop at a test point, as a power cut during the header write would.
-  if (std::getenv("PV2LUKS_TEST_TORN_HEADER")) length /= 2;
-  const ssize_t wrote = ::pwrite(fd.get(), header.data(), length, 0);
-  if (wrote != static_cast<ssize_t>(length) || ::fsync(fd.get()) != 0) {
-    Fail() << device << ": writing the LUKS header failed: " << errno_text(errno);
-  }
-  if (length != header.size()) {
-    test_point("header-torn");
-    Fail() << "PV2LUKS_TEST_TORN_HEADER: stopped after half the header";
-  }
-}
-
 void commit(MoveState& state, JournalPhase phase, std::uint64_t chunks_done) {
-  JournalRecord next = state.record;
-  next.sequence += 1;
-  next.phase = phase;
-  next.chunks_done = chunks_done;
-  state.journal->write(next);
-  state.record = next;
+  commit_record(*state.journal, state.record, phase, chunks_done);
 }
 
 MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
@@ -82,8 +46,8 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
   for (std::uint64_t k = 0; k < state.record.chunks_done; ++k) {
     done_bytes += plan.chunk(k).length_sectors * kSectorBytes;
   }
-  const auto skip = env_number("PV2LUKS_TEST_SKIP_MIRROR_CHUNK");    // negative control
-  const auto commit_early = env_number("PV2LUKS_TEST_COMMIT_EARLY");  // negative control
+  const auto skip = test_number("PV2LUKS_TEST_SKIP_MIRROR_CHUNK");    // negative control
+  const auto commit_early = test_number("PV2LUKS_TEST_COMMIT_EARLY");  // negative control
   for (std::uint64_t k = state.record.chunks_done; k < plan.chunk_count(); ++k) {
     if (stop && stop()) {
       // Chunk k - 1 is committed; leave it crypt-only, as a resume would.
@@ -121,7 +85,7 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
   }
   load_and_swap(state.intermediate, final_table(plan, state.devices));
   test_point("moved");
-  write_header(state.header, state.device);
+  write_front_header(state.header, state.device);
   // Commit point: the header at the front is durable: the device is a
   // complete LUKS volume that stock cryptsetup opens.
   commit(state, JournalPhase::kComplete, plan.chunk_count());

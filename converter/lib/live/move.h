@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "convert/outcome.h"
 #include "journal/area.h"
 #include "journal/record.h"
 #include "plan/plan.h"
@@ -27,10 +28,6 @@ struct MoveState {
   JournalRecord record;  // the newest durable record
 };
 
-enum class MoveOutcome {
-  kFinished,  // the device is a LUKS volume and the journal is wiped
-  kStopped,   // stop() asked; the chunk in flight was committed first
-};
 
 // Moves chunks state.record.chunks_done.. and finishes. The intermediate
 // device must hold table_after(chunks_done - 1) (initial_table when 0) or any
@@ -39,18 +36,10 @@ enum class MoveOutcome {
 MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
                             const std::function<bool()>& stop);
 
-// With PV2LUKS_TEST_POINTS set, prints "pv2luks: test point: NAME" on
-// stderr, so the lab can cut the power on that line. Points: staged,
-// chunk-mirror K, chunk-done K, moved, header-torn, committed-early K.
-void test_point(const std::string& name);
-
 // Writes the next record with `phase` and `chunks_done`, durably.
 void commit(MoveState& state, JournalPhase phase, std::uint64_t chunks_done);
 
 // Loads `table` into dm device `name` and swaps it in (suspend, resume).
 void load_and_swap(const std::string& name, const DmTable& table);
-
-// Writes the whole header at the front of `device` with O_SYNC and fsync.
-void write_header(const std::vector<std::uint8_t>& header, const std::string& device);
 
 }  // namespace pv2luks
