@@ -8,11 +8,10 @@
 #include <sstream>
 
 #include "base/error.h"
-#include "base/memory_file.h"
-#include "base/sha256.h"
 #include "device/block_device.h"
 #include "dm/dm_device.h"
 #include "journal/area.h"
+#include "journal/journal_state.h"
 #include "live/after_move.h"
 #include "live/kernel_key.h"
 #include "live/move.h"
@@ -21,7 +20,6 @@
 #include "live/signals.h"
 #include "luks/header.h"
 #include "luks/passphrase.h"
-#include "luks/volume_key.h"
 #include "plan/plan.h"
 #include "plan/step_tables.h"
 #include "system/crypttab.h"
@@ -35,19 +33,11 @@ constexpr std::uint64_t kSectorBytes = 512;
 struct Found {
   BlockDevice device;
   std::shared_ptr<DeviceLock> lock;
-  std::unique_ptr<JournalArea> journal;
-  JournalRecord record;
-  Plan plan;
+  JournalState journal;
   std::string base_name;
   std::string intermediate;
   std::string crypt_full;
 };
-
-std::string mib(std::uint64_t sectors) {
-  std::ostringstream out;
-  out << static_cast<double>(sectors) / 2048.0 << " MiB";
-  return out.str();
-}
 
 // Reads and checks the journal. Refusals are Errors; nothing is written.
 Found find_journal(const std::string& path) {
@@ -55,56 +45,12 @@ Found find_journal(const std::string& path) {
   Found found;
   found.device = inspect_block_device(path);
   found.lock = std::make_shared<DeviceLock>(found.device);
-  const std::uint64_t sectors = found.device.size_bytes / kSectorBytes;
-  found.journal = std::make_unique<JournalArea>(path, sectors);
-  std::string why;
-  const auto record = found.journal->read(why);
-  if (!record) {
-    if (starts_with_luks_header(path)) {
-      Fail() << path << ": a LUKS device with no pv2luks journal: already converted; nothing to resume";
-    }
-    Fail() << path << ": no pv2luks journal (" << why << "); nothing to resume";
-  }
-  found.record = *record;
-  if (record->device_sectors != sectors) {
-    Fail() << path << ": the journal was written for a device of " << record->device_sectors
-           << " sectors, this one has " << sectors << "; refusing to guess";
-  }
-  PlanInput input;
-  input.move_sectors = record->move_sectors;
-  input.device_sectors = record->device_sectors;
-  input.data_offset_sectors = record->data_offset_sectors;
-  input.chunk_sectors = record->chunk_sectors;
-  input.region_sectors = record->region_sectors;
-  input.sector_bytes = record->sector_bytes;
-  found.plan = make_plan(input);
-  if (!found.plan.ok() || found.plan.chunk_sectors != record->chunk_sectors ||
-      record->chunks_done > found.plan.chunk_count() ||
-      record->move_sectors + record->data_offset_sectors > found.journal->start_sectors()) {
-    Fail() << path << ": the journal's geometry is inconsistent"
-           << (found.plan.ok() ? "" : ": " + found.plan.problems.front()) << "; refusing to resume";
-  }
+  found.journal = read_journal(path, found.device.size_bytes / kSectorBytes, 0, true,
+                               starts_with_luks_header(path));
   found.base_name = std::filesystem::canonical(path).filename().string();
   found.intermediate = found.base_name + "_crypt";
   found.crypt_full = "pv2luks-" + found.base_name + "-full";
   return found;
-}
-
-// The header for the front: the journal's copy of its metadata and keyslot
-// 0, checked, then fresh random bytes for the unused keyslot areas, as
-// libcryptsetup fills them.
-std::vector<std::uint8_t> staged_header(const Found& found) {
-  const JournalRecord& r = found.record;
-  std::vector<std::uint8_t> header = found.journal->read_header_copy(r.header_used_bytes);
-  const auto sum = sha256_digest(std::string_view(reinterpret_cast<const char*>(header.data()),
-                                                  header.size()));
-  if (sum != r.header_sha256) {
-    Fail() << "the journal's copy of the LUKS header does not match its checksum; refusing to "
-              "resume (nothing written)";
-  }
-  header.resize(r.data_offset_sectors * kSectorBytes);
-  fill_random(header.data() + r.header_used_bytes, header.size() - r.header_used_bytes);
-  return header;
 }
 
 // The intermediate device's table once `chunks_done` chunks are moved.
@@ -114,16 +60,8 @@ DmTable table_at(const Plan& plan, std::uint64_t chunks_done, const PlanDevices&
 }
 
 std::string describe(const Found& found) {
-  const JournalRecord& r = found.record;
-  std::uint64_t moved = 0;
-  for (std::uint64_t k = 0; k < r.chunks_done; ++k) moved += found.plan.chunk(k).length_sectors;
-  std::ostringstream out;
-  out << "journal: phase " << phase_name(r.phase) << ", " << r.chunks_done << " of "
-      << found.plan.chunk_count() << " chunks moved (" << mib(moved) << " of "
-      << mib(r.move_sectors) << "), LUKS UUID " << r.luks_uuid << ", " << r.cipher
-      << ", data offset " << r.data_offset_sectors << " sectors; dm devices "
-      << (dm::info(found.intermediate).exists ? "live" : "not active");
-  return out.str();
+  return describe_journal(found.journal) + "; dm devices " +
+         (dm::info(found.intermediate).exists ? "live" : "not active");
 }
 
 // dm devices other than the conversion's own that map the PV's device
@@ -156,7 +94,7 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& 
     }
   }
   const std::vector<std::string> others = direct_holders(found);
-  if (!live && !others.empty() && found.record.chunks_done > 0) {
+  if (!live && !others.empty() && found.journal.record.chunks_done > 0) {
     // Part of the PV is ciphertext: an LV mapped on the partition reads
     // garbage there and its writes would be lost. Nothing is remapped blindly.
     Fail() << "LVs are active on " << found.device.path << " itself (" << others.front()
@@ -165,7 +103,7 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& 
            << "see 'pv2luks resume --activate-only'";
   }
   PlanDevices devices{dev_text(found.device.dev), "", crypt};
-  const DmTable full = crypt_full_table(found.plan, devices);
+  const DmTable full = crypt_full_table(found.journal.plan, devices);
   const dm::DeviceInfo full_info = dm::info(found.crypt_full);
   if (!full_info.exists) {
     dm::create(found.crypt_full, "", to_kernel(full).targets());
@@ -173,7 +111,7 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& 
     load_and_swap(found.crypt_full, full);  // killed while it was being created
   }
   devices.crypt_full = dev_text(dm::device_number(found.crypt_full));
-  const DmTable table = table_at(found.plan, found.record.chunks_done, devices);
+  const DmTable table = table_at(found.journal.plan, found.journal.record.chunks_done, devices);
   if (live) {
     // The converter died with the LVs on it: swap in the recorded state.
     load_and_swap(found.intermediate, table);
@@ -203,7 +141,7 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   try {
     found = find_journal(options.device);
     say(options.device + ": " + describe(found));
-    header = staged_header(found);
+    header = staged_header(found.journal);
     if (options.confirm && !options.confirm("This resumes the conversion of " + options.device +
                                             " to LUKS from its journal.")) {
       return refused("not confirmed");
@@ -211,19 +149,9 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
     const SecureBuffer passphrase =
         read_passphrase(passphrase_source(options.key_file), PassphrasePurpose::kExisting,
                         "Enter the passphrase for " + options.device + ": ");
-    MemoryFile file("pv2luks-header");
-    file.write_all(header);
-    const SecureBuffer volume_key = [&] {
-      try {
-        return unlock_volume_key(file.path(), passphrase);
-      } catch (const Error& e) {
-        std::string why = e.what();
-        if (why.rfind(file.path() + ": ", 0) == 0) why.erase(0, file.path().size() + 2);
-        Fail() << options.device << ": the staged LUKS header does not open: " << why;
-      }
-    }();
+    const SecureBuffer volume_key = unlock_header(header, passphrase, options.device);
     key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, volume_key);
-    crypt.cipher = found.record.cipher;
+    crypt.cipher = found.journal.record.cipher;
     crypt.key = KeyRef::keyring(volume_key.size_bytes(), key->description());
   } catch (const Error& e) {
     return refused(e.what());
@@ -234,8 +162,8 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   const SignalsDeferred signals;
   ConvertResult result;
   try {
-    MoveState state{options.device, found.intermediate, found.crypt_full, found.plan, {},
-                    header, found.journal.get(), found.record};
+    MoveState state{options.device, found.intermediate, found.crypt_full, found.journal.plan, {},
+                    header, found.journal.area.get(), found.journal.record};
     state.devices = set_up(found, crypt, say);
     if (options.activate_only) {
       result.status = ConvertStatus::kStopped;
@@ -261,10 +189,10 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
     return result;
   }
   result.status = ConvertStatus::kDone;
-  result.crypttab_line = crypttab_line(found.intermediate, found.record.luks_uuid);
+  result.crypttab_line = crypttab_line(found.intermediate, found.journal.record.luks_uuid);
   ConvertOptions after;
   after.device = options.device;
-  result.advice = after_move(after, found.intermediate, found.record.luks_uuid, result.crypttab_line);
+  result.advice = after_move(after, found.intermediate, found.journal.record.luks_uuid, result.crypttab_line);
   return result;
 }
 
@@ -272,7 +200,7 @@ ConvertResult conversion_status(const std::string& device, const MessageFn& say)
   try {
     const Found found = find_journal(device);
     say(device + ": being converted; " + describe(found));
-    staged_header(found);
+    staged_header(found.journal);
     say("the staged LUKS header matches its checksum; 'pv2luks resume " + device +
         "' finishes the conversion");
     ConvertResult result;

@@ -1,0 +1,46 @@
+// A journal found on a device and checked: its newest record, the plan it was
+// made with, and the staged header. Shared by the live and offline resumes
+// and by `status`. Everything here reads; a refusal is an Error that says
+// what is wrong, and nothing has been written.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "journal/area.h"
+#include "journal/record.h"
+#include "luks/secure_buffer.h"
+#include "plan/plan.h"
+
+namespace pv2luks {
+
+struct JournalState {
+  std::unique_ptr<JournalArea> area;
+  JournalRecord record;
+  Plan plan;  // rebuilt from the record: the same schedule as the first run
+};
+
+// Reads the journal in the last MiB of the PV's device: `device_sectors`
+// long, at `base_offset_bytes` of `path`. `looks_like_luks` only words the
+// refusal when there is no journal ("already converted").
+JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
+                          std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks);
+
+// The header for the front: the journal's copy of its metadata and keyslot
+// 0, checked against the record's checksum, then fresh random bytes for the
+// unused keyslot areas, as libcryptsetup fills them.
+std::vector<std::uint8_t> staged_header(const JournalState& state);
+
+// The volume key from a LUKS header held in memory (the staged header, or
+// one read off an image), opened with `passphrase`. An Error says why not,
+// in terms of `device`.
+SecureBuffer unlock_header(const std::vector<std::uint8_t>& header, const SecureBuffer& passphrase,
+                           const std::string& device);
+
+// "journal: phase moving, 3 of 9 chunks moved (48 MiB of 140 MiB), LUKS UUID
+// ..., aes-xts-plain64, data offset 32768 sectors"
+std::string describe_journal(const JournalState& state);
+
+}  // namespace pv2luks
