@@ -2,7 +2,7 @@
 
 #include "base/error.h"
 #include "convert/prepared_header.h"
-#include "live/checks.h"
+#include "convert/room_choice.h"
 #include "lvm/room.h"
 
 namespace pv2luks {

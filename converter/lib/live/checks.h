@@ -34,8 +34,4 @@ struct Checked {
 // Throws Error (a refusal) when the conversion must not start.
 Checked check(const ConvertOptions& options, const MessageFn& say);
 
-// The PV report as it will be after `room`'s shrink: fewer extents, the same
-// start. Pure.
-PvReport shrunk(const PvReport& pv, const RoomPlan& room);
-
 }  // namespace pv2luks

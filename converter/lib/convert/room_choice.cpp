@@ -1,0 +1,79 @@
+#include "convert/room_choice.h"
+
+#include <limits>
+
+#include "base/error.h"
+#include "journal/area.h"
+
+namespace pv2luks {
+
+namespace {
+
+constexpr std::uint64_t kSectorBytes = 512;
+
+LuksType luks_type(const ConvertOptions& options) {
+  return options.type == LuksVersion::kLuks1 ? LuksType::kLuks1 : LuksType::kLuks2;
+}
+
+// The header cryptsetup would make given all the room it wants.
+std::uint64_t default_header_sectors(const ConvertOptions& options) {
+  return choose_header(luks_type(options), std::numeric_limits<std::uint64_t>::max() / 2,
+                       options.key_size_bits, 512)
+      .spec.data_offset_sectors;
+}
+
+// What the journal takes at the device's end (journal/area.h), in sectors.
+std::uint64_t journal_sectors(const PvReport& pv) {
+  return pv.dev_size_sectors - journal_start_sectors(pv.dev_size_sectors);
+}
+
+// The room after the PV left for the header: the tail minus the journal.
+std::uint64_t header_room_sectors(const PvReport& pv) {
+  const std::uint64_t tail = pv.tail_room_sectors();
+  return tail > journal_sectors(pv) ? tail - journal_sectors(pv) : 0;
+}
+
+}  // namespace
+
+RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport& pv_now,
+                                  const MessageFn& say) {
+  RoomChoice choice;
+  const RoomPlan room =
+      plan_room(pv_now, default_header_sectors(options) + journal_sectors(pv_now));
+  PvReport pv = pv_now;
+  if (!room.enough() && options.make_room && room.tail_extents_free) {
+    choice.make_room = room;
+    pv = shrunk(pv_now, room);
+    say("--make-room: the PV's last " + std::to_string(room.extents_to_free) +
+        " extents are free; the PV will shrink to " + std::to_string(room.first_extent_to_free) +
+        " extents first");
+  }
+  choice.header = choose_header(luks_type(options), header_room_sectors(pv) * kSectorBytes,
+                                options.key_size_bits, 512);
+  if (!choice.header.fits) {
+    Fail() << options.device << ": " << room_advice(room, pv_now, options.device);
+  }
+  if (!room.enough() && !choice.make_room && room.tail_extents_free) {
+    say("note: --make-room would free the PV's last " + std::to_string(room.extents_to_free) +
+        " extents for cryptsetup's default header");
+  }
+  choice.pv = pv;
+  return choice;
+}
+
+PvReport shrunk(const PvReport& pv, const RoomPlan& room) {
+  PvReport out = pv;
+  out.pv_size_sectors = room.first_extent_to_free * room.extent_sectors;
+  out.segments.clear();
+  for (PvSegment segment : pv.segments) {
+    if (segment.start_extents >= room.first_extent_to_free) continue;
+    const std::uint64_t end = segment.start_extents + segment.size_extents;
+    if (end > room.first_extent_to_free) {
+      segment.size_extents = room.first_extent_to_free - segment.start_extents;
+    }
+    out.segments.push_back(segment);
+  }
+  return out;
+}
+
+}  // namespace pv2luks

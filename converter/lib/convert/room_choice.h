@@ -1,0 +1,33 @@
+// Room for the header and the journal after the PV, and the header that fits
+// it: the same choice for the live and the offline conversion. Pure apart
+// from say().
+#pragma once
+
+#include <optional>
+
+#include "luks/header.h"
+#include "lvm/pv_report.h"
+#include "lvm/room.h"
+#include "pv2luks/pv2luks.h"
+
+namespace pv2luks {
+
+struct RoomChoice {
+  HeaderChoice header;
+  // Set when --make-room will shrink the PV first; `pv` and `header` are for
+  // the PV after that shrink.
+  std::optional<RoomPlan> make_room;
+  PvReport pv;
+};
+
+// Picks the largest header up to cryptsetup's default that fits the tail
+// room left after the journal, shrinking the PV first when options.make_room
+// allows it. An Error (a refusal with room_advice) when none fits.
+RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport& pv,
+                                  const MessageFn& say);
+
+// The PV report as it will be after `room`'s shrink: fewer extents, the same
+// start. Pure.
+PvReport shrunk(const PvReport& pv, const RoomPlan& room);
+
+}  // namespace pv2luks
