@@ -195,9 +195,8 @@ TEST(XtsCipher, LargeSectorIvCounting) {
             }));
   Bytes large_iv = plain;
   XtsCipher(key, 4096, true).encrypt(large_iv, 16);
-  EXPECT_EQ(large_iv, reference_encrypt(key, 4096, plain, [](std::uint64_t u) {
-              return little_endian_iv(2 + u);
-            }));
+  EXPECT_EQ(large_iv, reference_encrypt(key, 4096, plain,
+                                        [](std::uint64_t u) { return little_endian_iv(2 + u); }));
   EXPECT_NE(dm_rule, large_iv);
   XtsCipher(key, 4096, true).decrypt(large_iv, 16);
   EXPECT_EQ(large_iv, plain);
@@ -340,11 +339,27 @@ TEST_P(XtsAgainstLuks2Reencrypt, SameCiphertextAsCryptsetup) {
   const Bytes original = random_bytes(kImageBytes, c.sector_bytes + c.key_bits);
   write_file(image, original, 0600);
   write_file(key_file, random_bytes(32, 99), 0600);
-  run_checked({"cryptsetup", "reencrypt", "--encrypt", "--type", "luks2", "--batch-mode",
-               "--reduce-device-size", std::to_string(kReduceBytes / kMiB) + "M", "--key-file",
-               key_file, "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", "--cipher",
-               "aes-xts-plain64", "--key-size", std::to_string(c.key_bits), "--sector-size",
-               std::to_string(c.sector_bytes), image});
+  run_checked({"cryptsetup",
+               "reencrypt",
+               "--encrypt",
+               "--type",
+               "luks2",
+               "--batch-mode",
+               "--reduce-device-size",
+               std::to_string(kReduceBytes / kMiB) + "M",
+               "--key-file",
+               key_file,
+               "--pbkdf",
+               "pbkdf2",
+               "--pbkdf-force-iterations",
+               "1000",
+               "--cipher",
+               "aes-xts-plain64",
+               "--key-size",
+               std::to_string(c.key_bits),
+               "--sector-size",
+               std::to_string(c.sector_bytes),
+               image});
 
   const std::string dump = run_checked({"cryptsetup", "luksDump", image});
   ASSERT_EQ(dump_field(dump, "sector"), c.sector_bytes) << dump;
@@ -369,9 +384,9 @@ TEST_P(XtsAgainstLuks2Reencrypt, SameCiphertextAsCryptsetup) {
 
   // Negative controls. A big-endian sector number agrees on sector 0 only.
   const std::uint64_t sectors_512 = c.sector_bytes / 512;
-  const Bytes big_endian = reference_encrypt(
-      key.bytes(), c.sector_bytes, plain,
-      [&](std::uint64_t unit) { return big_endian_iv(unit * sectors_512); });
+  const Bytes big_endian =
+      reference_encrypt(key.bytes(), c.sector_bytes, plain,
+                        [&](std::uint64_t unit) { return big_endian_iv(unit * sectors_512); });
   EXPECT_TRUE(std::equal(big_endian.begin(), big_endian.begin() + c.sector_bytes, theirs.begin()));
   EXPECT_FALSE(big_endian == theirs);
   // Counting IVs in whole encryption sectors (dm-crypt's iv_large_sectors)
@@ -488,9 +503,8 @@ TEST_P(XtsAgainstLuks1Keyslot, DecryptsTheKeyslotCryptsetupWrote) {
   SecureBuffer slot_key(slot.key_bytes);
   ASSERT_EQ(PKCS5_PBKDF2_HMAC(reinterpret_cast<const char*>(passphrase.data()),
                               static_cast<int>(passphrase.size()), slot.salt.data(),
-                              static_cast<int>(slot.salt.size()),
-                              static_cast<int>(slot.iterations), md,
-                              static_cast<int>(slot.key_bytes), slot_key.data()),
+                              static_cast<int>(slot.salt.size()), static_cast<int>(slot.iterations),
+                              md, static_cast<int>(slot.key_bytes), slot_key.data()),
             1);
   const std::size_t material_bytes = std::size_t{slot.key_bytes} * slot.stripes;
   const std::size_t area_bytes = (material_bytes + 511) / 512 * 512;

@@ -99,7 +99,8 @@ void XtsCipher::crypt(EVP_CIPHER_CTX* ctx, std::span<std::uint8_t> data,
            << first_sector_512 << " failed: not whole " << sector_bytes_ << "-byte sectors";
   }
   const std::uint64_t sectors = data.size() / sector_bytes_;
-  if (sectors > (std::numeric_limits<std::uint64_t>::max() - first_sector_512) / iv_sectors_per_sector) {
+  if (sectors >
+      (std::numeric_limits<std::uint64_t>::max() - first_sector_512) / iv_sectors_per_sector) {
     Fail() << "aes-xts-plain64: " << operation << " at sector " << first_sector_512
            << " failed: the sector number overflows";
   }

@@ -60,8 +60,8 @@ class XtsCipher {
   std::size_t key_bytes() const { return key_.size_bytes(); }
 
  private:
-  void crypt(evp_cipher_ctx_st* ctx, std::span<std::uint8_t> data,
-             std::uint64_t first_sector_512, const char* operation);
+  void crypt(evp_cipher_ctx_st* ctx, std::span<std::uint8_t> data, std::uint64_t first_sector_512,
+             const char* operation);
 
   SecureBuffer key_;
   std::uint32_t sector_bytes_;
