@@ -310,7 +310,8 @@ std::uint64_t dump_field(const std::string& dump, const std::string& field) {
 
 std::string skip_reason_for_cryptsetup() {
   if (find_program("cryptsetup").empty()) return "cryptsetup is not installed";
-  if (geteuid() != 0) return "cryptsetup reencrypt on a file needs root (its lock directory)";
+  if (geteuid() != 0)
+    return "cryptsetup reencrypt needs root (else: failed to acquire reencryption lock)";
   return "";
 }
 
@@ -481,7 +482,6 @@ class XtsAgainstLuks1Keyslot : public ::testing::TestWithParam<std::uint32_t> {}
 
 TEST_P(XtsAgainstLuks1Keyslot, DecryptsTheKeyslotCryptsetupWrote) {
   if (find_program("cryptsetup").empty()) GTEST_SKIP() << "cryptsetup is not installed";
-  if (geteuid() != 0) GTEST_SKIP() << "cryptsetup luksFormat on a file needs root (its locks)";
   const std::uint32_t key_bits = GetParam();
   TempDir dir;
   const std::string image = dir.path("image");
