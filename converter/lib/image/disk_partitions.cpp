@@ -1,0 +1,346 @@
+#include "image/disk_partitions.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <limits>
+
+#include "base/error.h"
+#include "image/crc32.h"
+
+namespace pv2luks {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// The MBR is the first 512 bytes, whatever the logical sector size.
+constexpr std::size_t kMbrBytes = 512;
+constexpr std::size_t kMbrEntriesAt = 446;
+constexpr std::size_t kMbrEntryBytes = 16;
+constexpr std::size_t kMbrEntryCount = 4;
+constexpr std::size_t kMbrSignatureAt = 510;
+constexpr std::uint8_t kMbrTypeExtendedChs = 0x05;
+constexpr std::uint8_t kMbrTypeExtendedLba = 0x0F;
+constexpr std::uint8_t kMbrTypeExtendedLinux = 0x85;
+constexpr std::uint8_t kMbrTypeLinux = 0x83;
+constexpr std::uint8_t kMbrTypeLvm = 0x8E;
+constexpr std::uint8_t kMbrTypeEfi = 0xEF;
+constexpr std::uint8_t kMbrTypeGptProtective = 0xEE;
+
+// LVM looks for its label in the first four 512-byte sectors.
+constexpr std::size_t kLvmLabelSectorBytes = 512;
+constexpr std::size_t kLvmLabelSectors = 4;
+
+constexpr std::uint64_t kGptPrimaryLba = 1;
+constexpr std::size_t kGptMinHeaderBytes = 92;
+constexpr std::uint32_t kGptMinEntryBytes = 128;
+constexpr std::uint64_t kGptMaxEntryArrayBytes = 4 << 20;  // the usual array is 16 KiB
+constexpr std::size_t kGuidBytes = 16;
+
+constexpr std::uint32_t kMinSectorBytes = 512;
+constexpr std::uint32_t kMaxSectorBytes = 4096;
+
+std::uint32_t le32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 |
+         std::uint32_t{p[3]} << 24;
+}
+
+std::uint64_t le64(const std::uint8_t* p) {
+  return std::uint64_t{le32(p)} | std::uint64_t{le32(p + 4)} << 32;
+}
+
+Bytes read_bytes(const ReadAt& read, std::uint64_t offset_bytes, std::size_t size_bytes) {
+  Bytes out(size_bytes);
+  read(offset_bytes, out);
+  return out;
+}
+
+std::string hex_byte(std::uint8_t value) {
+  static const char kHex[] = "0123456789abcdef";
+  return std::string("0x") + kHex[value >> 4] + kHex[value & 15];
+}
+
+// GUID text: the first three fields are stored little-endian, the rest as is.
+std::string guid_text(const std::uint8_t* p) {
+  static const char kHex[] = "0123456789ABCDEF";
+  static const std::array<int, kGuidBytes> kOrder = {3, 2, 1,  0,  5,  4,  7,  6,
+                                                     8, 9, 10, 11, 12, 13, 14, 15};
+  std::string text;
+  for (std::size_t i = 0; i < kGuidBytes; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+    text += kHex[p[kOrder[i]] >> 4];
+    text += kHex[p[kOrder[i]] & 15];
+  }
+  return text;
+}
+
+std::string gpt_type_name(const std::string& guid) {
+  if (guid == "E6D6D379-F507-44C2-A23C-238F2A3DF928") return "lvm";
+  if (guid == "0FC63DAF-8483-4772-8E79-3D69D8477DE4") return "linux";
+  if (guid == "C12A7328-F81F-11D2-BA4B-00A0C93EC93B") return "efi";
+  return guid;
+}
+
+bool is_extended(std::uint8_t type) {
+  return type == kMbrTypeExtendedChs || type == kMbrTypeExtendedLba ||
+         type == kMbrTypeExtendedLinux;
+}
+
+std::string mbr_type_name(std::uint8_t type) {
+  if (type == kMbrTypeLvm) return "lvm";
+  if (type == kMbrTypeLinux) return "linux";
+  if (type == kMbrTypeEfi) return "efi";
+  if (is_extended(type)) return "extended";
+  return hex_byte(type);
+}
+
+void check_sector_bytes(std::uint32_t sector_bytes) {
+  if (!std::has_single_bit(sector_bytes) || sector_bytes < kMinSectorBytes ||
+      sector_bytes > kMaxSectorBytes) {
+    Fail() << "partition table: sector size " << sector_bytes
+           << " bytes is not supported (a power of two from 512 to 4096)";
+  }
+}
+
+void check_inside_disk(const Partition& partition, std::uint64_t disk_bytes) {
+  if (partition.start_bytes <= disk_bytes &&
+      partition.size_bytes <= disk_bytes - partition.start_bytes) {
+    return;
+  }
+  Fail() << "partition table: partition " << partition.number << " (start " << partition.start_bytes
+         << " bytes, size " << partition.size_bytes << " bytes) runs past the end of the disk ("
+         << disk_bytes << " bytes): is the image truncated?";
+}
+
+// The 512-byte sector (0-3) holding an LVM label, or -1.
+int lvm_label_sector(const Bytes& head) {
+  static const char kLabel[] = "LABELONE";
+  for (std::size_t sector = 0; sector < kLvmLabelSectors; ++sector) {
+    const std::size_t at = sector * kLvmLabelSectorBytes;
+    if (at + kLvmLabelSectorBytes > head.size()) break;
+    if (std::memcmp(&head[at], kLabel, 8) == 0 && le64(&head[at + 8]) == sector) {
+      return static_cast<int>(sector);
+    }
+  }
+  return -1;
+}
+
+// --- MBR ---------------------------------------------------------------------
+
+struct MbrEntry {
+  std::uint8_t boot_indicator;
+  std::uint8_t type;
+  std::uint32_t first_lba;
+  std::uint32_t sector_count;
+};
+
+std::array<MbrEntry, kMbrEntryCount> mbr_entries(const Bytes& mbr) {
+  std::array<MbrEntry, kMbrEntryCount> entries{};
+  for (std::size_t i = 0; i < kMbrEntryCount; ++i) {
+    const std::uint8_t* p = &mbr[kMbrEntriesAt + i * kMbrEntryBytes];
+    entries[i] = {p[0], p[4], le32(p + 8), le32(p + 12)};
+  }
+  return entries;
+}
+
+bool has_mbr_signature(const Bytes& head) {
+  return head.size() >= kMbrBytes && head[kMbrSignatureAt] == 0x55 &&
+         head[kMbrSignatureAt + 1] == 0xAA;
+}
+
+// Why sector 0 is not a partition table although it ends in 55 AA (a boot
+// sector of a filesystem on the whole disk, say), or "".
+std::string mbr_problem(const std::array<MbrEntry, kMbrEntryCount>& entries) {
+  for (std::size_t i = 0; i < kMbrEntryCount; ++i) {
+    const std::uint8_t flag = entries[i].boot_indicator;
+    if (flag != 0x00 && flag != 0x80) {
+      return "sector 0 ends in 55 AA but is not a partition table (entry " + std::to_string(i + 1) +
+             " has boot indicator " + hex_byte(flag) + ")";
+    }
+  }
+  return "";
+}
+
+bool is_protective(const std::array<MbrEntry, kMbrEntryCount>& entries) {
+  return std::any_of(entries.begin(), entries.end(),
+                     [](const MbrEntry& e) { return e.type == kMbrTypeGptProtective; });
+}
+
+void read_mbr_partitions(const std::array<MbrEntry, kMbrEntryCount>& entries,
+                         std::uint64_t disk_bytes, std::uint32_t sector_bytes,
+                         PartitionTable& table) {
+  for (std::size_t i = 0; i < kMbrEntryCount; ++i) {
+    const MbrEntry& entry = entries[i];
+    if (entry.type == 0 || entry.sector_count == 0) continue;
+    Partition partition{
+        static_cast<std::uint32_t>(i + 1), std::uint64_t{entry.first_lba} * sector_bytes,
+        std::uint64_t{entry.sector_count} * sector_bytes, mbr_type_name(entry.type)};
+    check_inside_disk(partition, disk_bytes);
+    if (is_extended(entry.type)) {
+      table.notes.push_back("partition " + std::to_string(partition.number) +
+                            " is an extended partition: the logical partitions inside it are "
+                            "not read (not supported)");
+    }
+    table.partitions.push_back(partition);
+  }
+}
+
+// --- GPT ---------------------------------------------------------------------
+
+struct GptHeader {
+  std::uint64_t entries_lba = 0;
+  std::uint32_t entry_count = 0;
+  std::uint32_t entry_bytes = 0;
+  std::uint32_t entries_crc = 0;
+};
+
+// The bytes of one LBA, or none when it lies outside the disk.
+bool read_lba(const ReadAt& read, std::uint64_t disk_bytes, std::uint32_t sector_bytes,
+              std::uint64_t lba, Bytes& out) {
+  if (lba >= disk_bytes / sector_bytes) return false;
+  out = read_bytes(read, lba * sector_bytes, sector_bytes);
+  return true;
+}
+
+bool has_gpt_signature(const Bytes& sector) {
+  return sector.size() >= 8 && std::memcmp(sector.data(), "EFI PART", 8) == 0;
+}
+
+// Checks the header copy in `sector` (read from `lba`): "" and `header`
+// filled, or what is wrong with it.
+std::string check_gpt_header(const Bytes& sector, std::uint64_t lba, GptHeader& header) {
+  if (!has_gpt_signature(sector)) return "no \"EFI PART\" signature";
+  const std::uint32_t header_bytes = le32(&sector[12]);
+  if (header_bytes < kGptMinHeaderBytes || header_bytes > sector.size()) {
+    return "header size " + std::to_string(header_bytes) + " bytes is not valid";
+  }
+  Bytes copy(sector.begin(), sector.begin() + header_bytes);
+  std::memset(&copy[16], 0, 4);
+  if (crc32(copy) != le32(&sector[16])) return "header CRC32 mismatch";
+  if (le64(&sector[24]) != lba) {
+    return "header says it is at LBA " + std::to_string(le64(&sector[24])) + ", not " +
+           std::to_string(lba);
+  }
+  header.entries_lba = le64(&sector[72]);
+  header.entry_count = le32(&sector[80]);
+  header.entry_bytes = le32(&sector[84]);
+  header.entries_crc = le32(&sector[88]);
+  if (header.entry_bytes < kGptMinEntryBytes || header.entry_bytes % kGptMinEntryBytes != 0 ||
+      !std::has_single_bit(header.entry_bytes / kGptMinEntryBytes)) {
+    return "partition entry size " + std::to_string(header.entry_bytes) + " bytes is not valid";
+  }
+  if (std::uint64_t{header.entry_count} * header.entry_bytes > kGptMaxEntryArrayBytes) {
+    return "partition entry array of " + std::to_string(header.entry_count) +
+           " entries is too large";
+  }
+  return "";
+}
+
+// The partitions in a CRC-checked entry array (not yet checked against the disk).
+std::vector<Partition> gpt_partitions(const Bytes& array, const GptHeader& header,
+                                      std::uint32_t sector_bytes) {
+  std::vector<Partition> partitions;
+  const std::uint64_t max_lba = std::numeric_limits<std::uint64_t>::max() / sector_bytes - 1;
+  for (std::uint32_t i = 0; i < header.entry_count; ++i) {
+    const std::uint8_t* entry = &array[std::size_t{i} * header.entry_bytes];
+    if (std::all_of(entry, entry + kGuidBytes, [](std::uint8_t b) { return b == 0; })) continue;
+    const std::uint64_t first_lba = le64(entry + 32);
+    const std::uint64_t last_lba = le64(entry + 40);
+    if (first_lba > last_lba || last_lba > max_lba) {
+      Fail() << "partition table: GPT partition " << i + 1 << " has first LBA " << first_lba
+             << " and last LBA " << last_lba;
+    }
+    partitions.push_back({i + 1, first_lba * sector_bytes,
+                          (last_lba - first_lba + 1) * sector_bytes,
+                          gpt_type_name(guid_text(entry))});
+  }
+  return partitions;
+}
+
+struct GptCopy {
+  std::string problem;  // "" when this copy is sound
+  std::vector<Partition> partitions;
+};
+
+GptCopy read_gpt_copy(const ReadAt& read, std::uint64_t disk_bytes, std::uint32_t sector_bytes,
+                      std::uint64_t lba) {
+  Bytes sector;
+  if (!read_lba(read, disk_bytes, sector_bytes, lba, sector))
+    return {"it lies outside the disk", {}};
+  GptHeader header;
+  if (std::string problem = check_gpt_header(sector, lba, header); !problem.empty()) {
+    return {problem, {}};
+  }
+  const std::uint64_t array_bytes = std::uint64_t{header.entry_count} * header.entry_bytes;
+  const std::uint64_t disk_sectors = disk_bytes / sector_bytes;
+  if (header.entries_lba >= disk_sectors ||
+      array_bytes > (disk_sectors - header.entries_lba) * sector_bytes) {
+    return {"its partition entry array at LBA " + std::to_string(header.entries_lba) +
+                " lies outside the disk",
+            {}};
+  }
+  const Bytes array = read_bytes(read, header.entries_lba * sector_bytes, array_bytes);
+  if (crc32(array) != header.entries_crc) return {"partition entry array CRC32 mismatch", {}};
+  return {"", gpt_partitions(array, header, sector_bytes)};
+}
+
+// The primary GPT, or the backup at the last LBA when the primary is damaged.
+void read_gpt_partitions(const ReadAt& read, std::uint64_t disk_bytes, std::uint32_t sector_bytes,
+                         PartitionTable& table) {
+  table.kind = "gpt";
+  GptCopy primary = read_gpt_copy(read, disk_bytes, sector_bytes, kGptPrimaryLba);
+  if (primary.problem.empty()) {
+    table.partitions = std::move(primary.partitions);
+  } else {
+    const std::uint64_t backup_lba = disk_bytes / sector_bytes - 1;
+    GptCopy backup = read_gpt_copy(read, disk_bytes, sector_bytes, backup_lba);
+    if (!backup.problem.empty()) {
+      Fail() << "partition table: damaged GPT: the primary header at LBA " << kGptPrimaryLba << ": "
+             << primary.problem << "; the backup header at LBA " << backup_lba << ": "
+             << backup.problem;
+    }
+    table.notes.push_back("the primary GPT at LBA 1 is damaged (" + primary.problem +
+                          "): read the backup at LBA " + std::to_string(backup_lba));
+    table.partitions = std::move(backup.partitions);
+  }
+  for (const Partition& partition : table.partitions) check_inside_disk(partition, disk_bytes);
+}
+
+}  // namespace
+
+PartitionTable read_partition_table(const ReadAt& read, std::uint64_t disk_bytes,
+                                    std::uint32_t sector_bytes) {
+  check_sector_bytes(sector_bytes);
+  PartitionTable table;
+  table.kind = "none";
+  const Bytes head = read_bytes(
+      read, 0, std::min<std::uint64_t>(disk_bytes, kLvmLabelSectors * kLvmLabelSectorBytes));
+  if (const int sector = lvm_label_sector(head); sector >= 0) {
+    table.notes.push_back("an LVM label in sector " + std::to_string(sector) +
+                          ": the whole disk is a physical volume");
+    return table;
+  }
+  if (!has_mbr_signature(head)) {
+    Bytes lba1;
+    if (read_lba(read, disk_bytes, sector_bytes, kGptPrimaryLba, lba1) && has_gpt_signature(lba1)) {
+      table.notes.push_back("a GPT without a protective MBR");
+      read_gpt_partitions(read, disk_bytes, sector_bytes, table);
+    }
+    return table;
+  }
+  const auto entries = mbr_entries(head);
+  if (std::string problem = mbr_problem(entries); !problem.empty()) {
+    table.notes.push_back(problem);
+    return table;
+  }
+  if (is_protective(entries)) {
+    read_gpt_partitions(read, disk_bytes, sector_bytes, table);
+  } else {
+    table.kind = "msdos";
+    read_mbr_partitions(entries, disk_bytes, sector_bytes, table);
+  }
+  return table;
+}
+
+}  // namespace pv2luks

@@ -1,0 +1,50 @@
+// The partitions of a disk image, from its partition table, so an offline
+// conversion can find the PV inside an image. Pure: reads only through
+// ReadAt, tested on memory.
+//
+//   - MBR ("msdos"): the four primary entries. An extended partition is
+//     listed as such, with a note: the logical partitions inside it are not
+//     read.
+//   - GPT: an MBR with a protective (0xEE) entry, or "EFI PART" at LBA 1 with
+//     no MBR at all. The header at LBA 1 and its entry array are checked by
+//     their CRC32s; when that primary copy is damaged the backup header at
+//     the disk's last LBA is read instead (and a note says so); when both are
+//     damaged it is an Error naming both problems.
+//   - none: no 55 AA signature, a sector 0 that is not a partition table, or
+//     a whole-disk PV (an LVM "LABELONE" label in 512-byte sectors 0-3).
+// Every partition must lie inside the disk: one that runs past its end (a
+// truncated image) is an Error naming the partition and both sizes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/read_at.h"
+
+namespace pv2luks {
+
+struct Partition {
+  std::uint32_t number = 0;  // as Linux numbers it: the MBR slot 1-4, or the GPT entry index + 1
+  std::uint64_t start_bytes = 0;
+  std::uint64_t size_bytes = 0;
+  // "lvm", "linux", "efi", "extended" (MBR), else the MBR type as "0x07" or
+  // the GPT type GUID as text ("EBD0A0A2-B9E5-4433-87C0-68B6B72699C7").
+  std::string type;
+};
+
+struct PartitionTable {
+  std::string kind;                   // "gpt", "msdos" or "none"
+  std::vector<Partition> partitions;  // in number order
+  // What was found but not used, one sentence each: an extended partition,
+  // a damaged primary GPT, a whole-disk PV label.
+  std::vector<std::string> notes;
+};
+
+// The partition table of a disk of disk_bytes whose logical sectors are
+// sector_bytes (a power of two, 512 to 4096). Error on a damaged GPT, a
+// partition outside the disk, or a read that fails.
+PartitionTable read_partition_table(const ReadAt& read, std::uint64_t disk_bytes,
+                                    std::uint32_t sector_bytes = 512);
+
+}  // namespace pv2luks
