@@ -33,16 +33,18 @@ std::uint64_t parse_bytes(const char* text, const char* what) {
   Fail() << what << " '" << text << "' is not a number of bytes";
 }
 
-// Reads [offset, offset + size) of `path` through pread, at `base` bytes in.
-pv2luks::ReadAt file_reader(const std::string& path, const pv2luks::Fd& fd, std::uint64_t base) {
-  return [&path, &fd, base](std::uint64_t offset, std::span<std::uint8_t> out) {
+// Reads the file behind `fd` through pread, `base` bytes in; errors name the
+// byte (main names the file).
+pv2luks::ReadAt file_reader(const pv2luks::Fd& fd, std::uint64_t base) {
+  return [&fd, base](std::uint64_t offset, std::span<std::uint8_t> out) {
     std::size_t done = 0;
     while (done < out.size()) {
-      const ssize_t got = ::pread(fd.get(), out.data() + done, out.size() - done,
-                                  static_cast<off_t>(base + offset + done));
+      const std::uint64_t at = base + offset + done;
+      const ssize_t got =
+          ::pread(fd.get(), out.data() + done, out.size() - done, static_cast<off_t>(at));
       if (got < 0 && errno == EINTR) continue;
-      if (got < 0) Fail() << path << ": read at " << base + offset + done << " failed: " << std::strerror(errno);
-      if (got == 0) Fail() << path << ": read at " << base + offset + done << " failed: end of file";
+      if (got < 0) Fail() << "read at byte " << at << " failed: " << std::strerror(errno);
+      if (got == 0) Fail() << "read at byte " << at << " failed: end of file";
       done += static_cast<std::size_t>(got);
     }
   };
@@ -50,11 +52,10 @@ pv2luks::ReadAt file_reader(const std::string& path, const pv2luks::Fd& fd, std:
 
 int run(const std::string& path, std::uint64_t offset_bytes, std::uint64_t size_bytes) {
   const pv2luks::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
-  const pv2luks::ReadAt read = file_reader(path, fd, offset_bytes);
+  if (!fd) Fail() << "open failed: " << std::strerror(errno);
+  const pv2luks::ReadAt read = file_reader(fd, offset_bytes);
   const pv2luks::PvOnDisk pv = pv2luks::read_pv(read, size_bytes);
-  std::cout << "vg " << pv.vg.name << " " << pv.extent_size_bytes() << " " << pv.pe_count()
-            << "\n";
+  std::cout << "vg " << pv.vg.name << " " << pv.extent_size_bytes() << " " << pv.pe_count() << "\n";
   std::cout << "pv-on-disk " << pv.pe_start_bytes << " "
             << pv.meta().dev_size_sectors * pv2luks::kLvmSectorBytes << " "
             << pv2luks::allocated_end_bytes(pv) << "\n";
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   try {
     return run(argv[1], parse_bytes(argv[2], "OFFSET_BYTES"), parse_bytes(argv[3], "SIZE_BYTES"));
   } catch (const pv2luks::Error& e) {
-    std::cerr << "lvm-read-tool: " << e.what() << "\n";
+    std::cerr << "lvm-read-tool: " << argv[1] << ": " << e.what() << "\n";
     return 1;
   }
 }

@@ -19,9 +19,9 @@
 namespace pv2luks::lvm_fixture {
 
 inline constexpr std::uint64_t kPvBytes = 64 << 20;
-inline constexpr std::uint64_t kMdaStartBytes = 4096;         // the label's metadata area
-inline constexpr std::uint64_t kMdaSizeBytes = 0xff000;       // its size
-inline constexpr std::uint64_t kTextOffsetBytes = 0x5800;     // slot 0 of its header
+inline constexpr std::uint64_t kMdaStartBytes = 4096;      // the label's metadata area
+inline constexpr std::uint64_t kMdaSizeBytes = 0xff000;    // its size
+inline constexpr std::uint64_t kTextOffsetBytes = 0x5800;  // slot 0 of its header
 inline constexpr std::uint64_t kPeStartBytes = 1 << 20;
 inline constexpr std::uint64_t kExtentBytes = 1 << 20;
 
@@ -53,8 +53,7 @@ inline std::vector<std::uint8_t> pv_image() {
 inline ReadAt memory_reader(const std::vector<std::uint8_t>& image) {
   return [&image](std::uint64_t offset, std::span<std::uint8_t> out) {
     if (offset > image.size() || out.size() > image.size() - offset) {
-      Fail() << "memory image: read of " << out.size() << " bytes at " << offset
-             << " past its end";
+      Fail() << "memory image: read of " << out.size() << " bytes at " << offset << " past its end";
     }
     std::memcpy(out.data(), image.data() + offset, out.size());
   };

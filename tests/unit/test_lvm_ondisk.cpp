@@ -69,7 +69,8 @@ TEST(LvmCrc, IsZlibCrc32WithAnotherStartAndNoFinalInversion) {
 TEST(LvmCrc, MatchesTheChecksumsLvmWrote) {
   const Image image = pv_image();
   EXPECT_EQ(get_le(image, kLabelBytes + 16, 4), crc_of(image, kLabelBytes + 20, kLabelBytes + 512));
-  EXPECT_EQ(get_le(image, kMdaStartBytes, 4), crc_of(image, kMdaStartBytes + 4, kMdaStartBytes + 512));
+  EXPECT_EQ(get_le(image, kMdaStartBytes, 4),
+            crc_of(image, kMdaStartBytes + 4, kMdaStartBytes + 512));
   const std::uint64_t text_at = kMdaStartBytes + kTextOffsetBytes;
   const std::uint64_t text_size = get_le(image, kSlot0Bytes + 8, 8);
   EXPECT_EQ(text_size, read_data("pv0-metadata.txt").size());
@@ -162,7 +163,8 @@ TEST(LvmOndisk, ReadsTextThatWrapsToTheAreaStart) {
   put(image, kMdaStartBytes + 512, text.substr(first));
   set_le(image, kSlot0Bytes, offset, 8);  // LVM's own checksum of the text stays
   reseal_mda_header(image);
-  const auto read = read_metadata_area(memory_reader(image), kPvBytes, {kMdaStartBytes, kMdaSizeBytes});
+  const auto read =
+      read_metadata_area(memory_reader(image), kPvBytes, {kMdaStartBytes, kMdaSizeBytes});
   ASSERT_TRUE(read);
   EXPECT_EQ(read->text, text_without_nul());
 }
@@ -201,8 +203,8 @@ TEST(LvmOndisk, TheNewestOfTwoMetadataAreasWins) {
   put(image, mda2 + 512, text);
   set_le(image, mda2 + 40, 512, 8);
   set_le(image, mda2 + 40 + 16,
-         lvm_crc32(kLvmCrcInitial, std::span(reinterpret_cast<const std::uint8_t*>(text.data()),
-                                             text.size())),
+         lvm_crc32(kLvmCrcInitial,
+                   std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())),
          4);
   reseal_mda_header(image, mda2);
 

@@ -42,12 +42,12 @@ TEST(LvmPvOnDisk, PlacesLinearLvsAndSaysWhyTheOthersAreNot) {
   const auto lvs = lvs_on_pv(read_pv(memory_reader(image), kPvBytes));
   std::vector<std::string> seen;
   for (const LvOnPv& lv : lvs) seen.push_back(lv.lv + ": " + lv.skip_reason);
-  EXPECT_EQ(seen, (std::vector<std::string>{
-                      "data: ", "pool: segment type 'thin-pool'",
-                      "pool_tdata: hidden (a part of another LV)",
-                      "pool_tmeta: hidden (a part of another LV)", "root: ",
-                      "spread: has extents on another PV (pv1)", "striped: striped over 2 stripes",
-                      "thin1: segment type 'thin'"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{"data: ", "pool: segment type 'thin-pool'",
+                                            "pool_tdata: hidden (a part of another LV)",
+                                            "pool_tmeta: hidden (a part of another LV)",
+                                            "root: ", "spread: has extents on another PV (pv1)",
+                                            "striped: striped over 2 stripes",
+                                            "thin1: segment type 'thin'"}));
   EXPECT_EQ(lvs[0].ranges, (std::vector<PvByteRange>{{kPeStartBytes + 8 * kMiB, 4 * kMiB}}));
   EXPECT_EQ(lvs[4].ranges, (std::vector<PvByteRange>{{kPeStartBytes, 8 * kMiB},
                                                      {kPeStartBytes + 12 * kMiB, 4 * kMiB}}));

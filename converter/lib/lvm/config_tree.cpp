@@ -103,8 +103,8 @@ ConfigValue Scanner::number_or_bare() {
     return value;  // a bare word, taken as a string
   }
   const std::string_view digits = first == '+' ? token.substr(1) : token;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(),
-                                            value.integer);
+  const auto [end, error] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), value.integer);
   if (error == std::errc() && end == digits.data() + digits.size()) {
     value.kind = ConfigValue::Kind::kInteger;
     return value;
@@ -134,8 +134,8 @@ void parse_list(Scanner& in, ConfigNode& node) {
     in.take();
     if (c == ']') return;
     if (c != ',') {
-      Fail() << "line " << in.line() << ": expected ',' or ']' in list '" << node.key
-             << "', found " << (c ? std::string("'") + c + "'" : "the end of the text");
+      Fail() << "line " << in.line() << ": expected ',' or ']' in list '" << node.key << "', found "
+             << (c ? std::string("'") + c + "'" : "the end of the text");
     }
   }
 }

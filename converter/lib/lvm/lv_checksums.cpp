@@ -13,7 +13,8 @@ std::string sha256_of_ranges(const ReadAt& read, const std::vector<PvByteRange>&
   Sha256 sha;
   for (const PvByteRange& range : ranges) {
     for (std::uint64_t done = 0; done < range.length_bytes;) {
-      const std::uint64_t size_bytes = std::min<std::uint64_t>(block.size(), range.length_bytes - done);
+      const std::uint64_t size_bytes =
+          std::min<std::uint64_t>(block.size(), range.length_bytes - done);
       const std::span<std::uint8_t> chunk(block.data(), size_bytes);
       read(range.offset_bytes + done, chunk);
       sha.update(chunk.data(), chunk.size());

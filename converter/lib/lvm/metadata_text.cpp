@@ -68,8 +68,7 @@ std::vector<SegmentArea> area_list(const ConfigNode& node, const std::string& pa
     const ConfigValue& name = node.values[i];
     const ConfigValue& extent = node.values[i + 1];
     if (name.kind != Kind::kString || extent.kind != Kind::kInteger || extent.integer < 0) {
-      Fail() << at(node, path) << node.key << " entry " << i / 2
-             << " is not a (name, extent) pair";
+      Fail() << at(node, path) << node.key << " entry " << i / 2 << " is not a (name, extent) pair";
     }
     areas.push_back({name.text, static_cast<std::uint64_t>(extent.integer)});
   }

@@ -53,7 +53,9 @@ std::uint64_t le(Bytes bytes, std::size_t at, std::size_t width) {
   for (std::size_t i = 0; i < width; ++i) value |= std::uint64_t{bytes[at + i]} << (8 * i);
   return value;
 }
-std::uint32_t le32(Bytes bytes, std::size_t at) { return static_cast<std::uint32_t>(le(bytes, at, 4)); }
+std::uint32_t le32(Bytes bytes, std::size_t at) {
+  return static_cast<std::uint32_t>(le(bytes, at, 4));
+}
 std::uint64_t le64(Bytes bytes, std::size_t at) { return le(bytes, at, 8); }
 
 std::string_view chars(Bytes bytes, std::size_t at, std::size_t size) {
@@ -115,8 +117,8 @@ PvLabel parse_label(Bytes sector_bytes, std::uint64_t sector) {
   label.label_sector = sector;
   const std::string_view type = chars(sector_bytes, kLabelTypeAt, kLabelType.size());
   if (type != kLabelType) {
-    Fail() << "LVM label at sector " << sector << ": type '" << type << "' is not '"
-           << kLabelType << "'";
+    Fail() << "LVM label at sector " << sector << ": type '" << type << "' is not '" << kLabelType
+           << "'";
   }
   const std::uint32_t pv_header_at = le32(sector_bytes, kLabelOffsetAt);
   if (pv_header_at < kLabelHeaderBytes || pv_header_at + kPvAreasAt > sector_bytes.size()) {
@@ -167,8 +169,7 @@ RawLocn parse_mda_header(Bytes header, const DiskArea& area) {
     Fail() << where << ": metadata area header has the wrong magic";
   }
   if (const std::uint32_t version = le32(header, kMdaVersionAt); version != kMdaVersion) {
-    Fail() << where << ": metadata area header version " << version << ", expected "
-           << kMdaVersion;
+    Fail() << where << ": metadata area header version " << version << ", expected " << kMdaVersion;
   }
   if (const std::uint64_t start = le64(header, kMdaStartAt); start != area.offset_bytes) {
     Fail() << where << ": metadata area header says it starts at byte " << start;
@@ -190,8 +191,8 @@ std::string read_text(const ReadAt& read, const DiskArea& area, std::uint64_t md
   const std::string where = "LVM metadata area at byte " + std::to_string(area.offset_bytes);
   if (locn.offset_bytes < kLvmSectorBytes || locn.offset_bytes >= mda_size ||
       locn.size_bytes > mda_size - kLvmSectorBytes) {
-    Fail() << where << ": metadata text at offset " << locn.offset_bytes << " ("
-           << locn.size_bytes << " bytes) lies outside the " << mda_size << "-byte area";
+    Fail() << where << ": metadata text at offset " << locn.offset_bytes << " (" << locn.size_bytes
+           << " bytes) lies outside the " << mda_size << "-byte area";
   }
   const std::uint64_t first_bytes = std::min(locn.size_bytes, mda_size - locn.offset_bytes);
   std::string text(locn.size_bytes, '\0');

@@ -147,13 +147,12 @@ std::uint64_t allocated_end_bytes(const PvOnDisk& pv) {
 std::vector<LvOnPv> lvs_on_pv(const PvOnDisk& pv) {
   std::vector<LvOnPv> out;
   for (const LvMeta& lv : pv.vg.lvs) {
-    LvOnPv entry{pv.vg.name, lv.name, lv_extents(lv) * pv.extent_size_bytes(), {},
-                 skip_reason(pv, lv)};
+    LvOnPv entry{
+        pv.vg.name, lv.name, lv_extents(lv) * pv.extent_size_bytes(), {}, skip_reason(pv, lv)};
     if (entry.skip_reason.empty()) entry.ranges = lv_ranges(pv, lv);
     out.push_back(std::move(entry));
   }
-  std::sort(out.begin(), out.end(),
-            [](const LvOnPv& a, const LvOnPv& b) { return a.lv < b.lv; });
+  std::sort(out.begin(), out.end(), [](const LvOnPv& a, const LvOnPv& b) { return a.lv < b.lv; });
   return out;
 }
 
