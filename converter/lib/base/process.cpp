@@ -1,9 +1,15 @@
 #include "base/process.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstring>
 #include <future>
+#include <thread>
 
 #include "base/error.h"
 
@@ -62,6 +68,82 @@ std::string run_checked(const std::vector<std::string>& argv, const std::string&
            << (err.empty() ? "" : ": ") << err;
   }
   return result.out;
+}
+
+struct BackgroundProcess::Child {
+  bp::child child;
+};
+
+namespace {
+
+// Runs in the child between fork and exec: no inherited blocked signals (a
+// daemon that cannot get SIGTERM could only be killed), and SIGTERM when its
+// parent thread goes away, so it never outlives us holding an image.
+void reset_child_signals() {
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+// 255 when the status is not known (someone else reaped the child).
+int decode_wait_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+}  // namespace
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::string& log_path)
+    : command_(command_line(argv)) {
+  if (argv.empty()) throw Error("BackgroundProcess: empty command");
+  const std::string exe = find_program(argv[0]);
+  if (exe.empty()) Fail() << "cannot run " << argv[0] << ": not found on PATH";
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  try {
+    child_ = std::make_unique<Child>(Child{bp::child(
+        exe, bp::args(args), bp::std_in < bp::null, (bp::std_out & bp::std_err) > log_path,
+        bp::extend::on_exec_setup = [](auto&) { reset_child_signals(); })});
+  } catch (const bp::process_error& e) {
+    Fail() << "cannot run " << command_ << ": " << e.what();
+  }
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (running()) kill_and_reap();
+}
+
+void BackgroundProcess::kill_and_reap() {
+  ::kill(pid(), SIGKILL);
+  std::error_code error;
+  child_->child.wait(error);
+  exit_status_ = error ? 255 : decode_wait_status(child_->child.native_exit_code());
+}
+
+BackgroundProcess::BackgroundProcess(BackgroundProcess&&) noexcept = default;
+BackgroundProcess& BackgroundProcess::operator=(BackgroundProcess&&) noexcept = default;
+
+int BackgroundProcess::pid() const { return child_ ? child_->child.id() : -1; }
+
+bool BackgroundProcess::running() {
+  if (!child_ || exit_status_ >= 0) return false;
+  std::error_code error;
+  if (child_->child.running(error)) return true;
+  exit_status_ = error ? 255 : decode_wait_status(child_->child.native_exit_code());
+  return false;
+}
+
+int BackgroundProcess::stop(std::chrono::milliseconds grace) {
+  if (!running()) return exit_status_;
+  ::kill(pid(), SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (running()) kill_and_reap();
+  return exit_status_;
 }
 
 }  // namespace pv2luks

@@ -2,6 +2,8 @@
 // The converter never runs dmsetup or cryptsetup: those are in-process.
 #pragma once
 
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,5 +29,38 @@ std::string command_line(const std::vector<std::string>& argv);
 
 // Full path of an executable on PATH (a name with a slash as it is), or "".
 std::string find_program(const std::string& name);
+
+// A child left running in the background (a daemon such as qemu-storage-daemon),
+// its standard output and error going to `log_path`, its standard input from
+// /dev/null. It starts with no signals blocked (whatever this thread holds back)
+// and gets SIGTERM when the thread that started it exits. Destroying it while it
+// runs kills it (SIGKILL) and reaps it.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::vector<std::string>& argv, const std::string& log_path);
+  ~BackgroundProcess();
+  BackgroundProcess(BackgroundProcess&&) noexcept;
+  BackgroundProcess& operator=(BackgroundProcess&&) noexcept;
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  int pid() const;
+  const std::string& command() const { return command_; }
+  // True until it has exited (and been reaped).
+  bool running();
+  // Its exit status once it has exited: the exit code, or 128 + the signal
+  // that killed it (as a shell reports it).
+  int exit_status() const { return exit_status_; }
+  // Sends SIGTERM, waits up to `grace` for it to exit, then SIGKILL. Returns
+  // exit_status(). Does nothing but return it when it has already exited.
+  int stop(std::chrono::milliseconds grace);
+
+ private:
+  struct Child;
+  void kill_and_reap();
+  std::unique_ptr<Child> child_;
+  std::string command_;
+  int exit_status_ = -1;
+};
 
 }  // namespace pv2luks

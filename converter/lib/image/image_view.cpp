@@ -1,0 +1,120 @@
+#include "image/image_view.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/error.h"
+#include "base/fd.h"
+#include "device/block_device.h"
+#include "image/fd_io.h"
+#include "image/image_lock.h"
+#include "image/qcow2_export.h"
+
+namespace pv2luks {
+
+namespace {
+
+// Image files have no sector size of their own; the guest's disk has 512.
+constexpr std::uint32_t kImageFileSectorBytes = 512;
+constexpr mode_t kAnyWriteBits = S_IWUSR | S_IWGRP | S_IWOTH;
+
+struct stat stat_or_fail(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return st;
+  if (errno == ENOENT) {
+    Fail() << path << ": no such file or device; name a disk image (raw or qcow2) or a "
+           << "block device";
+  }
+  Fail() << path << ": stat failed: " << std::strerror(errno);
+}
+
+// Root may write where the mode says no; an image without any write bit is
+// still one its owner meant to keep as it is.
+void check_file_writable(const std::string& path, const struct stat& st) {
+  if ((st.st_mode & kAnyWriteBits) == 0) {
+    Fail() << path << " is read-only: its mode " << std::oct << (st.st_mode & 07777)
+           << " allows no writes; `chmod u+w " << path << "` if you mean to convert it";
+  }
+  Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd && (errno == EROFS || errno == EACCES || errno == EPERM || errno == ETXTBSY)) {
+    Fail() << path << " is read-only: open for writing failed: " << std::strerror(errno);
+  }
+  if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
+}
+
+ImageFormat file_format(const std::string& path, std::uint64_t size_bytes,
+                        std::uint64_t* virtual_size_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
+  const ReadAt read = fd_read_at(fd.get(), 0, path);
+  const ImageFormat format = detect_file_format(read, size_bytes);
+  if (format == ImageFormat::qcow2) {
+    *virtual_size_bytes = read_qcow2_header(read, size_bytes, path).size_bytes;
+  }
+  return format;
+}
+
+}  // namespace
+
+ImageView::ImageView(ImageView&&) noexcept = default;
+ImageView& ImageView::operator=(ImageView&&) noexcept = default;
+
+ImageView::~ImageView() {
+  try {
+    close();
+  } catch (...) {
+    // Nothing more to do in a destructor; close() reports to those who call it.
+  }
+}
+
+void ImageView::close() {
+  std::unique_ptr<Qcow2Export> done = std::move(export_);
+  lock_.reset();
+  if (done) done->close();
+}
+
+ImageView open_image(const std::string& path, bool writable) {
+  const struct stat st = stat_or_fail(path);
+  ImageView view;
+  view.image_path_ = path;
+  view.io_path_ = path;
+  view.writable_ = writable;
+  if (S_ISBLK(st.st_mode)) {
+    const BlockDevice device = inspect_block_device(path);
+    if (writable && device.read_only) {
+      Fail() << path << " is read-only: the kernel marks the device read-only; `blockdev "
+             << "--setrw " << path << "` if you mean to convert it";
+    }
+    view.lock_ = std::make_unique<ImageLock>(path, writable);
+    view.format_ = ImageFormat::block;
+    view.size_bytes_ = device.size_bytes;
+    view.logical_sector_bytes_ = device.logical_sector_bytes;
+    return view;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    Fail() << path << ": neither a regular file nor a block device; name a disk image or a "
+           << "block device";
+  }
+  if (writable) check_file_writable(path, st);
+  std::uint64_t virtual_size_bytes = 0;
+  view.format_ = file_format(path, static_cast<std::uint64_t>(st.st_size), &virtual_size_bytes);
+  view.logical_sector_bytes_ = kImageFileSectorBytes;
+  if (view.format_ == ImageFormat::raw) {
+    view.lock_ = std::make_unique<ImageLock>(path, writable);
+    view.size_bytes_ = static_cast<std::uint64_t>(st.st_size);
+    return view;
+  }
+  view.export_ = std::make_unique<Qcow2Export>(path, writable);
+  view.io_path_ = view.export_->path();
+  view.size_bytes_ = view.export_->size_bytes();
+  if (view.size_bytes_ != virtual_size_bytes) {
+    Fail() << path << ": the qcow2 export has " << view.size_bytes_ << " bytes, its header says "
+           << virtual_size_bytes;
+  }
+  return view;
+}
+
+}  // namespace pv2luks

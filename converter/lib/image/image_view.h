@@ -1,0 +1,65 @@
+// The one way offline conversion opens what it converts: a raw image file,
+// a block device or a qcow2 image, as a raw disk to read and write by offset,
+// with QEMU kept off it for as long as the view lives (image_lock.h; for
+// qcow2 the export's daemon holds QEMU's locks, qcow2_export.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "image/image_format.h"
+
+namespace pv2luks {
+
+class ImageLock;
+class Qcow2Export;
+
+class ImageView {
+ public:
+  ImageView(ImageView&&) noexcept;
+  ImageView& operator=(ImageView&&) noexcept;
+  ~ImageView();
+
+  // What the user named.
+  const std::string& image_path() const { return image_path_; }
+  // Where to do I/O: the image itself, or the raw FUSE export of a qcow2 image.
+  const std::string& path() const { return io_path_; }
+  ImageFormat format() const { return format_; }
+  std::uint64_t size_bytes() const { return size_bytes_; }
+  // The block device's logical sector size; 512 for image files.
+  std::uint32_t logical_sector_bytes() const { return logical_sector_bytes_; }
+  // False through the FUSE export, where O_DIRECT writes over 1 MiB corrupt
+  // data: open path() without O_DIRECT then.
+  bool direct_io_allowed() const { return format_ != ImageFormat::qcow2; }
+  bool writable() const { return writable_; }
+
+  // Ends the view: for qcow2, flushes and stops the export (an Error when the
+  // flush or the daemon's end failed); then drops the lock. The destructor
+  // does the same, ignoring errors. Close every descriptor on path() first.
+  void close();
+
+ private:
+  friend ImageView open_image(const std::string& path, bool writable);
+  ImageView() = default;
+
+  std::string image_path_;
+  std::string io_path_;
+  ImageFormat format_ = ImageFormat::raw;
+  std::uint64_t size_bytes_ = 0;
+  std::uint32_t logical_sector_bytes_ = 0;
+  bool writable_ = false;
+  std::unique_ptr<ImageLock> lock_;
+  std::unique_ptr<Qcow2Export> export_;
+};
+
+// Opens `path` for offline conversion (read-write when `writable`). Errors, each
+// naming the path: it does not exist; it is neither a regular file nor a block
+// device; "PATH is read-only: ..." (no write permission bits, a read-only file
+// system, a device the kernel marks read-only) when writable; "in use" (QEMU
+// holds its lock, or a device is mounted or has active LVs); a qcow2 image that
+// is damaged, truncated, encrypted or has a backing file (image_format.h); the
+// export failing to start.
+ImageView open_image(const std::string& path, bool writable);
+
+}  // namespace pv2luks

@@ -1,0 +1,171 @@
+// image/image_view, image_lock and fd_io on raw image files (no root, no
+// FUSE: the qcow2 export and block devices are host tests,
+// tests/host/test_image_view.py).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "base/error.h"
+#include "base/fd.h"
+#include "image/fd_io.h"
+#include "image/image_lock.h"
+#include "image/image_view.h"
+
+namespace pv2luks {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RawImage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/pv2luks-unit-view-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    image_ = dir_ + "/disk.img";
+    std::vector<char> bytes(kBytes);
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + 3);
+    std::ofstream(image_, std::ios::binary).write(bytes.data(), kBytes);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static std::string error_of(const std::function<void()>& action) {
+    try {
+      action();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  static constexpr std::size_t kBytes = 3 * 4096 + 512;
+  std::string dir_;
+  std::string image_;
+};
+
+TEST_F(RawImage, OpensARawFile) {
+  ImageView view = open_image(image_, true);
+  EXPECT_EQ(view.path(), image_);
+  EXPECT_EQ(view.image_path(), image_);
+  EXPECT_EQ(view.format(), ImageFormat::raw);
+  EXPECT_EQ(view.size_bytes(), kBytes);
+  EXPECT_EQ(view.logical_sector_bytes(), 512u);
+  EXPECT_TRUE(view.direct_io_allowed());
+  EXPECT_TRUE(view.writable());
+}
+
+TEST_F(RawImage, MissingFileIsNamed) {
+  const std::string missing = dir_ + "/no-such.img";
+  EXPECT_EQ(error_of([&] { open_image(missing, false); }),
+            missing + ": no such file or device; name a disk image (raw or qcow2) or a block device");
+}
+
+TEST_F(RawImage, DirectoryIsRefused) {
+  EXPECT_NE(error_of([&] { open_image(dir_, false); }).find("neither a regular file nor a block"),
+            std::string::npos);
+}
+
+TEST_F(RawImage, ReadOnlyFileOpenedWritableIsRefused) {
+  fs::permissions(image_, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  const std::string error = error_of([&] { open_image(image_, true); });
+  EXPECT_EQ(error.rfind(image_ + " is read-only: its mode 444", 0), 0u) << error;
+  EXPECT_EQ(open_image(image_, false).size_bytes(), kBytes);  // reading it is fine
+  fs::permissions(image_, fs::perms::owner_write, fs::perm_options::add);
+  EXPECT_EQ(error_of([&] { open_image(image_, true); }), "");
+}
+
+// OFD locks conflict between open file descriptions, also in one process.
+TEST_F(RawImage, WritableViewExcludesEveryOtherOpener) {
+  const std::string in_use =
+      image_ + " is in use by another program (QEMU holds its lock): stop the VM first";
+  {
+    ImageView first = open_image(image_, true);
+    EXPECT_EQ(error_of([&] { open_image(image_, true); }), in_use);
+    EXPECT_EQ(error_of([&] { open_image(image_, false); }), in_use);
+  }
+  EXPECT_EQ(error_of([&] { open_image(image_, true); }), "");  // released with the view
+}
+
+TEST_F(RawImage, ReadersShareButExcludeAWriter) {
+  ImageView reader = open_image(image_, false);
+  EXPECT_EQ(error_of([&] { open_image(image_, false); }), "");
+  EXPECT_NE(error_of([&] { open_image(image_, true); }).find("is in use"), std::string::npos);
+  reader.close();
+  EXPECT_EQ(error_of([&] { open_image(image_, true); }), "");
+}
+
+// A QEMU holding the image (a shared lock on byte 100, its "consistent read"
+// permission) keeps a writable view off; a QEMU that does not share writing
+// (byte 201) keeps even a reader off.
+TEST_F(RawImage, QemuLockBytesAreHonoured) {
+  Fd qemu(::open(image_.c_str(), O_RDONLY | O_CLOEXEC));
+  struct flock range {};
+  range.l_type = F_RDLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = 100;
+  range.l_len = 1;
+  ASSERT_EQ(::fcntl(qemu.get(), F_OFD_SETLK, &range), 0);
+  EXPECT_NE(error_of([&] { open_image(image_, true); }).find("QEMU holds its lock"),
+            std::string::npos);
+  EXPECT_EQ(error_of([&] { open_image(image_, false); }), "");
+  range.l_start = 101;  // QEMU's write permission
+  ASSERT_EQ(::fcntl(qemu.get(), F_OFD_SETLK, &range), 0);
+  EXPECT_NE(error_of([&] { open_image(image_, false); }).find("QEMU holds its lock"),
+            std::string::npos);
+}
+
+// The other direction: while we hold the image, QEMU's own shared lock fails.
+TEST_F(RawImage, HeldViewBlocksQemuLockBytes) {
+  ImageView view = open_image(image_, true);
+  Fd qemu(::open(image_.c_str(), O_RDONLY | O_CLOEXEC));
+  for (const off_t byte : {100, 101, 103, 200, 201, 203}) {
+    struct flock range {};
+    range.l_type = F_RDLCK;
+    range.l_whence = SEEK_SET;
+    range.l_start = byte;
+    range.l_len = 1;
+    EXPECT_NE(::fcntl(qemu.get(), F_OFD_SETLK, &range), 0) << "byte " << byte;
+  }
+}
+
+TEST_F(RawImage, ReadAtUsesTheBaseOffset) {
+  Fd fd(::open(image_.c_str(), O_RDWR | O_CLOEXEC));
+  const ReadAt read = fd_read_at(fd.get(), 4096, image_);
+  std::uint8_t got[3];
+  read(1, got);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[i], static_cast<std::uint8_t>((4097 + i) * 7 + 3));
+  }
+  const std::string error = [&] {
+    try {
+      std::uint8_t past[1024];
+      read(kBytes - 4096 - 10, past);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }();
+  EXPECT_EQ(error, image_ + ": read of 1024 bytes at " + std::to_string(kBytes - 10) +
+                       " failed: end of file after 10 bytes");
+}
+
+TEST_F(RawImage, WriteAtWritesWhereAsked) {
+  Fd fd(::open(image_.c_str(), O_RDWR | O_CLOEXEC));
+  const std::vector<std::uint8_t> data = {1, 2, 3, 4, 5};
+  write_at(fd.get(), 1000, data, image_);
+  std::vector<std::uint8_t> back(5);
+  fd_read_at(fd.get(), 0, image_)(1000, back);
+  EXPECT_EQ(back, data);
+  Fd read_only(::open(image_.c_str(), O_RDONLY | O_CLOEXEC));
+  const std::string error = error_of([&] { write_at(read_only.get(), 8, data, image_); });
+  EXPECT_EQ(error.rfind(image_ + ": write of 5 bytes at 8 failed after 0 bytes: ", 0), 0u)
+      << error;
+}
+
+}  // namespace
+}  // namespace pv2luks
