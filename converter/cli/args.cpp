@@ -56,6 +56,30 @@ std::string common_option(const std::string& word, Value& value, std::optional<s
   return "";
 }
 
+// --offline and --partition N, which every action takes.
+template <typename Value>
+std::string offline_option(const std::string& word, Value& value, bool& offline,
+                           std::uint32_t& partition) {
+  if (word == "--offline") {
+    offline = true;
+    return "";
+  }
+  if (word == "--partition") {
+    std::string v;
+    if (!value(v) || !parse_number(v, partition)) return "--partition takes a number, e.g. 2";
+    return "";
+  }
+  return "?";
+}
+
+// --partition means something only with --offline.
+std::string needs_offline(bool offline, std::uint32_t partition, bool guest_config = false) {
+  if (offline) return "";
+  if (partition) return "--partition needs --offline (a live PV is named by its device)";
+  if (guest_config) return "--guest-config needs --offline";
+  return "";
+}
+
 }  // namespace
 
 std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli) {
@@ -66,8 +90,13 @@ std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli
         common != "?") {
       return common;
     }
+    if (const std::string off = offline_option(word, value, o.offline, o.partition); off != "?") {
+      return off;
+    }
     if (word == "--dry-run") {
       o.dry_run = true;
+    } else if (word == "--guest-config") {
+      o.guest_config = true;
     } else if (word == "--make-room") {
       o.make_room = true;
     } else if (word == "--update-crypttab") {
@@ -99,7 +128,8 @@ std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli
     }
     return "";
   });
-  return problem == "needs a DEVICE" ? "convert needs a DEVICE" : problem;
+  if (problem == "needs a DEVICE") return "convert needs a DEVICE (or an IMAGE with --offline)";
+  return problem.empty() ? needs_offline(o.offline, o.partition, o.guest_config) : problem;
 }
 
 std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli) {
@@ -109,19 +139,43 @@ std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli) 
         common != "?") {
       return common;
     }
+    if (const std::string off = offline_option(word, value, o.offline, o.partition); off != "?") {
+      return off;
+    }
     if (word == "--activate-only") {
       o.activate_only = true;
       return "";
     }
     return "?";
   });
-  return problem == "needs a DEVICE" ? "resume needs a DEVICE" : problem;
+  if (problem == "needs a DEVICE") return "resume needs a DEVICE (or an IMAGE with --offline)";
+  if (!problem.empty()) return problem;
+  if (o.offline && o.activate_only) return "--activate-only is for live conversions, not --offline";
+  return needs_offline(o.offline, o.partition);
 }
 
-std::string parse_status(const std::vector<std::string>& words, std::string& device) {
-  const std::string problem =
-      walk(words, device, [](const std::string&, auto&) -> std::string { return "?"; });
-  return problem == "needs a DEVICE" ? "status needs a DEVICE" : problem;
+std::string parse_status(const std::vector<std::string>& words, StatusCli& cli) {
+  const std::string problem = walk(words, cli.device, [&](const std::string& word, auto& value) {
+    return offline_option(word, value, cli.offline, cli.partition);
+  });
+  if (problem == "needs a DEVICE") return "status needs a DEVICE (or an IMAGE with --offline)";
+  return problem.empty() ? needs_offline(cli.offline, cli.partition) : problem;
+}
+
+std::string parse_verify(const std::vector<std::string>& words, pv2luks::VerifyOptions& options) {
+  bool offline = false;
+  const std::string problem = walk(words, options.image, [&](const std::string& word, auto& value) {
+    if (word == "--key-file") {
+      std::string v;
+      if (!value(v)) return std::string("--key-file needs FILE or -");
+      options.key_file = v;
+      return std::string();
+    }
+    return offline_option(word, value, offline, options.partition);
+  });
+  if (problem == "needs a DEVICE") return "verify needs --offline IMAGE";
+  if (!problem.empty()) return problem;
+  return offline ? "" : "verify works on images and unused devices only: give --offline IMAGE";
 }
 
 }  // namespace cli

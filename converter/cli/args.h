@@ -2,6 +2,7 @@
 // parser returns "" or the usage problem, in words for the user.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,17 @@ struct ResumeCli {
   bool yes = false;
 };
 
+struct StatusCli {
+  std::string device;
+  bool offline = false;
+  std::uint32_t partition = 0;
+};
+
 std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli);
 std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli);
-// status DEVICE
-std::string parse_status(const std::vector<std::string>& words, std::string& device);
+// status DEVICE | status --offline IMAGE [--partition N]
+std::string parse_status(const std::vector<std::string>& words, StatusCli& cli);
+// verify --offline IMAGE [--partition N] [--key-file FILE|-]
+std::string parse_verify(const std::vector<std::string>& words, pv2luks::VerifyOptions& options);
 
 }  // namespace cli

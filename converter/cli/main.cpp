@@ -23,9 +23,17 @@ const char kHelp[] =
     "\n"
     "Actions:\n"
     "  convert DEVICE   convert the active PV on DEVICE live; its LVs stay in use\n"
-    "  resume DEVICE    finish a conversion that a crash, a power cut or a signal\n"
+    "  convert --offline IMAGE\n"
+    "                   convert the PV in a VM disk image (raw or qcow2) or on an\n"
+    "                   unused device, in userspace, without device-mapper\n"
+    "  resume [--offline] DEVICE|IMAGE\n"
+    "                   finish a conversion that a crash, a power cut or a signal\n"
     "                   interrupted, from the journal at the device's end\n"
-    "  status DEVICE    say whether DEVICE is being converted and how far it got\n"
+    "  status [--offline] DEVICE|IMAGE\n"
+    "                   say whether it is being converted and how far it got\n"
+    "  verify --offline IMAGE\n"
+    "                   open the converted image in userspace and print the\n"
+    "                   sha256 of every LV (as pv2luks-harness checksum does)\n"
     "\n"
     "Options of convert (named as in cryptsetup):\n"
     "  --type luks2|luks1           header format (default luks2)\n"
@@ -43,6 +51,11 @@ const char kHelp[] =
     "  --update-crypttab            add the crypttab line to the crypttab\n"
     "  --crypttab FILE              the crypttab to read and update (default\n"
     "                               /etc/crypttab)\n"
+    "  --offline                    IMAGE is a disk image or an unused device\n"
+    "  --partition N                offline: the PV's partition (default: the one\n"
+    "                               partition, or the whole disk, holding a PV)\n"
+    "  --guest-config               offline: add the crypttab line inside the\n"
+    "                               guest and rebuild its initramfs (Debian)\n"
     "  --dry-run                    check and print the plan and the tables each\n"
     "                               phase loads (keys redacted); write nothing\n"
     "  --progress-json              progress as one JSON object per line on stdout\n"
@@ -61,6 +74,16 @@ const char kHelp[] =
     "                               journal's state, so the VG can be activated\n"
     "                               before resuming\n"
     "  --progress-json, --yes       as for convert\n"
+    "  --offline, --partition N     as for convert\n"
+    "\n"
+    "Options of verify:\n"
+    "  --key-file FILE|-            the passphrase\n"
+    "  --partition N                the LUKS partition (default: the one there)\n"
+    "\n"
+    "Offline, a qcow2 image is read and written through qemu-storage-daemon's\n"
+    "FUSE export; a qcow2 image with a backing file is refused. Every sector of\n"
+    "the PV, used or free, is encrypted, so holes in a sparse image are filled.\n"
+    "An image a running QEMU has open is refused.\n"
     "\n"
     "Crash safety: before the first data sector moves, the LUKS header (with the\n"
     "volume key in keyslot 0) and the plan are written to a journal in the\n"
@@ -84,7 +107,8 @@ int convert_action(const std::vector<std::string>& words) {
   }
   if (!args.yes) args.options.confirm = confirm_on_terminal;
   ProgressReport progress(args.progress_json);
-  return report(pv2luks::convert_live(args.options, say, std::ref(progress)), args.options.device,
+  const auto convert = args.options.offline ? pv2luks::convert_offline : pv2luks::convert_live;
+  return report(convert(args.options, say, std::ref(progress)), args.options.device,
                 args.options.dry_run);
 }
 
@@ -102,14 +126,32 @@ int resume_action(const std::vector<std::string>& words) {
 // Exit 0: a conversion is in progress (its journal is good); 1: none, or a
 // journal that fails its checks (the message says which).
 int status_action(const std::vector<std::string>& words) {
-  std::string device;
-  if (const std::string problem = parse_status(words, device); !problem.empty()) {
+  StatusCli args;
+  if (const std::string problem = parse_status(words, args); !problem.empty()) {
     return usage("status", problem);
   }
-  const pv2luks::ConvertResult result = pv2luks::conversion_status(device, say);
+  const pv2luks::ConvertResult result =
+      args.offline ? pv2luks::offline_conversion_status(args.device, args.partition, say)
+                   : pv2luks::conversion_status(args.device, say);
   if (result.status == pv2luks::ConvertStatus::kDone) return kExitOk;
   say(result.message);
   return kExitRefused;
+}
+
+// Prints the LV lines on stdout. Exit 0: the volume opened and every LV was
+// read; 1: refused (the message says why).
+int verify_action(const std::vector<std::string>& words) {
+  pv2luks::VerifyOptions options;
+  if (const std::string problem = parse_verify(words, options); !problem.empty()) {
+    return usage("verify", problem);
+  }
+  const pv2luks::VerifyResult result = pv2luks::verify_offline(options, say);
+  if (result.status != pv2luks::ConvertStatus::kDone) {
+    say("pv2luks: " + options.image + ": " + result.message + "; nothing written");
+    return kExitRefused;
+  }
+  for (const std::string& line : result.lv_lines) std::printf("%s\n", line.c_str());
+  return kExitOk;
 }
 
 }  // namespace
@@ -133,6 +175,7 @@ int main(int argc, char** argv) {
       {"convert", convert_action},
       {"resume", resume_action},
       {"status", status_action},
+      {"verify", verify_action},
   };
   const auto action = actions.find(words[0]);
   if (action == actions.end()) {

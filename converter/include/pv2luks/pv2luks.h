@@ -20,7 +20,12 @@ std::string_view version();
 enum class LuksVersion { kLuks1, kLuks2 };
 
 struct ConvertOptions {
-  std::string device;  // the PV's partition or whole disk
+  std::string device;  // the PV's partition or whole disk; offline: the image
+  // Offline: `device` is a disk image (raw or qcow2) or an unused block
+  // device, converted in userspace, without device-mapper.
+  bool offline = false;
+  std::uint32_t partition = 0;  // offline: the PV's partition number; 0: find it
+  bool guest_config = false;    // offline: set up the guest's crypttab and initramfs
   LuksVersion type = LuksVersion::kLuks2;
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
   std::string cipher = "aes-xts-plain64";  // CIPHER-MODE, as cryptsetup's --cipher
@@ -71,12 +76,20 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
 
 struct ResumeOptions {
   std::string device;
+  bool offline = false;         // as in ConvertOptions
+  std::uint32_t partition = 0;  // as in ConvertOptions
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
   // Only set up the dm devices in the journal's state (so the VG can be
   // activated), without moving anything.
   bool activate_only = false;
   std::function<bool(const std::string& summary)> confirm;  // as in ConvertOptions
 };
+
+// Converts the PV in the disk image or unused device options.device offline,
+// in userspace: no device-mapper, no lvm tools. The same journal as the live
+// conversion, so resume_conversion (with offline set) finishes it.
+ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& say,
+                              const ProgressFn& progress);
 
 // Continues an interrupted conversion from the journal at the device's end:
 // after a power cut (nothing active) or after the converter died (the LVs
@@ -89,5 +102,26 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
 // journal says it got. kDone when a good journal was found, kRefused (with
 // the reason) when not. Writes nothing.
 ConvertResult conversion_status(const std::string& device, const MessageFn& say);
+// The same for a disk image or an unused device (its PV's partition found as
+// convert_offline finds it, or `partition`).
+ConvertResult offline_conversion_status(const std::string& image, std::uint32_t partition,
+                                        const MessageFn& say);
+
+struct VerifyOptions {
+  std::string image;            // a converted disk image or device
+  std::uint32_t partition = 0;  // 0: the one LUKS partition there
+  std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
+};
+struct VerifyResult {
+  ConvertStatus status = ConvertStatus::kRefused;  // kDone, or kRefused with message
+  std::string message;
+  // "lv VG/LV SHA256 SIZE_BYTES" for every LV wholly on the PV, sorted, as
+  // pv2luks-harness prints them for the plaintext image; "skip VG/LV REASON"
+  // for the others.
+  std::vector<std::string> lv_lines;
+};
+// Opens the LUKS volume in `image` in userspace, reads the LVM metadata
+// inside and checksums every LV. Writes nothing.
+VerifyResult verify_offline(const VerifyOptions& options, const MessageFn& say);
 
 }  // namespace pv2luks

@@ -33,7 +33,7 @@
 #include "live/checks.h"
 #include "live/kernel_key.h"
 #include "live/move.h"
-#include "live/result.h"
+#include "convert/result.h"
 #include "live/resume.h"
 #include "live/remap.h"
 #include "live/signals.h"

@@ -15,9 +15,10 @@
 #include "live/after_move.h"
 #include "live/kernel_key.h"
 #include "live/move.h"
-#include "live/result.h"
+#include "convert/result.h"
 #include "live/remap.h"
 #include "live/signals.h"
+#include "offline/offline_resume.h"
 #include "luks/header.h"
 #include "luks/passphrase.h"
 #include "plan/plan.h"
@@ -134,6 +135,7 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& 
 
 ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& say,
                                 const ProgressFn& progress) {
+  if (options.offline) return resume_offline(options, say, progress);
   Found found;
   std::vector<std::uint8_t> header;
   std::unique_ptr<KernelKey> key;

@@ -1,4 +1,4 @@
-// ConvertResult values the live conversion and resume both return.
+// ConvertResult values the conversions and resumes return.
 #pragma once
 
 #include <string>

@@ -1,0 +1,99 @@
+#include "offline/locate_pv.h"
+
+#include <array>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "image/disk_partitions.h"
+#include "journal/area.h"
+
+namespace pv2luks {
+
+namespace {
+
+constexpr std::uint64_t kMib = 1024 * 1024;
+
+std::vector<PvLocation> candidates(const ImageView& image, const PartitionTable& table) {
+  std::vector<PvLocation> out;
+  if (table.kind == "none") {
+    out.push_back({{image.path(), 0, image.size_bytes(), image.direct_io_allowed()}, 0,
+                   "the whole disk"});
+  }
+  for (const Partition& p : table.partitions) {
+    if (p.type == "extended") continue;
+    out.push_back({{image.path(), p.start_bytes, p.size_bytes, image.direct_io_allowed()},
+                   p.number, "partition " + std::to_string(p.number)});
+  }
+  return out;
+}
+
+std::string listing(const PartitionTable& table) {
+  if (table.partitions.empty()) return "no partition table";
+  std::ostringstream out;
+  out << table.kind << " partitions:";
+  for (const Partition& p : table.partitions) {
+    out << " " << p.number << " (" << p.type << ", " << p.size_bytes / kMib << " MiB)";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+bool has_lvm_label(const ByteRange& range) {
+  std::array<std::uint8_t, 2048> head{};
+  if (range.size_bytes < head.size()) return false;
+  RangeFile(range, false).reader()(0, head);
+  for (std::size_t sector = 0; sector < 4; ++sector) {
+    if (std::string_view(reinterpret_cast<const char*>(head.data()) + sector * 512, 8) ==
+        "LABELONE") {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool has_luks_magic(const ByteRange& range) {
+  std::array<std::uint8_t, 6> magic{};
+  if (range.size_bytes < 4096) return false;
+  RangeFile(range, false).reader()(0, magic);
+  return std::string_view(reinterpret_cast<const char*>(magic.data()), magic.size()) ==
+         std::string_view("LUKS\xba\xbe", 6);
+}
+
+bool has_journal(const ByteRange& range) {
+  const std::uint64_t sectors = range.size_bytes / 512;
+  if (journal_start_sectors(sectors) == 0) return false;
+  std::string why;
+  return JournalArea(range.path, sectors, range.offset_bytes, false).read(why).has_value();
+}
+
+PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const CandidateTest& test,
+                     const std::string& what) {
+  const RangeFile whole({image.path(), 0, image.size_bytes(), false}, false);
+  const PartitionTable table =
+      read_partition_table(whole.reader(), image.size_bytes(), image.logical_sector_bytes());
+  const std::vector<PvLocation> all = candidates(image, table);
+  if (partition != 0) {
+    for (const PvLocation& location : all) {
+      if (location.number == partition) return location;
+    }
+    Fail() << image.image_path() << " has no partition " << partition << " (" << listing(table)
+           << ")";
+  }
+  std::vector<PvLocation> found;
+  for (const PvLocation& location : all) {
+    if (test(location.range)) {
+      found.push_back(location);
+    }
+  }
+  if (found.empty()) Fail() << image.image_path() << ": no " << what << " found (" << listing(table) << ")";
+  if (found.size() > 1) {
+    Fail() << image.image_path() << ": " << found.size() << " partitions hold a " << what
+           << " (" << found[0].name << ", " << found[1].name << "); pick one with --partition N";
+  }
+  return found.front();
+}
+
+}  // namespace pv2luks

@@ -1,0 +1,116 @@
+#include "offline/offline_checks.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "base/error.h"
+#include "convert/prepared_header.h"
+#include "convert/room_choice.h"
+#include "crypto/xts.h"
+
+namespace pv2luks {
+
+namespace {
+
+constexpr std::uint64_t kSectorBytes = 512;
+
+std::string mib_text(std::uint64_t bytes) {
+  std::ostringstream out;
+  out << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
+  return out.str();
+}
+
+// The extents on this PV that LV segments use: stripes of striped segments,
+// and the PV legs of mirror and pvmove segments.
+std::vector<PvSegment> used_segments(const PvOnDisk& pv) {
+  std::vector<PvSegment> out;
+  for (const LvMeta& lv : pv.vg.lvs) {
+    for (const LvSegment& segment : lv.segments) {
+      const std::uint64_t stripes =
+          segment.type == "striped" ? std::max<std::uint64_t>(segment.stripe_count, 1) : 1;
+      for (const SegmentArea& area : segment.areas) {
+        if (area.name != pv.this_pv) continue;
+        out.push_back({area.first_extent, segment.extent_count / stripes, lv.name, segment.type, ""});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PvSegment& a, const PvSegment& b) { return a.start_extents < b.start_extents; });
+  return out;
+}
+
+// The partition with the PV, or with a LUKS volume: a converted image is
+// then refused as such rather than as "no PV".
+PvLocation locate_pv_to_convert(const ImageView& image, std::uint32_t partition) {
+  const auto pv_or_luks = [](const ByteRange& range) {
+    return has_lvm_label(range) || has_luks_magic(range);
+  };
+  return locate_pv(image, partition, pv_or_luks, "LVM physical volume");
+}
+
+}  // namespace
+
+PvReport pv_report_of(const PvOnDisk& pv, std::uint64_t device_bytes) {
+  PvReport report;
+  report.pv_name = pv.this_pv;
+  report.pv_uuid = pv.pv_uuid;
+  report.vg_name = pv.vg.name;
+  report.pe_start_sectors = pv.pe_start_bytes / kSectorBytes;
+  report.pv_size_sectors = pv.pe_count() * pv.vg.extent_size_sectors;
+  report.dev_size_sectors = device_bytes / kSectorBytes;
+  report.mda_count = 1;
+  std::uint64_t next = 0;
+  for (const PvSegment& used : used_segments(pv)) {
+    if (used.start_extents > next) {
+      report.segments.push_back({next, used.start_extents - next, "", "free", ""});
+    }
+    report.segments.push_back(used);
+    next = std::max(next, used.start_extents + used.size_extents);
+  }
+  if (next < pv.pe_count()) report.segments.push_back({next, pv.pe_count() - next, "", "free", ""});
+  return report;
+}
+
+OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say) {
+  split_cipher(options.cipher);
+  if (const std::string problem = xts_support_problem(options.cipher, options.key_size_bits / 8);
+      !problem.empty()) {
+    Fail() << "--offline: " << problem;
+  }
+  if (options.make_room) {
+    Fail() << "--make-room is not available with --offline yet: free the PV's last extents "
+              "and shrink it (pvresize) inside the VM, or grow the image";
+  }
+  if (options.guest_config) {
+    Fail() << "--guest-config is not available yet: add the crypttab line inside the guest and "
+              "rebuild its initramfs after the conversion";
+  }
+  OfflineChecked checked{open_image(options.device, !options.dry_run), {}, {}, {}, {}};
+  const std::string& image = options.device;
+  checked.location = locate_pv_to_convert(checked.image, options.partition);
+  const ByteRange& range = checked.location.range;
+  RangeFile file(range, false);
+  if (has_luks_magic(range)) {
+    Fail() << image << ": " << checked.location.name << " is already a LUKS volume; nothing to convert";
+  }
+  const PvOnDisk pv = read_pv(file.reader(), range.size_bytes);
+  checked.pv = pv_report_of(pv, range.size_bytes);
+  const RoomChoice room = choose_room_and_header(options, checked.pv, say);
+  checked.header = room.header;
+  PlanInput input;
+  input.move_sectors = checked.pv.used_sectors();
+  input.device_sectors = range.size_bytes / kSectorBytes;
+  input.data_offset_sectors = checked.header.spec.data_offset_sectors;
+  input.sector_bytes = checked.image.logical_sector_bytes();
+  checked.plan = make_plan(input);
+  if (!checked.plan.ok()) Fail() << image << ": " << checked.plan.problems.front();
+  say(image + ": " + checked.location.name + " is a PV of VG " + pv.vg.name + ", " +
+      mib_text(input.move_sectors * kSectorBytes) + " to move, " +
+      mib_text(checked.pv.tail_room_sectors() * kSectorBytes) + " free after it");
+  say("header: " + checked.header.summary);
+  say("plan: " + std::to_string(checked.plan.chunk_count()) + " chunks of up to " +
+      mib_text(checked.plan.chunk_sectors * kSectorBytes) + ", moved from the end");
+  return checked;
+}
+
+}  // namespace pv2luks

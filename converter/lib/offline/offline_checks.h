@@ -1,0 +1,33 @@
+// The offline conversion's checks: the image opened and locked, the PV found
+// in it and read from its own bytes (no lvm tools), the header that fits and
+// the chunk schedule. Everything here reads; a refusal is an Error whose
+// message says what to do.
+#pragma once
+
+#include "image/image_view.h"
+#include "luks/header.h"
+#include "lvm/pv_metadata.h"
+#include "lvm/pv_report.h"
+#include "offline/locate_pv.h"
+#include "plan/plan.h"
+#include "pv2luks/pv2luks.h"
+
+namespace pv2luks {
+
+struct OfflineChecked {
+  ImageView image;  // locked (and for qcow2 exported) while this lives
+  PvLocation location;
+  PvReport pv;      // the PV's geometry, in the live path's terms
+  HeaderChoice header;
+  Plan plan;
+};
+
+// Opens options.device (writable unless dry_run) and decides. say() reports
+// the geometry and the choices.
+OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say);
+
+// The on-disk PV in the live path's terms: pe_start, the extents' area, the
+// device's size and the segments on this PV (free ones included). Pure.
+PvReport pv_report_of(const PvOnDisk& pv, std::uint64_t device_bytes);
+
+}  // namespace pv2luks

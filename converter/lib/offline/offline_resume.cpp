@@ -1,0 +1,132 @@
+#include "offline/offline_resume.h"
+
+#include <memory>
+
+#include "base/error.h"
+#include "convert/result.h"
+#include "crypto/xts.h"
+#include "journal/journal_state.h"
+#include "live/signals.h"
+#include "luks/passphrase.h"
+#include "offline/locate_pv.h"
+#include "offline/userspace_move.h"
+#include "system/crypttab.h"
+
+namespace pv2luks {
+
+namespace {
+
+constexpr std::uint64_t kSectorBytes = 512;
+// The encryption sector: what choose_header gives every conversion.
+constexpr std::uint32_t kEncryptionSectorBytes = 512;
+
+struct FoundOffline {
+  ImageView image;
+  PvLocation location;
+  JournalState journal;
+};
+
+FoundOffline find_offline_journal(const std::string& image_path, std::uint32_t partition,
+                                  bool writable) {
+  FoundOffline found{open_image(image_path, writable), {}, {}};
+  found.location = locate_pv(found.image, partition, has_journal, "pv2luks journal");
+  const ByteRange& range = found.location.range;
+  found.journal = read_journal(range.path, range.size_bytes / kSectorBytes, range.offset_bytes,
+                               range.direct_io, false);
+  return found;
+}
+
+}  // namespace
+
+std::string offline_resume_hint(const std::string& image) {
+  return "the journal at the end of the PV's partition records the progress; run 'pv2luks "
+         "resume --offline " + image + "' to finish";
+}
+
+ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, const MessageFn& say) {
+  const std::string path = image.image_path();
+  try {
+    image.close();
+  } catch (const Error& e) {
+    return result_of(ConvertStatus::kFailed,
+                     "the conversion is complete, but closing the image failed: " +
+                         std::string(e.what()) + "; check the image with 'pv2luks verify --offline " +
+                         path + "'");
+  }
+  (void)say;
+  ConvertResult result;
+  result.status = ConvertStatus::kDone;
+  // Named after the LUKS UUID: the guest's device names (vda, sda) are not
+  // known here.
+  result.crypttab_line = crypttab_line("luks-" + luks_uuid, luks_uuid);
+  result.advice.push_back("inside the guest, add the crypttab line to /etc/crypttab and rebuild "
+                          "its initramfs with cryptsetup support before it next boots");
+  return result;
+}
+
+ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
+                             const ProgressFn& progress) {
+  std::unique_ptr<FoundOffline> found;
+  std::vector<std::uint8_t> header;
+  std::unique_ptr<XtsCipher> cipher;
+  try {
+    found = std::make_unique<FoundOffline>(
+        find_offline_journal(options.device, options.partition, true));
+    say(options.device + ": " + found->location.name + ": " + describe_journal(found->journal));
+    header = staged_header(found->journal);
+    const JournalRecord& record = found->journal.record;
+    if (const std::string problem = xts_support_problem(record.cipher, record.key_size_bits / 8);
+        !problem.empty()) {
+      Fail() << options.device << ": " << problem;
+    }
+    if (options.confirm && !options.confirm("This resumes the conversion of " + options.device +
+                                            " to LUKS from its journal.")) {
+      return refused("not confirmed");
+    }
+    const SecureBuffer passphrase =
+        read_passphrase(passphrase_source(options.key_file), PassphrasePurpose::kExisting,
+                        "Enter the passphrase for " + options.device + ": ");
+    const SecureBuffer volume_key = unlock_header(header, passphrase, options.device);
+    cipher = std::make_unique<XtsCipher>(volume_key.bytes(), kEncryptionSectorBytes, false);
+  } catch (const Error& e) {
+    return refused(e.what());
+  }
+  const SignalsDeferred signals;
+  const std::string uuid = found->journal.record.luks_uuid;
+  {
+    RangeFile device(found->location.range, true);
+    OfflineMoveState state{&device, found->journal.plan, header, cipher.get(),
+                           found->journal.area.get(), found->journal.record};
+    try {
+      const MoveOutcome outcome =
+          offline_move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+      if (outcome == MoveOutcome::kStopped) {
+        return result_of(ConvertStatus::kStopped,
+                         "stopped by a signal after " + std::to_string(state.record.chunks_done) +
+                             " chunks; " + offline_resume_hint(options.device));
+      }
+    } catch (const Error& e) {
+      return result_of(ConvertStatus::kFailed,
+                       std::string(e.what()) + "; " + offline_resume_hint(options.device));
+    }
+    found->journal.area.reset();
+  }
+  return finish_offline(std::move(found->image), uuid, say);
+}
+
+ConvertResult offline_conversion_status(const std::string& image, std::uint32_t partition,
+                                        const MessageFn& say) {
+  try {
+    const FoundOffline found = find_offline_journal(image, partition, false);
+    say(image + ": " + found.location.name + " is being converted; " +
+        describe_journal(found.journal));
+    staged_header(found.journal);
+    say("the staged LUKS header matches its checksum; 'pv2luks resume --offline " + image +
+        "' finishes the conversion");
+    return result_of(ConvertStatus::kDone, "");
+  } catch (const Error& e) {
+    return refused(e.what());
+  }
+}
+
+}  // namespace pv2luks

@@ -1,0 +1,27 @@
+// The offline resume and status, and the end both the offline conversion and
+// its resume share.
+#pragma once
+
+#include <string>
+
+#include "image/image_view.h"
+#include "pv2luks/pv2luks.h"
+
+namespace pv2luks {
+
+// "the journal at the end of the PV's partition records the progress; run
+// 'pv2luks resume --offline IMAGE' to finish"
+std::string offline_resume_hint(const std::string& image);
+
+// Continues an offline conversion from its journal (resume_conversion calls
+// this when options.offline is set).
+ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
+                             const ProgressFn& progress);
+
+// After the header is durable: closes the image (a qcow2 image's export is
+// flushed and stopped) and reports the crypttab line and what the guest
+// still needs. kFailed, saying the conversion itself is complete, when the
+// close fails.
+ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, const MessageFn& say);
+
+}  // namespace pv2luks

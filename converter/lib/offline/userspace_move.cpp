@@ -1,0 +1,103 @@
+#include "offline/userspace_move.h"
+
+#include <future>
+#include <string>
+
+#include "base/test_point.h"
+#include "convert/front_header.h"
+#include "journal/commit.h"
+#include "offline/aligned_buffer.h"
+
+namespace pv2luks {
+
+namespace {
+
+constexpr std::uint64_t kSectorBytes = 512;
+
+std::span<std::uint8_t> chunk_bytes(AlignedBuffer& buffer, const Chunk& chunk) {
+  return buffer.span().first(chunk.length_sectors * kSectorBytes);
+}
+
+// Reads chunk k's plaintext and encrypts it in place.
+void read_and_encrypt(OfflineMoveState& state, const Chunk& chunk, std::span<std::uint8_t> data) {
+  state.device->read(chunk.start_sectors * kSectorBytes, data);
+  // The IV counts sectors of the LUKS data area, whose sector s is the PV's
+  // sector s: the same number as the source's.
+  state.cipher->encrypt(data, chunk.start_sectors);
+}
+
+// Writes chunk k's ciphertext data_offset further on, in two halves with a
+// test point between them.
+void write_chunk(OfflineMoveState& state, std::uint64_t k, const Chunk& chunk,
+                 std::span<const std::uint8_t> data) {
+  const std::uint64_t to_bytes = (state.plan.input.data_offset_sectors + chunk.start_sectors) *
+                                 kSectorBytes;
+  const std::size_t half = data.size() / 2 / 4096 * 4096;
+  state.device->write(to_bytes, data.first(half));
+  test_point("chunk-half " + std::to_string(k));
+  state.device->write(to_bytes + half, data.subspan(half));
+  test_point("chunk-written " + std::to_string(k));
+}
+
+}  // namespace
+
+MoveOutcome offline_move_and_finish(OfflineMoveState& state, const ProgressFn& progress,
+                                    const std::function<bool()>& stop) {
+  const Plan& plan = state.plan;
+  const std::uint64_t total_bytes = plan.input.move_sectors * kSectorBytes;
+  std::uint64_t done_bytes = 0;
+  for (std::uint64_t k = 0; k < state.record.chunks_done; ++k) {
+    done_bytes += plan.chunk(k).length_sectors * kSectorBytes;
+  }
+  const auto commit_early = test_number("PV2LUKS_TEST_COMMIT_EARLY");  // negative control
+  const std::size_t buffer_bytes = plan.chunk_sectors * kSectorBytes;
+  AlignedBuffer buffers[2] = {AlignedBuffer(buffer_bytes), AlignedBuffer(buffer_bytes)};
+  // The second thread's job: chunk k's ciphertext into buffers[k % 2].
+  auto read_chunk = [&](std::uint64_t k) {
+    const Chunk chunk = plan.chunk(k);
+    read_and_encrypt(state, chunk, chunk_bytes(buffers[k % 2], chunk));
+  };
+  std::future<void> next;
+  if (state.record.chunks_done < plan.chunk_count()) {
+    next = std::async(std::launch::async, read_chunk, state.record.chunks_done);
+  }
+  for (std::uint64_t k = state.record.chunks_done; k < plan.chunk_count(); ++k) {
+    next.get();  // chunk k's ciphertext is in buffers[k % 2]
+    if (stop && stop()) return MoveOutcome::kStopped;  // chunk k - 1 is committed
+    if (k + 1 < plan.chunk_count()) next = std::async(std::launch::async, read_chunk, k + 1);
+    const Chunk chunk = plan.chunk(k);
+    if (commit_early && *commit_early == k) {
+      commit_record(*state.journal, state.record, JournalPhase::kMoving, k + 1);
+      test_point("committed-early " + std::to_string(k));
+    }
+    // Write point: chunk k's destination is being written. The journal
+    // still says k chunks are done and chunk k's source is whole (the plan
+    // never lets a chunk's copy land on its own source), so a resume redoes
+    // chunk k from it.
+    write_chunk(state, k, chunk, chunk_bytes(buffers[k % 2], chunk));
+    state.device->sync();
+    // Commit point: chunk k's ciphertext is written and synced, so the
+    // journal may say k + 1 chunks are done. Only after this record is
+    // durable is chunk k + 1 written, over chunk k's source.
+    commit_record(*state.journal, state.record, JournalPhase::kMoving, k + 1);
+    test_point("chunk-done " + std::to_string(k));
+    done_bytes += chunk.length_sectors * kSectorBytes;
+    progress({"move", done_bytes, total_bytes});
+  }
+  if (state.record.phase == JournalPhase::kMoving || state.record.phase == JournalPhase::kStaged) {
+    // Commit point: every chunk is moved and durable; the front's plaintext
+    // is no longer needed, so the header may overwrite it.
+    commit_record(*state.journal, state.record, JournalPhase::kMoved, plan.chunk_count());
+  }
+  test_point("moved");
+  write_front_header(state.header, state.device->range().path, state.device->range().offset_bytes);
+  // Commit point: the header at the front is durable: the partition is a
+  // complete LUKS volume that stock cryptsetup opens.
+  commit_record(*state.journal, state.record, JournalPhase::kComplete, plan.chunk_count());
+  progress({"header", total_bytes, total_bytes});
+  // The journal's job is done; wiping it also removes the staged header copy.
+  state.journal->wipe();
+  return MoveOutcome::kFinished;
+}
+
+}  // namespace pv2luks

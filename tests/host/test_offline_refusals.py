@@ -1,0 +1,91 @@
+"""pv2luks convert --offline refuses bad input before writing anything: each
+refusal names the problem, exits 1 and leaves the whole image byte-identical
+(sha256 of the whole file before and after)."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import run
+from offline_common import build_image, convert, key_file, sha256
+
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (the harness builds images on loop devices)"),
+    pytest.mark.skipif(shutil.which("lvm") is None or shutil.which("qemu-img") is None,
+                       reason="needs lvm2 and qemu-utils"),
+]
+
+
+def assert_refused(image, key, *extra, says):
+    before = sha256(image)
+    result = convert(image, key, *extra)
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    for words in says:
+        assert words in result.stderr, result.stderr
+    assert "nothing written" in result.stderr or "nothing was written" in result.stderr, result.stderr
+    assert sha256(image) == before
+    return result.stderr
+
+
+def test_truncated_image(tmp_path):
+    image, _ = build_image(tmp_path)
+    os.truncate(image, os.path.getsize(image) - (8 << 20))
+    assert_refused(image, key_file(tmp_path), says=["past"])
+
+
+def test_no_pv(tmp_path):
+    image = tmp_path / "empty.raw"
+    with open(image, "wb") as f:
+        f.truncate(64 << 20)
+    run(["sfdisk", "--quiet", image], input="label: gpt\n,\n")
+    assert_refused(image, key_file(tmp_path), says=["no LVM physical volume found"])
+
+
+def test_already_luks(tmp_path):
+    image, _ = build_image(tmp_path)
+    key = key_file(tmp_path)
+    assert convert(image, key).returncode == 0
+    assert_refused(image, key, says=["already a LUKS volume"])
+
+
+def test_not_enough_tail_room(tmp_path):
+    image, _ = build_image(tmp_path, spec="test-msdos")
+    stderr = assert_refused(image, key_file(tmp_path), says=["MiB"])
+    assert "room" in stderr or "free" in stderr, stderr
+
+
+def test_read_only_file(tmp_path):
+    image, _ = build_image(tmp_path)
+    image.chmod(0o444)
+    assert_refused(image, key_file(tmp_path), says=["read-only"])
+
+
+def test_wrong_partition_number(tmp_path):
+    image, _ = build_image(tmp_path)
+    assert_refused(image, key_file(tmp_path), "--partition", "7", says=["has no partition 7"])
+
+
+def test_the_other_partition_is_not_a_pv(tmp_path):
+    image, _ = build_image(tmp_path)
+    assert_refused(image, key_file(tmp_path), "--partition", "1", says=["not a PV"])
+
+
+@pytest.mark.parametrize("fmt", ["raw", "qcow2"])
+def test_image_in_use_by_qemu(tmp_path, fmt):
+    if shutil.which("qemu-system-x86_64") is None:
+        pytest.skip("needs qemu-system-x86_64")
+    image, _ = build_image(tmp_path, fmt=fmt)
+    qemu = subprocess.Popen(
+        ["qemu-system-x86_64", "-machine", "none", "-nographic", "-S", "-monitor", "none",
+         "-serial", "none", "-drive", f"file={image},format={fmt},if=none,id=d0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        time.sleep(2)
+        assert qemu.poll() is None, qemu.stderr.read()
+        assert_refused(image, key_file(tmp_path), says=["in use"])
+    finally:
+        qemu.send_signal(signal.SIGTERM)
+        qemu.wait(timeout=30)
