@@ -147,7 +147,7 @@ int verify_action(const std::vector<std::string>& words) {
   }
   const pv2luks::VerifyResult result = pv2luks::verify_offline(options, say);
   if (result.status != pv2luks::ConvertStatus::kDone) {
-    say("pv2luks: " + options.image + ": " + result.message + "; nothing written");
+    say(result.message + "; nothing written");
     return kExitRefused;
   }
   for (const std::string& line : result.lv_lines) std::printf("%s\n", line.c_str());

@@ -5,8 +5,10 @@ image and records every LV's sha256 (found through LVM's own tools); the
 conversion runs; `pv2luks verify --offline` (userspace decryption, our own
 LVM reader) must give the same lines; stock `cryptsetup luksDump` must
 accept the header; and a scan of the raw bytes must find none of the
-plaintext PV's 64-byte samples. A free extent holding old data (a marker
-written before the conversion) must not survive either.
+plaintext partition's 64-byte samples. Old data in a free extent and in the
+tail room after the PV (markers written before the conversion) must not
+survive either: free extents move with the rest, and the tail inside the
+LUKS data area is filled with the ciphertext of zeros.
 
 Negative controls: the scan finds the samples in the unconverted image, and
 verify catches one flipped ciphertext byte inside an LV."""
@@ -29,16 +31,18 @@ MIB = 1 << 20
 FREE_MARKER = b"PV2LUKS-FREE-EXTENT-MARKER-0123456789abcdef-old-deleted-data!!!"
 
 
-def write_free_extent_marker(raw):
-    """Old data in the PV's last extent, which no LV of test-gpt uses (100
-    MiB PV, 64 MiB of LVs; if an LV did use it, its checksum would change
-    and the verify comparison below would fail)."""
+def write_free_markers(raw):
+    """Old data where no LV is: in the PV's last extent (test-gpt: pe_start 1
+    MiB, 24 extents of 4 MiB, 64 MiB of LVs; were an LV there, its checksum
+    would change and the verify comparison would fail), and in the tail room
+    after the PV (97 MiB to the partition's end at 118 MiB), which the data
+    area covers after the move but no PV sector lands on."""
     start, _ = partition_of(raw)
-    # pe_start 1 MiB, 4 MiB extents, 25 extents: the last one starts at 97 MiB.
     with open(raw, "r+b") as image:
-        for at in range(0, 4 * MIB, 512 * 1024):
-            image.seek(start + MIB + 24 * 4 * MIB + at)
-            image.write(FREE_MARKER)
+        for region in (MIB + 23 * 4 * MIB, 97 * MIB, 110 * MIB):
+            for at in range(0, 4 * MIB, 512 * 1024):
+                image.seek(start + region + at)
+                image.write(FREE_MARKER)
 
 
 @pytest.mark.parametrize("luks_type", ["luks2", "luks1"])
@@ -46,7 +50,7 @@ def write_free_extent_marker(raw):
 def test_offline_conversion_keeps_every_lv_and_leaves_no_plaintext(tmp_path, fmt, luks_type):
     image, manifest = build_image(tmp_path, fmt=fmt)
     if fmt == "raw":
-        write_free_extent_marker(image)
+        write_free_markers(image)
     samples = plaintext_samples(as_raw(image, tmp_path))
     assert len(samples) > 1000
     # Negative control for the scan: the plaintext image is full of them.

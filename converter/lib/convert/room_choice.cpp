@@ -36,7 +36,7 @@ std::uint64_t header_room_sectors(const PvReport& pv) {
 }  // namespace
 
 RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport& pv_now,
-                                  const MessageFn& say) {
+                                  const std::string& pv_device, const MessageFn& say) {
   RoomChoice choice;
   const RoomPlan room =
       plan_room(pv_now, default_header_sectors(options) + journal_sectors(pv_now));
@@ -51,7 +51,7 @@ RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport&
   choice.header = choose_header(luks_type(options), header_room_sectors(pv) * kSectorBytes,
                                 options.key_size_bits, 512);
   if (!choice.header.fits) {
-    Fail() << options.device << ": " << room_advice(room, pv_now, options.device);
+    Fail() << options.device << ": " << room_advice(room, pv_now, pv_device);
   }
   if (!room.enough() && !choice.make_room && room.tail_extents_free) {
     say("note: --make-room would free the PV's last " + std::to_string(room.extents_to_free) +

@@ -22,9 +22,10 @@ struct RoomChoice {
 
 // Picks the largest header up to cryptsetup's default that fits the tail
 // room left after the journal, shrinking the PV first when options.make_room
-// allows it. An Error (a refusal with room_advice) when none fits.
+// allows it. An Error (a refusal with room_advice, its commands naming the PV
+// as `pv_device`) when none fits.
 RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport& pv,
-                                  const MessageFn& say);
+                                  const std::string& pv_device, const MessageFn& say);
 
 // The PV report as it will be after `room`'s shrink: fewer extents, the same
 // start. Pure.

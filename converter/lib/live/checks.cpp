@@ -42,7 +42,7 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   checked.pv = read_pv_report(options.device);
   const auto refusals = pv_refusals(checked.pv);
   if (!refusals.empty()) Fail() << options.device << ": " << refusals.front();
-  const RoomChoice room = choose_room_and_header(options, checked.pv, say);
+  const RoomChoice room = choose_room_and_header(options, checked.pv, options.device, say);
   checked.make_room = room.make_room;
   checked.header = room.header;
   checked.pv = room.pv;

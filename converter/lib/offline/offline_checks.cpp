@@ -77,15 +77,11 @@ OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say
       !problem.empty()) {
     Fail() << "--offline: " << problem;
   }
-  if (options.make_room) {
-    Fail() << "--make-room is not available with --offline yet: free the PV's last extents "
-              "and shrink it (pvresize) inside the VM, or grow the image";
-  }
   if (options.guest_config) {
     Fail() << "--guest-config is not available yet: add the crypttab line inside the guest and "
               "rebuild its initramfs after the conversion";
   }
-  OfflineChecked checked{open_image(options.device, !options.dry_run), {}, {}, {}, {}};
+  OfflineChecked checked{open_image(options.device, !options.dry_run), {}, {}, {}, {}, {}};
   const std::string& image = options.device;
   checked.location = locate_pv_to_convert(checked.image, options.partition);
   const ByteRange& range = checked.location.range;
@@ -95,8 +91,17 @@ OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say
   }
   const PvOnDisk pv = read_pv(file.reader(), range.size_bytes);
   checked.pv = pv_report_of(pv, range.size_bytes);
-  const RoomChoice room = choose_room_and_header(options, checked.pv, say);
+  const RoomChoice room = [&] {
+    try {
+      return choose_room_and_header(options, checked.pv, "PV", say);
+    } catch (const Error& e) {
+      Fail() << e.what() << " (the lvm commands are for inside the VM, where PV is the PV's "
+             << "device; or grow the image and its partition)";
+    }
+  }();
   checked.header = room.header;
+  checked.make_room = room.make_room;
+  checked.pv = room.pv;
   PlanInput input;
   input.move_sectors = checked.pv.used_sectors();
   input.device_sectors = range.size_bytes / kSectorBytes;

@@ -4,10 +4,13 @@
 // message says what to do.
 #pragma once
 
+#include <optional>
+
 #include "image/image_view.h"
 #include "luks/header.h"
 #include "lvm/pv_metadata.h"
 #include "lvm/pv_report.h"
+#include "lvm/room.h"
 #include "offline/locate_pv.h"
 #include "plan/plan.h"
 #include "pv2luks/pv2luks.h"
@@ -18,6 +21,9 @@ struct OfflineChecked {
   ImageView image;  // locked (and for qcow2 exported) while this lives
   PvLocation location;
   PvReport pv;      // the PV's geometry, in the live path's terms
+  // Set when --make-room will shrink the PV first; `pv`, `header` and `plan`
+  // are for the PV after that shrink.
+  std::optional<RoomPlan> make_room;
   HeaderChoice header;
   Plan plan;
 };

@@ -6,6 +6,7 @@
 //            header, plan; refuse before anything is written
 //   confirm  the caller's question, unless --yes
 //   prepare  passphrase, volume key, header (in memory), the XTS cipher
+//   make room  --make-room only: LVM's pvresize on a loop device shrinks the PV
 //   stage    the header copy and the first record into the journal
 //   move     chunk by chunk from the end, encrypted in userspace, each
 //            committed to the journal once durable; then the header
@@ -26,6 +27,7 @@
 #include "journal/commit.h"
 #include "live/signals.h"
 #include "offline/offline_checks.h"
+#include "offline/offline_room.h"
 #include "offline/offline_resume.h"
 #include "offline/userspace_move.h"
 #include "plan/plan_text.h"
@@ -40,8 +42,11 @@ std::string confirm_summary(const ConvertOptions& options, const OfflineChecked&
   std::ostringstream out;
   out << "This converts the PV on " << checked.location.name << " of " << options.device
       << " (VG " << checked.pv.vg_name << ") to "
-      << (options.type == LuksVersion::kLuks1 ? "LUKS1" : "LUKS2")
-      << " in place. Progress is journaled: after a crash, 'pv2luks resume --offline "
+      << (options.type == LuksVersion::kLuks1 ? "LUKS1" : "LUKS2") << " in place";
+  if (checked.make_room) {
+    out << ", after shrinking the PV by " << checked.make_room->extents_to_free << " extents";
+  }
+  out << ". Progress is journaled: after a crash, 'pv2luks resume --offline "
       << options.device << "' finishes the job.";
   return out.str();
 }
@@ -79,6 +84,18 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
                                          checked->header.spec.sector_size_bytes, false);
   } catch (const Error& e) {
     return refused(e.what());
+  }
+  if (checked->make_room) {
+    try {
+      // Write point (not a commit point): pvresize rewrites LVM's metadata
+      // at the PV's front; no extent moves and no data sector is touched.
+      // A crash here leaves a smaller, intact PV; convert can run again.
+      make_room_offline(checked->location.range, *checked->make_room, checked->pv, say);
+    } catch (const Error& e) {
+      return result_of(ConvertStatus::kFailed,
+                       std::string(e.what()) + "; only LVM's metadata may have changed "
+                       "(pvresize); no data was moved");
+    }
   }
   // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
   // answered between chunks, after a commit.

@@ -29,8 +29,19 @@ struct FoundOffline {
 FoundOffline find_offline_journal(const std::string& image_path, std::uint32_t partition,
                                   bool writable) {
   FoundOffline found{open_image(image_path, writable), {}, {}};
-  found.location = locate_pv(found.image, partition, has_journal, "pv2luks journal");
+  const auto journal_or_luks = [](const ByteRange& range) {
+    return has_journal(range) || has_luks_magic(range);
+  };
+  try {
+    found.location = locate_pv(found.image, partition, journal_or_luks, "pv2luks journal");
+  } catch (const Error& e) {
+    Fail() << e.what() << "; nothing to resume";
+  }
   const ByteRange& range = found.location.range;
+  if (!has_journal(range) && has_luks_magic(range)) {
+    Fail() << image_path << ": " << found.location.name
+           << " is a LUKS volume with no pv2luks journal: already converted; nothing to resume";
+  }
   found.journal = read_journal(range.path, range.size_bytes / kSectorBytes, range.offset_bytes,
                                range.direct_io, false);
   return found;

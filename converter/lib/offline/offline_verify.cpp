@@ -72,7 +72,13 @@ VerifyResult verify_offline(const VerifyOptions& options, const MessageFn& say) 
     const std::uint64_t data_offset_bytes = info.data_offset_sectors * kSectorBytes;
     const std::uint64_t data_bytes = location.range.size_bytes - data_offset_bytes;
     const ReadAt plaintext = decrypting_reader(file, cipher, data_offset_bytes);
-    const PvOnDisk pv = read_pv(plaintext, data_bytes);
+    const PvOnDisk pv = [&] {
+      try {
+        return read_pv(plaintext, data_bytes);
+      } catch (const Error& e) {
+        Fail() << "the LUKS volume opens, but what it holds is not a readable PV: " << e.what();
+      }
+    }();
     say("inside: the PV of VG " + pv.vg.name + " (" + std::to_string(pv.vg.lvs.size()) + " LVs)");
     for (const LvChecksum& lv : checksum_lvs(plaintext, pv)) {
       result.lv_lines.push_back(lv_checksum_line(lv));

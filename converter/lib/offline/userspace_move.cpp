@@ -1,5 +1,6 @@
 #include "offline/userspace_move.h"
 
+#include <algorithm>
 #include <future>
 #include <string>
 
@@ -37,6 +38,26 @@ void write_chunk(OfflineMoveState& state, std::uint64_t k, const Chunk& chunk,
   test_point("chunk-half " + std::to_string(k));
   state.device->write(to_bytes + half, data.subspan(half));
   test_point("chunk-written " + std::to_string(k));
+}
+
+// The rest of the LUKS data area, between the moved PV's end and the
+// journal: the old tail room, which may hold plaintext left there (old
+// extents cut off by a pvresize). Filled with the ciphertext of zeros, so it
+// reads as zeros through the LUKS volume and no plaintext remains. Writes
+// only there, so redoing it after a crash is harmless.
+void wipe_tail(OfflineMoveState& state, AlignedBuffer& buffer) {
+  const PlanInput& input = state.plan.input;
+  const std::uint64_t end_sectors = state.journal->start_sectors() - input.data_offset_sectors;
+  for (std::uint64_t at = input.move_sectors; at < end_sectors;) {
+    const std::uint64_t length =
+        std::min<std::uint64_t>(end_sectors - at, buffer.size() / kSectorBytes);
+    const std::span<std::uint8_t> data = buffer.span().first(length * kSectorBytes);
+    std::fill(data.begin(), data.end(), 0);
+    state.cipher->encrypt(data, at);
+    state.device->write((input.data_offset_sectors + at) * kSectorBytes, data);
+    at += length;
+  }
+  state.device->sync();
 }
 
 }  // namespace
@@ -90,6 +111,7 @@ MoveOutcome offline_move_and_finish(OfflineMoveState& state, const ProgressFn& p
     commit_record(*state.journal, state.record, JournalPhase::kMoved, plan.chunk_count());
   }
   test_point("moved");
+  wipe_tail(state, buffers[0]);
   write_front_header(state.header, state.device->range().path, state.device->range().offset_bytes);
   // Commit point: the header at the front is durable: the partition is a
   // complete LUKS volume that stock cryptsetup opens.
