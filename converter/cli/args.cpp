@@ -146,12 +146,16 @@ std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli) 
       o.activate_only = true;
       return "";
     }
+    if (word == "--guest-config") {
+      o.guest_config = true;
+      return "";
+    }
     return "?";
   });
   if (problem == "needs a DEVICE") return "resume needs a DEVICE (or an IMAGE with --offline)";
   if (!problem.empty()) return problem;
   if (o.offline && o.activate_only) return "--activate-only is for live conversions, not --offline";
-  return needs_offline(o.offline, o.partition);
+  return needs_offline(o.offline, o.partition, o.guest_config);
 }
 
 std::string parse_status(const std::vector<std::string>& words, StatusCli& cli) {

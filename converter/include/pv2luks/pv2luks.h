@@ -25,7 +25,11 @@ struct ConvertOptions {
   // device, converted in userspace, without device-mapper.
   bool offline = false;
   std::uint32_t partition = 0;  // offline: the PV's partition number; 0: find it
-  bool guest_config = false;    // offline: set up the guest's crypttab and initramfs
+  // Offline: through libguestfs, add the crypttab line inside the guest and
+  // rebuild its initramfs (Debian and Ubuntu guests; others are left as they
+  // are, and the result says what they still need). The guest is inspected
+  // before anything is written, and refused when it could not be made to boot.
+  bool guest_config = false;
   LuksVersion type = LuksVersion::kLuks2;
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
   std::string cipher = "aes-xts-plain64";  // CIPHER-MODE, as cryptsetup's --cipher
@@ -82,6 +86,7 @@ struct ResumeOptions {
   // Only set up the dm devices in the journal's state (so the VG can be
   // activated), without moving anything.
   bool activate_only = false;
+  bool guest_config = false;  // offline: as in ConvertOptions, once the move is finished
   std::function<bool(const std::string& summary)> confirm;  // as in ConvertOptions
 };
 

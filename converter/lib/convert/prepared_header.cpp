@@ -23,7 +23,7 @@ PreparedHeader prepare_header(const ConvertOptions& options, HeaderSpec spec,
   spec.pbkdf = options.pbkdf;
   spec.pbkdf_force_iterations = options.pbkdf_force_iterations;
   spec.iter_time_ms = options.iter_time_ms;
-  const SecureBuffer passphrase =
+  SecureBuffer passphrase =
       read_passphrase(passphrase_source(options.key_file), PassphrasePurpose::kNew,
                       "Enter a new passphrase for " + options.device + ": ");
   PreparedHeader prepared;
@@ -34,6 +34,7 @@ PreparedHeader prepare_header(const ConvertOptions& options, HeaderSpec spec,
   prepared.header = file.read_all();
   prepared.header.resize(prepared.built.header_bytes, 0);
   prepared.cipher = spec.cipher + "-" + spec.cipher_mode;
+  if (options.guest_config) prepared.passphrase = std::move(passphrase);
   return prepared;
 }
 

@@ -18,6 +18,9 @@ struct PreparedHeader {
   BuiltHeader built;
   SecureBuffer volume_key;  // locked memory, wiped when this goes
   std::string cipher;       // "aes-xts-plain64", as dm-crypt names it
+  // The passphrase, kept only for options.guest_config (the guest's volume is
+  // opened with it after the conversion); empty otherwise.
+  SecureBuffer passphrase;
 };
 
 // `spec` is the chosen header (geometry); the cipher and PBKDF come from

@@ -7,6 +7,8 @@
 #include "convert/prepared_header.h"
 #include "convert/room_choice.h"
 #include "crypto/xts.h"
+#include "offline/guest_config.h"
+#include "offline/guestfs_session.h"
 
 namespace pv2luks {
 
@@ -48,6 +50,36 @@ PvLocation locate_pv_to_convert(const ImageView& image, std::uint32_t partition)
   return locate_pv(image, partition, pv_or_luks, "LVM physical volume");
 }
 
+// The PV to convert, and no LUKS volume there yet.
+PvLocation locate_unconverted(const ImageView& image, const ConvertOptions& options) {
+  const PvLocation location = locate_pv_to_convert(image, options.partition);
+  if (has_luks_magic(location.range)) {
+    Fail() << options.device << ": " << location.name
+           << " is already a LUKS volume; nothing to convert";
+  }
+  return location;
+}
+
+// --guest-config: the quick refusals first on a read-only view, which is
+// closed again before libguestfs's QEMU opens the image (our lock would keep
+// it out); then the guest OS, and whether --guest-config can make it boot.
+GuestFacts check_guest(const ConvertOptions& options, const MessageFn& say) {
+  ImageFormat format = ImageFormat::raw;
+  {
+    const ImageView view = open_image(options.device, false);
+    locate_unconverted(view, options);
+    format = view.format();
+  }
+  GuestFacts facts = probe_guest(options.device, format, say);
+  const GuestDecision decision = decide_guest(facts, "", "");
+  if (!decision.refusal.empty()) Fail() << options.device << ": --guest-config: " << decision.refusal;
+  say("guest: " + facts.product + " (" + facts.distro + ", root " + facts.root + "): " +
+      (decision.configure ? "after the conversion its crypttab gets the line and its "
+                            "initramfs is rebuilt"
+                          : "not a Debian or Ubuntu guest: nothing inside it will be changed"));
+  return facts;
+}
+
 }  // namespace
 
 PvReport pv_report_of(const PvOnDisk& pv, std::uint64_t device_bytes) {
@@ -77,18 +109,17 @@ OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say
       !problem.empty()) {
     Fail() << "--offline: " << problem;
   }
-  if (options.guest_config) {
-    Fail() << "--guest-config is not available yet: add the crypttab line inside the guest and "
-              "rebuild its initramfs after the conversion";
+  if (options.guest_config && !guestfs_built()) {
+    Fail() << "--guest-config is not available: pv2luks was built without libguestfs (install "
+              "libguestfs-dev, see ci/install-deps, and build again)";
   }
-  OfflineChecked checked{open_image(options.device, !options.dry_run), {}, {}, {}, {}, {}};
+  std::optional<GuestFacts> guest;
+  if (options.guest_config) guest = check_guest(options, say);
+  OfflineChecked checked{open_image(options.device, !options.dry_run), {}, {}, {}, {}, {}, guest};
   const std::string& image = options.device;
-  checked.location = locate_pv_to_convert(checked.image, options.partition);
+  checked.location = locate_unconverted(checked.image, options);
   const ByteRange& range = checked.location.range;
   RangeFile file(range, false);
-  if (has_luks_magic(range)) {
-    Fail() << image << ": " << checked.location.name << " is already a LUKS volume; nothing to convert";
-  }
   const PvOnDisk pv = read_pv(file.reader(), range.size_bytes);
   checked.pv = pv_report_of(pv, range.size_bytes);
   const RoomChoice room = [&] {

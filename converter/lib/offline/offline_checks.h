@@ -11,6 +11,7 @@
 #include "lvm/pv_metadata.h"
 #include "lvm/pv_report.h"
 #include "lvm/room.h"
+#include "offline/guest_rules.h"
 #include "offline/locate_pv.h"
 #include "plan/plan.h"
 #include "pv2luks/pv2luks.h"
@@ -26,10 +27,14 @@ struct OfflineChecked {
   std::optional<RoomPlan> make_room;
   HeaderChoice header;
   Plan plan;
+  // --guest-config: the guest OS libguestfs found in the plaintext image.
+  std::optional<GuestFacts> guest;
 };
 
 // Opens options.device (writable unless dry_run) and decides. say() reports
-// the geometry and the choices.
+// the geometry and the choices. With --guest-config the guest OS is inspected
+// first (libguestfs, read-only, before the image is opened for writing); a
+// guest that --guest-config could not make bootable is refused.
 OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say);
 
 // The on-disk PV in the live path's terms: pe_start, the extents' area, the

@@ -10,8 +10,9 @@
 //   stage    the header copy and the first record into the journal
 //   move     chunk by chunk from the end, encrypted in userspace, each
 //            committed to the journal once durable; then the header
-//   after    --guest-config; the crypttab line; the image closed (qcow2:
-//            flushed and the export stopped)
+//   after    the image closed (qcow2: flushed and the export stopped); the
+//            crypttab line; --guest-config: the guest configured through
+//            libguestfs (offline/guest_config.h)
 //
 // Failures before `stage` are refusals: nothing was written. From `stage` on,
 // 'pv2luks resume --offline IMAGE' continues from the journal.
@@ -26,6 +27,7 @@
 #include "journal/area.h"
 #include "journal/commit.h"
 #include "live/signals.h"
+#include "offline/guest_config.h"
 #include "offline/offline_checks.h"
 #include "offline/offline_room.h"
 #include "offline/offline_resume.h"
@@ -73,6 +75,7 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
   std::unique_ptr<OfflineChecked> checked;
   PreparedHeader prepared;
   std::unique_ptr<XtsCipher> cipher;
+  std::unique_ptr<GuestConfigInput> guest;
   try {
     checked = std::make_unique<OfflineChecked>(check_offline(options, say));
     if (options.dry_run) return dry_run(*checked, say);
@@ -82,6 +85,11 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
     prepared = prepare_header(options, checked->header.spec, checked->location.range.size_bytes);
     cipher = std::make_unique<XtsCipher>(prepared.volume_key.bytes(),
                                          checked->header.spec.sector_size_bytes, false);
+    if (options.guest_config) {
+      guest = std::make_unique<GuestConfigInput>(
+          GuestConfigInput{passphrase_c_string(prepared.passphrase), checked->guest});
+      prepared.passphrase.wipe();
+    }
   } catch (const Error& e) {
     return refused(e.what());
   }
@@ -138,7 +146,7 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
       return result_of(ConvertStatus::kFailed, std::string(e.what()) + "; " + hint);
     }
   }
-  return finish_offline(std::move(checked->image), uuid, say);
+  return finish_offline(std::move(checked->image), uuid, say, guest.get());
 }
 
 }  // namespace pv2luks

@@ -8,6 +8,7 @@
 #include "journal/journal_state.h"
 #include "live/signals.h"
 #include "luks/passphrase.h"
+#include "offline/guestfs_session.h"
 #include "offline/locate_pv.h"
 #include "offline/userspace_move.h"
 #include "system/crypttab.h"
@@ -54,8 +55,10 @@ std::string offline_resume_hint(const std::string& image) {
          "resume --offline " + image + "' to finish";
 }
 
-ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, const MessageFn& say) {
+ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, const MessageFn& say,
+                             const GuestConfigInput* guest) {
   const std::string path = image.image_path();
+  const ImageFormat format = image.format();
   try {
     image.close();
   } catch (const Error& e) {
@@ -64,14 +67,26 @@ ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, cons
                          std::string(e.what()) + "; check the image with 'pv2luks verify --offline " +
                          path + "'");
   }
-  (void)say;
   ConvertResult result;
   result.status = ConvertStatus::kDone;
   // Named after the LUKS UUID: the guest's device names (vda, sda) are not
   // known here.
   result.crypttab_line = crypttab_line("luks-" + luks_uuid, luks_uuid);
-  result.advice.push_back("inside the guest, add the crypttab line to /etc/crypttab and rebuild "
-                          "its initramfs with cryptsetup support before it next boots");
+  if (!guest) {
+    result.advice.push_back("inside the guest, add the crypttab line to /etc/crypttab and "
+                            "rebuild its initramfs with cryptsetup support before it next boots");
+    return result;
+  }
+  try {
+    result.advice = configure_guest(path, format, luks_uuid, *guest, say);
+  } catch (const Error& e) {
+    result.status = ConvertStatus::kFailed;
+    result.message = "the conversion is complete (" + path + " holds the LUKS volume; crypttab "
+                     "line: " + result.crypttab_line + "), but the guest configuration failed: " +
+                     e.what() + "; the guest will not boot until its /etc/crypttab has the line "
+                     "and its initramfs is rebuilt (Debian: 'update-initramfs -u -k all'), e.g. "
+                     "in 'guestfish --keys-from-stdin -a " + path + " -i' or a rescue system";
+  }
   return result;
 }
 
@@ -80,7 +95,11 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
   std::unique_ptr<FoundOffline> found;
   std::vector<std::uint8_t> header;
   std::unique_ptr<XtsCipher> cipher;
+  std::unique_ptr<GuestConfigInput> guest;
   try {
+    if (options.guest_config && !guestfs_built()) {
+      Fail() << "--guest-config is not available: pv2luks was built without libguestfs";
+    }
     found = std::make_unique<FoundOffline>(
         find_offline_journal(options.device, options.partition, true));
     say(options.device + ": " + found->location.name + ": " + describe_journal(found->journal));
@@ -98,6 +117,10 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
         read_passphrase(passphrase_source(options.key_file), PassphrasePurpose::kExisting,
                         "Enter the passphrase for " + options.device + ": ");
     const SecureBuffer volume_key = unlock_header(header, passphrase, options.device);
+    if (options.guest_config) {
+      guest = std::make_unique<GuestConfigInput>(
+          GuestConfigInput{passphrase_c_string(passphrase), std::nullopt});
+    }
     cipher = std::make_unique<XtsCipher>(volume_key.bytes(), kEncryptionSectorBytes, false);
   } catch (const Error& e) {
     return refused(e.what());
@@ -122,7 +145,7 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
     }
     found->journal.area.reset();
   }
-  return finish_offline(std::move(found->image), uuid, say);
+  return finish_offline(std::move(found->image), uuid, say, guest.get());
 }
 
 ConvertResult offline_conversion_status(const std::string& image, std::uint32_t partition,
