@@ -27,6 +27,10 @@ const char kHelp[] =
     "          [--loop] [--host] [--keep]\n"
     "      Boot the guest kernel with the named disks and run FILE as root in it.\n"
     "      Streams the guest's output; exits with the script's exit code.\n"
+    "  lab boot --kernel FILE --initrd FILE --disk PATH ... --marker TEXT\n"
+    "          [--append ARGS] [--answer TEXT --key-file FILE] [--timeout S]\n"
+    "      Boot a guest's own kernel, initramfs and disks; type a key file's bytes\n"
+    "      at a console prompt; exit 0 when a console line shows the marker.\n"
     "  image build SPEC OUT [--format raw|qcow2]\n"
     "      Build a disk image from a layout spec (images/*.json) on the host, and\n"
     "      write OUT.manifest with the sha256 of every LV and of the image.\n"
@@ -51,6 +55,7 @@ struct Entry {
 const std::vector<Entry>& commands() {
   static const std::vector<Entry> table = {
       {{"lab", "run"}, harness::lab_run_command},
+      {{"lab", "boot"}, harness::lab_boot_command},
       {{"image"}, harness::image_command},
       {{"checksum"}, harness::checksum_command},
       {{"load"}, harness::load_command},

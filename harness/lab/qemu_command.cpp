@@ -34,15 +34,19 @@ void add_disk(std::vector<std::string>& argv, const GuestDisk& disk, std::size_t
                "virtio-blk-pci,drive=" + id + ",serial=" + disk.name + sector_props(disk)});
 }
 
-}  // namespace
-
-std::vector<std::string> qemu_argv(const GuestConfig& config) {
-  std::vector<std::string> argv = {config.qemu};
-  if (config.accel == Accel::kKvm) {
+void add_accel(std::vector<std::string>& argv, Accel accel) {
+  if (accel == Accel::kKvm) {
     argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
   } else {
     argv.insert(argv.end(), {"-accel", "tcg", "-cpu", "max"});
   }
+}
+
+}  // namespace
+
+std::vector<std::string> qemu_argv(const GuestConfig& config) {
+  std::vector<std::string> argv = {config.qemu};
+  add_accel(argv, config.accel);
   // no_timer_check: under TCG on a loaded host the kernel can misjudge the
   // IO-APIC timer and panic at boot ("IO-APIC + timer doesn't work").
   std::string append = "console=ttyS0 quiet loglevel=3 panic=-1 no_timer_check";
@@ -59,6 +63,19 @@ std::vector<std::string> qemu_argv(const GuestConfig& config) {
     argv.insert(argv.end(), {"-virtfs", "local,path=" + qemu_escape(config.out_dir) +
                                             ",mount_tag=labout,security_model=none"});
   }
+  for (std::size_t i = 0; i < config.disks.size(); ++i) add_disk(argv, config.disks[i], i);
+  return argv;
+}
+
+std::vector<std::string> boot_argv(const BootConfig& config) {
+  std::vector<std::string> argv = {config.qemu};
+  add_accel(argv, config.accel);
+  // no_timer_check: as for the lab guest (qemu_argv).
+  std::string append = "console=ttyS0 no_timer_check";
+  if (!config.kernel_args.empty()) append += " " + config.kernel_args;
+  argv.insert(argv.end(), {"-m", std::to_string(config.memory_mib), "-nodefaults", "-nographic",
+                           "-no-reboot", "-nic", "none", "-serial", "stdio", "-kernel",
+                           config.kernel, "-initrd", config.initramfs, "-append", append});
   for (std::size_t i = 0; i < config.disks.size(); ++i) add_disk(argv, config.disks[i], i);
   return argv;
 }

@@ -32,4 +32,19 @@ struct GuestConfig {
 
 std::vector<std::string> qemu_argv(const GuestConfig& config);
 
+// `lab boot`: a guest's own kernel and initramfs with its own disks, the
+// serial console (ttyS0) on QEMU's standard input and output; none of the
+// lab's shares.
+struct BootConfig {
+  std::string qemu = "qemu-system-x86_64";
+  Accel accel = Accel::kTcg;
+  std::string kernel;
+  std::string initramfs;
+  std::string kernel_args;  // after "console=ttyS0 no_timer_check"
+  int memory_mib = 1024;
+  std::vector<GuestDisk> disks;
+};
+
+std::vector<std::string> boot_argv(const BootConfig& config);
+
 }  // namespace harness

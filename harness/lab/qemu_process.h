@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,8 +17,10 @@ class QemuProcess {
 
   // Starts argv with standard output and error merged into one line stream.
   // The child gets SIGKILL if the harness dies. Failing to start is an Error
-  // with kExitLab.
-  explicit QemuProcess(const std::vector<std::string>& argv);
+  // with kExitLab. With `with_input` its standard input is a pipe that
+  // write_input() feeds (the guest's console with -serial stdio); otherwise
+  // /dev/null.
+  explicit QemuProcess(const std::vector<std::string>& argv, bool with_input = false);
   ~QemuProcess();  // kills and reaps the child if it is still running
   QemuProcess(const QemuProcess&) = delete;
   QemuProcess& operator=(const QemuProcess&) = delete;
@@ -24,6 +28,11 @@ class QemuProcess {
   enum class ReadStatus { kLine, kEnd, kTimeout };
   // Waits until `deadline` for the next line.
   ReadStatus read_line(std::string& line, Clock::time_point deadline);
+  // What arrived after the last newline so far: a prompt waiting for input.
+  std::string partial_line();
+  // Writes the bytes to the child's standard input, unbuffered (no copy is
+  // kept here); with_input only. An Error when the pipe is gone.
+  void write_input(const std::uint8_t* data, std::size_t size_bytes);
 
   // SIGKILL: the power cut. Returns once the process is gone.
   void kill();

@@ -84,5 +84,33 @@ TEST(LabDisks, LoopBackingLeavesRoomForTheFilesystem) {
   EXPECT_GT(loop_backing_size_bytes(4ull << 30), (4ull << 30) + (4ull << 30) / 64);
 }
 
+BootConfig boot_config() {
+  BootConfig c;
+  c.kernel = "/tmp/b/vmlinuz-6.1";
+  c.initramfs = "/tmp/b/initrd.img-6.1";
+  c.kernel_args = "root=/dev/mapper/vg-root ro";
+  c.disks = {{"disk0", "/img/debian.raw", DiskFormat::kRaw}};
+  return c;
+}
+
+TEST(QemuCommand, BootUsesTheGuestsOwnKernelConsoleAndDisk) {
+  const auto argv = boot_argv(boot_config());
+  EXPECT_TRUE(has_pair(argv, "-kernel", "/tmp/b/vmlinuz-6.1"));
+  EXPECT_TRUE(has_pair(argv, "-initrd", "/tmp/b/initrd.img-6.1"));
+  EXPECT_TRUE(has_pair(argv, "-append", "console=ttyS0 no_timer_check root=/dev/mapper/vg-root ro"));
+  EXPECT_TRUE(has_pair(argv, "-serial", "stdio"));
+  EXPECT_TRUE(has_pair(argv, "-accel", "tcg"));
+  EXPECT_TRUE(has_pair(argv, "-drive",
+                       "if=none,id=disk0,file=/img/debian.raw,format=raw,cache=writeback,discard=unmap"));
+}
+
+TEST(QemuCommand, BootSharesNothingOfTheHost) {
+  const auto argv = boot_argv(boot_config());
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "-virtfs"), argv.end());
+  BootConfig bare = boot_config();
+  bare.kernel_args.clear();
+  EXPECT_TRUE(has_pair(boot_argv(bare), "-append", "console=ttyS0 no_timer_check"));
+}
+
 }  // namespace
 }  // namespace harness

@@ -1,0 +1,192 @@
+#!/bin/bash
+# Builds a small bootable Debian 12 disk image with its root file system on
+# LVM, for the end-to-end test of 'pv2luks convert --offline --guest-config'
+# (tests/lab/test_offline_guest_boot_slow.py).
+#
+# Usage: harness/debian-image.sh OUT [--format raw|qcow2] [--size 2G]
+#                                    [--marker TEXT] [--build-dir DIR]
+#
+# The disk (GPT): partition 1, 256 MiB, ext4, mounted at /boot (plaintext
+# after a conversion, so the kernel and initramfs can be read from it);
+# partition 2, the rest: an LVM PV with 32 MiB of free room after it (a
+# LUKS2 header needs 16 MiB plus the journal's MiB) holding VG guestvg with
+# LV root (ext4, the rest of the VG). No boot loader: QEMU boots the guest's
+# own /boot/vmlinuz-* and /boot/initrd.img-* with -kernel/-initrd and
+# root=/dev/mapper/guestvg-root.
+#
+# The root file system comes from debootstrap (minbase, bookworm, with
+# linux-image-amd64, lvm2, cryptsetup, cryptsetup-initramfs, initramfs-tools
+# and systemd-sysv), cached as a tarball keyed by that recipe under
+# $PV2LUKS_LAB_CACHE (default ~/.cache/pv2luks-lab). The first build
+# downloads ~150 MB and takes about 3 minutes; a cached one about 20 s.
+# The guest prints, on its serial console once systemd reached
+# multi-user.target:
+#   PV2LUKS-GUEST-MARKER <the text of /etc/pv2luks-marker>
+#   PV2LUKS-GUEST-DM <dm name> <dm uuid>       for each device-mapper device
+#   PV2LUKS-GUEST-ROOT <the source of />
+#   PV2LUKS-GUEST-BOOTED
+# and then powers off.
+#
+# Writes OUT and OUT.boot (KEY=value lines: kernel_version, boot_partition,
+# root, marker). Needs root (loop devices, chroot), debootstrap, e2fsprogs,
+# lvm2, fdisk, qemu-utils for qcow2, and pv2luks-harness (--build-dir, default
+# ./build).
+set -euo pipefail
+
+die() { echo "debian-image: $*" >&2; exit 1; }
+
+out=
+format=raw
+size=2G
+marker=
+build_dir=build
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--format) format=${2:?}; shift 2 ;;
+	--size) size=${2:?}; shift 2 ;;
+	--marker) marker=${2:?}; shift 2 ;;
+	--build-dir) build_dir=${2:?}; shift 2 ;;
+	-h|--help) sed -n '2,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-*) die "unknown option $1" ;;
+	*) [ -z "$out" ] || die "one OUT only"; out=$1; shift ;;
+	esac
+done
+[ -n "$out" ] || die "usage: debian-image.sh OUT [--format raw|qcow2] [--size 2G] [--marker TEXT]"
+[ "$format" = raw ] || [ "$format" = qcow2 ] || die "--format takes raw or qcow2"
+[ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot, loop devices)"
+for tool in debootstrap mkfs.ext4 tar; do
+	command -v "$tool" >/dev/null || die "$tool missing: run ci/install-deps"
+done
+harness="$build_dir/harness/pv2luks-harness"
+[ -x "$harness" ] || die "$harness missing: build first (ci/build)"
+[ -n "$marker" ] || marker=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+case "$marker" in *[!A-Za-z0-9._-]*) die "--marker takes letters, digits, '.', '_' and '-' only" ;; esac
+
+suite=bookworm
+mirror=${PV2LUKS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+packages=linux-image-amd64,lvm2,cryptsetup,cryptsetup-initramfs,initramfs-tools,systemd-sysv
+vg=guestvg
+boot_mib=256
+tail_room_mib=32
+# Bump when the guest set-up below changes, so the cache is rebuilt.
+recipe_version=1
+cache=${PV2LUKS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pv2luks-lab}
+key=$(printf '%s\n' "$recipe_version" "$suite" "$mirror" "$packages" | sha256sum | cut -c1-16)
+tarball="$cache/debian-$suite-$key.tar"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/debian-image.XXXXXX")
+cleanup() {
+	# debootstrap unmounts what it mounted in its target, unless it was killed.
+	for m in proc sys dev/pts dev; do
+		if mountpoint -q "$work/bootstrap/$m" 2>/dev/null; then umount "$work/bootstrap/$m" || true; fi
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The guest's own set-up, run once, inside the debootstrap result.
+configure_rootfs() {
+	local root=$1
+	echo pv2luks-guest > "$root/etc/hostname"
+	cat > "$root/usr/local/sbin/pv2luks-booted" <<-'EOF'
+	#!/bin/sh
+	# Announces a finished boot on the serial console (pv2luks's boot test).
+	exec >/dev/ttyS0 2>&1
+	echo "PV2LUKS-GUEST-MARKER $(cat /etc/pv2luks-marker 2>/dev/null)"
+	for d in /sys/block/dm-*; do
+		[ -e "$d/dm/name" ] && echo "PV2LUKS-GUEST-DM $(cat "$d/dm/name") $(cat "$d/dm/uuid")"
+	done
+	echo "PV2LUKS-GUEST-ROOT $(findmnt -n -o SOURCE /)"
+	echo "PV2LUKS-GUEST-BOOTED"
+	systemctl --no-block poweroff
+	EOF
+	chmod 0755 "$root/usr/local/sbin/pv2luks-booted"
+	cat > "$root/etc/systemd/system/pv2luks-booted.service" <<-'EOF'
+	[Unit]
+	Description=Announce the finished boot on the serial console
+	After=multi-user.target
+	[Service]
+	Type=oneshot
+	ExecStart=/usr/local/sbin/pv2luks-booted
+	[Install]
+	WantedBy=multi-user.target
+	EOF
+	ln -sf /etc/systemd/system/pv2luks-booted.service \
+		"$root/etc/systemd/system/multi-user.target.wants/pv2luks-booted.service"
+	chroot "$root" apt-get clean
+	rm -rf "$root"/var/lib/apt/lists/*
+}
+
+build_tarball() {
+	echo "debian-image: debootstrap $suite ($packages) from $mirror; this takes a few minutes" >&2
+	local root="$work/bootstrap"
+	debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" \
+		> "$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+	configure_rootfs "$root"
+	mkdir -p "$cache"
+	tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' -cf "$tarball.tmp.$$" .
+	mv "$tarball.tmp.$$" "$tarball"
+	rm -rf "$root"
+}
+
+started=$(date +%s)
+[ -s "$tarball" ] || build_tarball
+echo "debian-image: root file system from $tarball" >&2
+
+# The layout, by pv2luks-harness image build (LVM on a loop device, no
+# device-mapper needed); its LVs and partitions are holes to fill below.
+size_mib=$(( $(numfmt --from=iec "$size") / 1048576 ))
+root_mib=$(( (size_mib - boot_mib - tail_room_mib - 16) / 4 * 4 ))
+[ "$root_mib" -ge 1024 ] || die "--size $size is too small (at least 1.4G)"
+cat > "$work/layout.json" <<EOF
+{
+  "disk_size": "${size_mib}M",
+  "partition_table": "gpt",
+  "partitions": [
+    {"size": "${boot_mib}M", "type": "linux"},
+    {"size": "rest", "type": "lvm", "pv": true}
+  ],
+  "pv": {"vg": "$vg", "tail_room": "${tail_room_mib}M", "extent_size": "4M"},
+  "lvs": [{"name": "root", "size": "${root_mib}M", "content": "zero"}]
+}
+EOF
+raw="$work/disk.raw"
+"$harness" image build "$work/layout.json" "$raw" > /dev/null
+read -r _ _ boot_start boot_bytes < <(awk '$1 == "part" && $2 == 1 { print $1, $2, $4, $5 }' "$raw.manifest")
+mapfile -t root_segments < <(awk -v lv="$vg/root" '$1 == "seg" && $2 == lv { print $3, $4 }' "$raw.manifest")
+[ "${#root_segments[@]}" -eq 1 ] || die "expected the root LV in one segment, got ${#root_segments[@]}"
+read -r root_start root_bytes <<< "${root_segments[0]}"
+
+# The root file system and /boot, made as ext4 images from the unpacked tree.
+tree="$work/root"
+mkdir -p "$tree"
+tar -C "$tree" --numeric-owner --xattrs --xattrs-include='*' -xf "$tarball"
+boot_uuid=$(cat /proc/sys/kernel/random/uuid)
+root_uuid=$(cat /proc/sys/kernel/random/uuid)
+cat > "$tree/etc/fstab" <<EOF
+/dev/mapper/$vg-root / ext4 errors=remount-ro 0 1
+UUID=$boot_uuid /boot ext4 defaults 0 2
+EOF
+printf '%s\n' "$marker" > "$tree/etc/pv2luks-marker"
+kernel_version=$(ls "$tree/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -1)
+[ -n "$kernel_version" ] || die "no /boot/vmlinuz-* in the root file system"
+mkdir -p "$work/boot"
+mv "$tree"/boot/* "$work/boot/"
+mkfs.ext4 -q -F -L boot -U "$boot_uuid" -d "$work/boot" "$work/boot.ext4" "$((boot_bytes / 1024))k"
+mkfs.ext4 -q -F -L root -U "$root_uuid" -d "$tree" "$work/root.ext4" "$((root_bytes / 1024))k"
+dd if="$work/boot.ext4" of="$raw" bs=4M seek="$boot_start" oflag=seek_bytes conv=notrunc,sparse status=none
+dd if="$work/root.ext4" of="$raw" bs=4M seek="$root_start" oflag=seek_bytes conv=notrunc,sparse status=none
+rm -f "$raw.manifest"
+
+if [ "$format" = qcow2 ]; then
+	qemu-img convert -f raw -O qcow2 "$raw" "$out"
+else
+	mv "$raw" "$out"
+fi
+cat > "$out.boot" <<EOF
+kernel_version=$kernel_version
+boot_partition=1
+root=/dev/mapper/$vg-root
+marker=$marker
+EOF
+echo "debian-image: $out ($format, $size, kernel $kernel_version) in $(( $(date +%s) - started )) s" >&2
