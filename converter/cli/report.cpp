@@ -10,8 +10,9 @@ namespace cli {
 ProgressReport::ProgressReport(bool json) : json_(json), tty_(::isatty(STDERR_FILENO) != 0) {}
 
 void ProgressReport::operator()(const pv2luks::Progress& p) {
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  const auto now = std::chrono::steady_clock::now();
+  if (!started_) started_ = now;
+  const double seconds = std::chrono::duration<double>(now - *started_).count();
   const double rate = seconds > 0 ? static_cast<double>(p.done_bytes) / seconds : 0;
   if (json_) {
     std::printf("{\"phase\":\"%s\",\"done_bytes\":%llu,\"total_bytes\":%llu,\"rate_bytes_per_s\":%.0f}\n",

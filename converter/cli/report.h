@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "pv2luks/pv2luks.h"
@@ -25,7 +26,9 @@ class ProgressReport {
  private:
   bool json_;
   bool tty_;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  // The first report's time: the checks before the move (a guest inspection
+  // with --guest-config takes half a minute) do not count in the rate.
+  std::optional<std::chrono::steady_clock::time_point> started_;
 };
 
 // "pv2luks: LINE" on stderr.
