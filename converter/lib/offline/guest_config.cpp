@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/key_value.h"
 #include "offline/guestfs_session.h"
 #include "system/crypttab.h"
 
@@ -42,8 +43,10 @@ GuestFacts read_facts(GuestfsSession& session, const std::string& root) {
   GuestFacts facts;
   facts.root = root;
   facts.distro = session.distro(root);
-  facts.product = session.product(root);
   if (session.is_file("/etc/os-release")) facts.os_release = session.read_file("/etc/os-release");
+  // libguestfs names a Debian guest by /etc/debian_version ("12.5").
+  facts.product = key_value(facts.os_release, "PRETTY_NAME");
+  if (facts.product.empty()) facts.product = session.product(root);
   facts.has_update_initramfs =
       session.is_file("/usr/sbin/update-initramfs") || session.is_file("/sbin/update-initramfs");
   facts.has_cryptroot_hook = session.is_file(kCryptrootHook);

@@ -1,0 +1,133 @@
+"""Stub guests for the --guest-config host tests: images/test-gpt.json with
+its root LV replaced by a tiny root file system that libguestfs inspects as
+a Linux guest (an /etc/os-release, an fstab, /bin with busybox's applets)
+and, for a Debian stub, an update-initramfs and unmkinitramfs that only
+record their call and fake an initramfs whose cryptroot/crypttab is a copy
+of the guest's /etc/crypttab ("good") or empty ("bad"). Booting real guests
+is tests/lab/test_offline_guest_boot_slow.py."""
+import hashlib
+import os
+import shutil
+import subprocess
+
+from conftest import run
+from offline_common import build_image
+
+VG = "testgpt"
+KERNEL = "6.1.0-stub"
+EXISTING_CRYPTTAB = "# an entry of the admin's own\nswap /dev/sdz9 /dev/urandom swap\n"
+APPLETS = ["sh", "cat", "cp", "mkdir", "mktemp", "rm", "grep", "ls", "echo", "test", "["]
+
+UPDATE_INITRAMFS = """#!/bin/sh
+echo "update-initramfs: stub called with: $*"
+echo "$*" >> /var/log/update-initramfs.calls
+mkdir -p /stub-initramfs/cryptroot
+if [ -f /etc/stub-initramfs-bad ]; then
+	: > /stub-initramfs/cryptroot/crypttab
+else
+	grep -v '^#' /etc/crypttab > /stub-initramfs/cryptroot/crypttab
+fi
+echo stub > /boot/initrd.img-""" + KERNEL + "\n"
+
+UNMKINITRAMFS = """#!/bin/sh
+cp -r /stub-initramfs/. "$2"/
+"""
+
+OS_RELEASE = {
+    "debian": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n',
+    "fedora": 'PRETTY_NAME="Fedora Linux 40 (Server Edition)"\nID=fedora\nVERSION_ID=40\n',
+}
+
+
+def seg_ranges(manifest_text, lv):
+    """(offset, length) of each segment of VG/LV in the image, in order."""
+    return [(int(f[2]), int(f[3])) for f in (line.split() for line in manifest_text.splitlines())
+            if f and f[0] == "seg" and f[1] == f"{VG}/{lv}"]
+
+
+def lv_sha256(image, ranges):
+    digest = hashlib.sha256()
+    with open(image, "rb") as f:
+        for offset, length in ranges:
+            f.seek(offset)
+            digest.update(f.read(length))
+    return digest.hexdigest()
+
+
+def write_tree(root, distro, cryptroot_hook, initramfs):
+    for d in ["etc", "bin", "usr/bin", "usr/sbin", "boot", "var/log", "tmp", "dev", "proc", "sys",
+              "usr/share/initramfs-tools/hooks"]:
+        (root / d).mkdir(parents=True, exist_ok=True)
+    (root / "tmp").chmod(0o1777)
+    (root / "etc/os-release").write_text(OS_RELEASE[distro])
+    (root / "etc/fstab").write_text(f"/dev/{VG}/root / ext4 defaults 0 1\n")
+    (root / "etc/crypttab").write_text(EXISTING_CRYPTTAB)
+    (root / "etc/crypttab").chmod(0o600)
+    shutil.copy("/bin/busybox", root / "bin/busybox")
+    for applet in APPLETS:
+        (root / "bin" / applet).symlink_to("busybox")
+    if distro == "debian":
+        (root / "etc/debian_version").write_text("12.5\n")
+        for path, text in (("usr/sbin/update-initramfs", UPDATE_INITRAMFS),
+                           ("usr/bin/unmkinitramfs", UNMKINITRAMFS)):
+            (root / path).write_text(text)
+            (root / path).chmod(0o755)
+        if cryptroot_hook:
+            (root / "usr/share/initramfs-tools/hooks/cryptroot").write_text("# stub\n")
+        if initramfs == "bad":
+            (root / "etc/stub-initramfs-bad").write_text("")
+    (root / "boot" / f"initrd.img-{KERNEL}").write_text("stub\n")
+    (root / "boot" / f"vmlinuz-{KERNEL}").write_text("stub\n")
+
+
+def build_stub_guest(tmp_path, distro="debian", cryptroot_hook=True, initramfs="good"):
+    """A raw image with a stub guest in its root LV; returns (image, manifest
+    text, the root LV's sha256 as built)."""
+    image, _ = build_image(tmp_path, name=f"stub-{distro}.raw")
+    manifest = (tmp_path / f"{image.name}.manifest").read_text()
+    ranges = seg_ranges(manifest, "root")
+    assert len(ranges) == 1, manifest
+    offset, length = ranges[0]
+    tree = tmp_path / f"stub-{distro}-root"
+    write_tree(tree, distro, cryptroot_hook, initramfs)
+    fs = tmp_path / f"stub-{distro}-root.ext4"
+    result = run(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", tree, fs, f"{length // 1024}k"])
+    assert result.returncode == 0, result.stderr
+    with open(fs, "rb") as src, open(image, "r+b") as dst:
+        dst.seek(offset)
+        shutil.copyfileobj(src, dst)
+    os.remove(fs)
+    return image, manifest, lv_sha256(image, ranges)
+
+
+def guest_files(image, key, *paths):
+    """The text of each path inside the converted guest's root LV, and the
+    octal mode of the first, read with guestfish (the key on its stdin)."""
+    commands = ["run", ":", "cryptsetup-open", "/dev/sda2", "stubcheck", ":", "lvm-scan", "true",
+                ":", "mount-ro", f"/dev/{VG}/root", "/"]
+    for path in paths:
+        commands += [":", "echo", f"=== {path}", ":", "cat", path]
+    commands += [":", "echo", "=== mode", ":", "stat", paths[0]]
+    result = subprocess.run(["guestfish", "--ro", "-a", str(image), "--keys-from-stdin", "--",
+                             *commands], input=key.read_bytes() + b"\n", capture_output=True,
+                            timeout=600, env={**os.environ, **guestfs_env()})
+    assert result.returncode == 0, result.stderr.decode()
+    sections = {}
+    name = None
+    for line in result.stdout.decode().splitlines(keepends=True):
+        if line.startswith("=== "):
+            name = line[4:].strip()
+            sections[name] = ""
+        elif name:
+            sections[name] += line
+    mode = next(line.split(":")[1].strip() for line in sections["mode"].splitlines()
+                if line.strip().startswith("mode:"))
+    return {p: sections[p] for p in paths}, int(mode) & 0o7777
+
+
+def guestfs_env():
+    """libguestfs under TCG unless the environment says otherwise (its KVM
+    fails on this machine kind, see docs/offline.md)."""
+    return {"LIBGUESTFS_BACKEND": os.environ.get("LIBGUESTFS_BACKEND", "direct"),
+            "LIBGUESTFS_BACKEND_SETTINGS": os.environ.get("LIBGUESTFS_BACKEND_SETTINGS",
+                                                          "force_tcg")}
