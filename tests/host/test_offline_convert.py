@@ -101,3 +101,15 @@ def test_wrong_passphrase_is_refused_by_verify(tmp_path):
     assert result.returncode == 1
     assert "passphrase" in result.stderr
     assert sha256(image) == before
+
+
+def test_make_room_shrinks_a_pv_that_fills_its_partition(tmp_path):
+    """test-msdos: no room after the PV, its last extents free. --make-room
+    runs LVM's pvresize (on a loop device) first; the LVs are intact."""
+    image, manifest = build_image(tmp_path, spec="test-msdos")
+    key = key_file(tmp_path)
+    result = convert(image, key, "--make-room")
+    assert result.returncode == 0, result.stderr
+    assert "--make-room: the PV's last 17 extents are free" in result.stderr
+    assert "pvresize" in result.stderr
+    assert verify(image, key) == manifest
