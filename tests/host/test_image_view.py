@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DIR, run
+from conftest import run
+from image_view_tool import held_view, open_once
 
-TOOL = BUILD_DIR / "tests" / "image-view-tool"
 QEMU = os.environ.get("PV2LUKS_QEMU", "qemu-system-x86_64")
 IN_USE = "is in use by another program (QEMU holds its lock): stop the VM first"
 
@@ -34,50 +34,6 @@ pytestmark = [
                "(qemu-system-x86, qemu-utils, qemu-system-common, mount)"),
     pytest.mark.skipif(not os.path.exists("/dev/fuse"), reason="needs /dev/fuse"),
 ]
-
-
-def read_fields(proc):
-    """The key=value lines the tool prints before 'ready' (None if it failed)."""
-    fields = {}
-    for line in proc.stdout:
-        line = line.strip()
-        if line == "ready":
-            return fields
-        key, _, value = line.partition("=")
-        fields[key] = value
-    return None
-
-
-@contextlib.contextmanager
-def held_view(image, read_only=False):
-    """Opens the view in the tool and holds it; yields its fields (a test that
-    kills the tool itself sets fields["killed"])."""
-    assert TOOL.exists(), f"{TOOL} is missing: build the project first"
-    argv = [str(TOOL), "open"] + (["--read-only"] if read_only else []) + [str(image)]
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        fields = read_fields(proc)
-        assert fields is not None, f"open failed: {proc.stderr.read()}"
-        fields["pid"] = proc.pid
-        yield fields
-        if fields.get("killed"):
-            return
-        proc.stdin.close()
-        assert proc.wait(timeout=60) == 0, proc.stderr.read()
-        assert proc.stdout.read().strip() == "closed"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
-def open_once(image, read_only=False, tmpdir=None):
-    """Opens and closes the view at once; the CompletedProcess. With `tmpdir`
-    the export's temporary directory goes there."""
-    argv = [TOOL, "open"] + (["--read-only"] if read_only else []) + [image]
-    env = dict(os.environ, TMPDIR=str(tmpdir)) if tmpdir else None
-    return run(argv, input="", timeout=120, env=env)
 
 
 @contextlib.contextmanager
