@@ -172,6 +172,22 @@ def test_qcow2_view_fields_and_clean_up(qcow2_image):
     assert locks_on(qcow2_image) == []
 
 
+def test_qcow2_with_a_comma_in_its_path(tmp_path):
+    """QEMU's option syntax ends a value at a comma; the export doubles it."""
+    image = tmp_path / "a,b.qcow2"
+    assert run(["qemu-img", "create", "-q", "-f", "qcow2", image, "8M"]).returncode == 0
+    with held_view(image) as view:
+        assert view["size_bytes"] == str(8 << 20)
+        with open(view["path"], "r+b") as disk:
+            disk.seek(1 << 20)
+            disk.write(b"through the export")
+    raw = tmp_path / "back.raw"
+    assert run(["qemu-img", "convert", "-O", "raw", image, raw]).returncode == 0
+    with open(raw, "rb") as back:
+        back.seek(1 << 20)
+        assert back.read(18) == b"through the export"
+
+
 def test_running_qemu_refuses_qcow2_view(qcow2_image, tmp_path):
     """qemu-storage-daemon's lock failure becomes our in-use Error, and the
     failed start leaves nothing behind in its temporary directory's parent."""
