@@ -112,9 +112,13 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
       journal = std::make_unique<JournalArea>(range.path, range.size_bytes / kSectorBytes,
                                               range.offset_bytes, range.direct_io);
       journal->write_header_copy(prepared.header, prepared.built.used_bytes);
-      state = {&device, checked->plan, prepared.header, cipher.get(), journal.get(),
-               first_record({&checked->plan, &prepared.header, prepared.built.used_bytes,
-                             options.key_size_bits, prepared.cipher, uuid, checked->pv.pv_uuid})};
+      // The header's copy in the journal is the one the front gets: the
+      // memory goes now, before the move's buffers are taken.
+      JournalRecord record =
+          first_record({&checked->plan, &prepared.header, prepared.built.used_bytes,
+                        options.key_size_bits, prepared.cipher, uuid, checked->pv.pv_uuid});
+      std::vector<std::uint8_t>().swap(prepared.header);
+      state = {&device, checked->plan, cipher.get(), journal.get(), record};
       // Commit point: the staged header (the volume key in keyslot 0) and the
       // plan are durable in the journal before any data sector is written. A
       // resume from here starts the move at chunk 0.

@@ -78,9 +78,9 @@ ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, cons
 ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
                              const ProgressFn& progress) {
   std::unique_ptr<FoundOffline> found;
-  std::vector<std::uint8_t> header;
   std::unique_ptr<XtsCipher> cipher;
   try {
+    std::vector<std::uint8_t> header;
     found = std::make_unique<FoundOffline>(
         find_offline_journal(options.device, options.partition, true));
     say(options.device + ": " + found->location.name + ": " + describe_journal(found->journal));
@@ -106,7 +106,7 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
   const std::string uuid = found->journal.record.luks_uuid;
   {
     RangeFile device(found->location.range, true);
-    OfflineMoveState state{&device, found->journal.plan, header, cipher.get(),
+    OfflineMoveState state{&device, found->journal.plan, cipher.get(),
                            found->journal.area.get(), found->journal.record};
     try {
       const MoveOutcome outcome =
