@@ -17,7 +17,8 @@ import shutil
 
 import pytest
 
-from offline_common import (as_raw, build_image, convert, key_file, luks_dump, partition_of,
+from offline_common import (as_raw, build_image, convert, flip_byte, key_file, luks_dump,
+                            partition_of,
                             plaintext_hits, plaintext_samples, pv2luks, sha256, verify)
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "qemu-img", "cryptsetup", "qemu-storage-daemon"]
@@ -80,11 +81,7 @@ def test_verify_catches_a_flipped_ciphertext_byte(tmp_path):
     assert verify(image, key) == manifest
     start, _ = partition_of(image)
     # 16 MiB header + 1 MiB pe_start: the first LV's first extent, plus 1 MiB.
-    with open(image, "r+b") as converted:
-        converted.seek(start + 16 * MIB + MIB + MIB)
-        byte = converted.read(1)
-        converted.seek(-1, 1)
-        converted.write(bytes([byte[0] ^ 0x01]))
+    flip_byte(image, start + 16 * MIB + MIB + MIB)
     after = verify(image, key)
     changed = [line for line in after if line not in manifest]
     assert len(changed) == 1, (after, manifest)

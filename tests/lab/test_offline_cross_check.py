@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-from offline_common import build_image, convert, key_file, partition_of  # noqa: E402
+from offline_common import build_image, convert, flip_byte, key_file, partition_of  # noqa: E402
 
 MIB = 1 << 20
 
@@ -36,11 +36,7 @@ def flip_byte_in_first_lv(image):
     """One ciphertext byte 1 MiB into the first LV (16 MiB LUKS2 header and
     1 MiB pe_start before it)."""
     start, _ = partition_of(image)
-    with open(image, "r+b") as converted:
-        converted.seek(start + 16 * MIB + MIB + MIB)
-        byte = converted.read(1)
-        converted.seek(-1, 1)
-        converted.write(bytes([byte[0] ^ 0x80]))
+    flip_byte(image, start + 16 * MIB + MIB + MIB, 0x80)
 
 
 def test_offline_converted_images_open_with_stock_cryptsetup(lab, tmp_path):

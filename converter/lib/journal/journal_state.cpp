@@ -93,8 +93,7 @@ SecureBuffer unlock_header(const std::vector<std::uint8_t>& header, const Secure
 
 std::string describe_journal(const JournalState& state) {
   const JournalRecord& r = state.record;
-  std::uint64_t moved = 0;
-  for (std::uint64_t k = 0; k < r.chunks_done; ++k) moved += state.plan.chunk(k).length_sectors;
+  const std::uint64_t moved = moved_bytes(state.plan, r.chunks_done) / kSectorBytes;
   std::ostringstream out;
   out << "journal: phase " << phase_name(r.phase) << ", " << r.chunks_done << " of "
       << state.plan.chunk_count() << " chunks moved (" << mib(moved) << " of "

@@ -128,19 +128,7 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
       return refused(std::string(e.what()) + " (while writing the journal into the free room "
                      "after the PV; the PV is unchanged)");
     }
-    const std::string hint = offline_resume_hint(options.device);
-    try {
-      const MoveOutcome outcome =
-          offline_move_and_finish(state, progress, [&] { return signals.stop_requested(); });
-      if (outcome == MoveOutcome::kStopped) {
-        return result_of(ConvertStatus::kStopped,
-                         "stopped by a signal after " + std::to_string(state.record.chunks_done) +
-                             " of " + std::to_string(checked->plan.chunk_count()) + " chunks; " +
-                             hint);
-      }
-    } catch (const Error& e) {
-      return result_of(ConvertStatus::kFailed, std::string(e.what()) + "; " + hint);
-    }
+    if (auto ended = move_offline(state, progress, signals, options.device)) return *ended;
   }
   return finish_offline(std::move(checked->image), uuid, say);
 }

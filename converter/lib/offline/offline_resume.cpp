@@ -7,7 +7,7 @@
 #include "crypto/xts.h"
 #include "journal/journal_state.h"
 #include "live/signals.h"
-#include "luks/passphrase.h"
+#include "convert/resume_key.h"
 #include "offline/locate_pv.h"
 #include "offline/userspace_move.h"
 #include "system/crypttab.h"
@@ -75,6 +75,22 @@ ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, cons
   return result;
 }
 
+std::optional<ConvertResult> move_offline(OfflineMoveState& state, const ProgressFn& progress,
+                                          const SignalsDeferred& signals, const std::string& image) {
+  try {
+    const MoveOutcome outcome =
+        offline_move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+    if (outcome == MoveOutcome::kFinished) return std::nullopt;
+    return result_of(ConvertStatus::kStopped,
+                     "stopped by a signal after " + std::to_string(state.record.chunks_done) +
+                         " of " + std::to_string(state.plan.chunk_count()) + " chunks; " +
+                         offline_resume_hint(image));
+  } catch (const Error& e) {
+    return result_of(ConvertStatus::kFailed,
+                     std::string(e.what()) + "; " + offline_resume_hint(image));
+  }
+}
+
 ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
                              const ProgressFn& progress) {
   std::unique_ptr<FoundOffline> found;
@@ -90,15 +106,9 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
         !problem.empty()) {
       Fail() << options.device << ": " << problem;
     }
-    if (options.confirm && !options.confirm("This resumes the conversion of " + options.device +
-                                            " to LUKS from its journal.")) {
-      return refused("not confirmed");
-    }
-    const SecureBuffer passphrase =
-        read_passphrase(passphrase_source(options.key_file), PassphrasePurpose::kExisting,
-                        "Enter the passphrase for " + options.device + ": ");
-    const SecureBuffer volume_key = unlock_header(header, passphrase, options.device);
-    cipher = std::make_unique<XtsCipher>(volume_key.bytes(), kEncryptionSectorBytes, false);
+    const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header);
+    if (!volume_key) return refused("not confirmed");
+    cipher = std::make_unique<XtsCipher>(volume_key->bytes(), kEncryptionSectorBytes, false);
   } catch (const Error& e) {
     return refused(e.what());
   }
@@ -108,18 +118,7 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
     RangeFile device(found->location.range, true);
     OfflineMoveState state{&device, found->journal.plan, cipher.get(),
                            found->journal.area.get(), found->journal.record};
-    try {
-      const MoveOutcome outcome =
-          offline_move_and_finish(state, progress, [&] { return signals.stop_requested(); });
-      if (outcome == MoveOutcome::kStopped) {
-        return result_of(ConvertStatus::kStopped,
-                         "stopped by a signal after " + std::to_string(state.record.chunks_done) +
-                             " chunks; " + offline_resume_hint(options.device));
-      }
-    } catch (const Error& e) {
-      return result_of(ConvertStatus::kFailed,
-                       std::string(e.what()) + "; " + offline_resume_hint(options.device));
-    }
+    if (auto ended = move_offline(state, progress, signals, options.device)) return *ended;
     found->journal.area.reset();
   }
   return finish_offline(std::move(found->image), uuid, say);
