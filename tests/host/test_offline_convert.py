@@ -18,8 +18,8 @@ import shutil
 import pytest
 
 from offline_common import (as_raw, build_image, convert, flip_byte, key_file, luks_dump,
-                            partition_of,
-                            plaintext_hits, plaintext_samples, pv2luks, sha256, verify)
+                            partition_of, plaintext_hits, plaintext_samples, pv2luks, sha256,
+                            verify)
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "qemu-img", "cryptsetup", "qemu-storage-daemon"]
 pytestmark = [
