@@ -1,5 +1,6 @@
 """Shared helpers for the pytest suites: where the binaries are, and how to
 run a script in the lab guest."""
+import hashlib
 import os
 import pathlib
 import shutil
@@ -69,3 +70,12 @@ def lab(tmp_path):
 def manifest_lvs(text):
     """The 'lv VG/LV SHA256 SIZE' lines of a manifest or of `checksum` output."""
     return sorted(line.strip() for line in text.splitlines() if line.startswith("lv "))
+
+
+def sha256(path):
+    """The sha256 of a whole file or device, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as disk:
+        for block in iter(lambda: disk.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

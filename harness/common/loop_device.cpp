@@ -6,8 +6,9 @@
 namespace harness {
 
 LoopDevice::LoopDevice(const std::string& file, std::uint64_t offset_bytes,
-                       std::uint64_t size_bytes) {
+                       std::uint64_t size_bytes, bool read_only) {
   std::vector<std::string> argv = {"losetup", "--find", "--show"};
+  if (read_only) argv.push_back("--read-only");
   if (offset_bytes != 0) argv.insert(argv.end(), {"--offset", std::to_string(offset_bytes)});
   if (size_bytes != 0) argv.insert(argv.end(), {"--sizelimit", std::to_string(size_bytes)});
   argv.push_back(file);

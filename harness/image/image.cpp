@@ -7,6 +7,8 @@
 #include "common/error.h"
 #include "image/checksum.h"
 #include "image/image_build.h"
+#include "image/offline_checksum.h"
+#include "image/spec_fields.h"
 
 namespace harness {
 
@@ -29,10 +31,44 @@ const char kImageHelp[] =
 
 const char kChecksumHelp[] =
     "Usage: pv2luks-harness checksum VG... [--no-activate]\n"
+    "       pv2luks-harness checksum --offline IMAGE [--partition N]\n"
     "\n"
-    "Activates each VG (vgchange -ay, vgmknodes) unless --no-activate, and prints\n"
-    "'lv <vg>/<lv> <sha256> <size_bytes>' for each of its LVs, sorted: the lv lines\n"
-    "of an image's manifest. Needs device-mapper (run it in the lab guest).\n";
+    "Prints 'lv <vg>/<lv> <sha256> <size_bytes>' for each LV, sorted: the lv lines\n"
+    "of an image's manifest.\n"
+    "\n"
+    "VG...: activates each VG (vgchange -ay, vgmknodes) unless --no-activate and\n"
+    "reads its LVs. Needs device-mapper (run it in the lab guest).\n"
+    "\n"
+    "--offline IMAGE: a plaintext raw or qcow2 disk image on the host, as root,\n"
+    "without device-mapper. qcow2 is first copied to a raw temporary file\n"
+    "(qemu-img convert); the PV's partition (the one with an LVM label, or\n"
+    "--partition N; 0 is the whole disk) gets a read-only loop device, and LVM's\n"
+    "own report on it says where each LV lies.\n";
+
+int print_lines(const std::vector<std::string>& lines) {
+  for (const std::string& line : lines) std::cout << line << "\n";
+  std::cout.flush();
+  if (!std::cout) Fail() << "checksum: writing to standard output failed";
+  return 0;
+}
+
+std::optional<int> parse_partition(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  const auto number = parse_count(*text);
+  if (!number || *number > 128) {
+    Fail(kExitUsage) << "--partition takes a partition number (0 for the whole disk), not '"
+                     << *text << "'";
+  }
+  return static_cast<int>(*number);
+}
+
+int checksum_offline_command(const Args& args) {
+  if (!args.positional().empty() || args.has("--no-activate")) {
+    Fail(kExitUsage) << "checksum --offline IMAGE takes no VG names and no --no-activate";
+  }
+  const std::optional<int> partition = parse_partition(args.value("--partition"));
+  return print_lines(checksum_offline(*args.value("--offline"), partition));
+}
 
 ImageFormat parse_format(const std::optional<std::string>& text) {
   if (!text || *text == "raw") return ImageFormat::raw;
@@ -63,18 +99,15 @@ int image_command(const std::vector<std::string>& words) {
 }
 
 int checksum_command(const std::vector<std::string>& words) {
-  const Args args(words, {}, {"--no-activate", "--help"});
+  const Args args(words, {"--offline", "--partition"}, {"--no-activate", "--help"});
   if (args.has("--help")) {
     std::cout << kChecksumHelp;
     return 0;
   }
+  if (args.has("--offline")) return checksum_offline_command(args);
+  if (args.has("--partition")) Fail(kExitUsage) << "checksum: --partition goes with --offline";
   if (args.positional().empty()) Fail(kExitUsage) << "checksum: name at least one VG";
-  for (const std::string& line : checksum_vgs(args.positional(), !args.has("--no-activate"))) {
-    std::cout << line << "\n";
-  }
-  std::cout.flush();
-  if (!std::cout) Fail() << "checksum: writing to standard output failed";
-  return 0;
+  return print_lines(checksum_vgs(args.positional(), !args.has("--no-activate")));
 }
 
 }  // namespace harness

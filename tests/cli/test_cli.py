@@ -35,3 +35,27 @@ def test_harness_refuses_unknown_commands_and_options(tmp_path):
     assert bad.returncode == 2 and "unknown option --bogus" in bad.stderr
     bad_timeout = run([HARNESS, "lab", "run", "--script", script, "--timeout", "soon"])
     assert bad_timeout.returncode == 2 and "--timeout takes a positive number" in bad_timeout.stderr
+
+
+@pytest.mark.parametrize("words, says", [
+    (["convert", "--partition", "2", "/dev/null"], "--partition needs --offline"),
+    (["convert", "--guest-config", "/dev/null"], "--guest-config needs --offline"),
+    (["convert", "--offline", "--partition", "two", "x.img"], "--partition takes a number"),
+    (["convert", "--offline"], "convert needs a DEVICE (or an IMAGE with --offline)"),
+    (["resume", "--offline", "--activate-only", "x.img"], "--activate-only is for live"),
+    (["verify", "x.img"], "give --offline IMAGE"),
+    (["verify", "--offline"], "verify needs --offline IMAGE"),
+    (["status", "--partition", "1", "x.img"], "--partition needs --offline"),
+])
+def test_pv2luks_offline_usage_errors(words, says):
+    """Usage errors exit 2 and name the problem, before anything is opened."""
+    result = run([PV2LUKS, *words])
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr, result.stderr
+
+
+def test_pv2luks_help_explains_offline():
+    text = run([PV2LUKS, "--help"]).stdout
+    for words in ["convert --offline IMAGE", "verify --offline IMAGE", "--partition N",
+                  "qemu-storage-daemon", "backing file", "holes in a sparse image"]:
+        assert words in text, words

@@ -2,11 +2,10 @@
 converting, verifying, and the independent checks (whole-image sha256, a
 plaintext scan, cryptsetup luksDump)."""
 import contextlib
-import hashlib
 import os
 import subprocess
 
-from conftest import HARNESS, PV2LUKS, SOURCE_DIR, manifest_lvs, run
+from conftest import HARNESS, PV2LUKS, SOURCE_DIR, manifest_lvs, run, sha256  # noqa: F401
 
 IMAGES = SOURCE_DIR / "images"
 PASSPHRASE = b"offline test passphrase\n"
@@ -16,12 +15,13 @@ SAMPLE_BYTES = 64
 SAMPLE_STEP = 4096
 
 
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as image:
-        for block in iter(lambda: image.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def flip_byte(path, offset, mask=0x01):
+    """Flips bits of one byte of a file in place."""
+    with open(path, "r+b") as image:
+        image.seek(offset)
+        byte = image.read(1)
+        image.seek(offset)
+        image.write(bytes([byte[0] ^ mask]))
 
 
 def build_image(tmp_path, spec="test-gpt", fmt="raw", name=None):

@@ -2,23 +2,14 @@
 names the problem, exits 1 (2 for bad usage) and leaves the whole device
 byte-identical (sha256 before and after). Host only: loop devices, no dm."""
 import fcntl
-import hashlib
 import os
 import subprocess
 
 import pytest
 
-from conftest import PV2LUKS, run
+from conftest import PV2LUKS, run, sha256
 
 LVM_CONFIG = "devices { use_devicesfile = 0 } global { activation = 0 } backup { backup = 0 archive = 0 }"
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as disk:
-        for block in iter(lambda: disk.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @pytest.fixture

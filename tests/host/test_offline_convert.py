@@ -17,8 +17,9 @@ import shutil
 
 import pytest
 
-from offline_common import (as_raw, build_image, convert, key_file, luks_dump, partition_of,
-                            plaintext_hits, plaintext_samples, pv2luks, sha256, verify)
+from offline_common import (as_raw, build_image, convert, flip_byte, key_file, luks_dump,
+                            partition_of, plaintext_hits, plaintext_samples, pv2luks, sha256,
+                            verify)
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "qemu-img", "cryptsetup", "qemu-storage-daemon"]
 pytestmark = [
@@ -80,11 +81,7 @@ def test_verify_catches_a_flipped_ciphertext_byte(tmp_path):
     assert verify(image, key) == manifest
     start, _ = partition_of(image)
     # 16 MiB header + 1 MiB pe_start: the first LV's first extent, plus 1 MiB.
-    with open(image, "r+b") as converted:
-        converted.seek(start + 16 * MIB + MIB + MIB)
-        byte = converted.read(1)
-        converted.seek(-1, 1)
-        converted.write(bytes([byte[0] ^ 0x01]))
+    flip_byte(image, start + 16 * MIB + MIB + MIB)
     after = verify(image, key)
     changed = [line for line in after if line not in manifest]
     assert len(changed) == 1, (after, manifest)
@@ -101,3 +98,15 @@ def test_wrong_passphrase_is_refused_by_verify(tmp_path):
     assert result.returncode == 1
     assert "passphrase" in result.stderr
     assert sha256(image) == before
+
+
+def test_make_room_shrinks_a_pv_that_fills_its_partition(tmp_path):
+    """test-msdos: no room after the PV, its last extents free. --make-room
+    runs LVM's pvresize (on a loop device) first; the LVs are intact."""
+    image, manifest = build_image(tmp_path, spec="test-msdos")
+    key = key_file(tmp_path)
+    result = convert(image, key, "--make-room")
+    assert result.returncode == 0, result.stderr
+    assert "--make-room: the PV's last 17 extents are free" in result.stderr
+    assert "pvresize" in result.stderr
+    assert verify(image, key) == manifest

@@ -85,11 +85,15 @@ echo "CONVERT exit=$?"
 """)
 
 
-def test_power_cut_at_a_seeded_random_time_then_resume(lab, tmp_path):
+@pytest.mark.parametrize("offset", [0, 1, 2])
+def test_power_cut_at_a_seeded_random_time_then_resume(lab, tmp_path, offset):
     """The cut comes a seeded random time after the journal is staged (the
-    guest prints the line the lab cuts on), anywhere in the move."""
-    delay = random.Random(SEED).uniform(0, 12)
-    print(f"PV2LUKS_CRASH_SEED={SEED}: power cut {delay:.2f} s after the journal is staged")
+    guest prints the line the lab cuts on), anywhere in the move. Three
+    seeds (SEED, SEED + 1, SEED + 2): with the five named points and the
+    double fault's two, ten cut points in every run."""
+    seed = SEED + offset
+    delay = random.Random(seed).uniform(0, 12)
+    print(f"PV2LUKS_CRASH_SEED={SEED} (+{offset}): power cut {delay:.2f} s after the journal is staged")
     disk = f"pv:160M:{tmp_path / 'pv.img'}"
     out = tmp_path / "out"
     out.mkdir()

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "error_of.h"
 #include "base/error.h"
 #include "base/process.h"
 #include "crypto/xts.h"
@@ -104,15 +105,6 @@ const char kVector4Ciphertext[] =
     "afe656bb3c17256a9f6e9bf19fdd5a38fc82bbe872c5539edb609ef4f79c203e"
     "bb140f2e583cb2ad15b4aa5b655016a8449277dbd477ef2c8d6c017db738b18d"
     "eb4a427d1923ce3ff262735779a418f20a282df920147beabe421ee5319d0568";
-
-std::string error_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "";
-}
 
 using Iv = std::array<std::uint8_t, 16>;
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "error_of.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "base/process.h"
@@ -30,15 +31,6 @@ const char kLvmGuid[] = "E6D6D379-F507-44C2-A23C-238F2A3DF928";
 const char kLinuxGuid[] = "0FC63DAF-8483-4772-8E79-3D69D8477DE4";
 const char kEfiGuid[] = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B";
 const char kBasicDataGuid[] = "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7";
-
-std::string error_of(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "";
-}
 
 // --- An in-memory disk and the formats, from first principles ---------------
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <vector>
 
+#include "error_of.h"
 #include "base/error.h"
 #include "base/fd.h"
 #include "base/process.h"
@@ -79,15 +80,6 @@ ReadAt memory_read_at(const std::vector<std::uint8_t>& file) {
     if (offset + out.size() > file.size()) throw Error("memory: read past the end");
     std::memcpy(out.data(), file.data() + offset, out.size());
   };
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 std::string header_error(const SynthQcow2& image) {

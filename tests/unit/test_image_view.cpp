@@ -15,6 +15,7 @@
 #include "image/fd_io.h"
 #include "image/image_lock.h"
 #include "image/image_view.h"
+#include "image/qcow2_export.h"
 
 namespace pv2luks {
 namespace {
@@ -165,6 +166,27 @@ TEST_F(RawImage, WriteAtWritesWhereAsked) {
   const std::string error = error_of([&] { write_at(read_only.get(), 8, data, image_); });
   EXPECT_EQ(error.rfind(image_ + ": write of 5 bytes at 8 failed after 0 bytes: ", 0), 0u)
       << error;
+}
+
+}  // namespace
+}  // namespace pv2luks
+
+namespace pv2luks {
+namespace {
+
+// QEMU's option syntax: a comma ends a value unless doubled.
+TEST(Qcow2Export, CommandLineDoublesCommasInPaths) {
+  EXPECT_EQ(qcow2_export_argv("/img/a,b.qcow2", "/tmp/x,y/disk", true),
+            (std::vector<std::string>{
+                "qemu-storage-daemon", "--blockdev",
+                "driver=file,node-name=file,filename=/img/a,,b.qcow2,read-only=off", "--blockdev",
+                "driver=qcow2,node-name=qcow2,file=file,read-only=off", "--export",
+                "type=fuse,id=exp,node-name=qcow2,mountpoint=/tmp/x,,y/disk,writable=on,"
+                "allow-other=off"}));
+  const auto read_only = qcow2_export_argv("/img/a.qcow2", "/m", false);
+  EXPECT_EQ(read_only[2], "driver=file,node-name=file,filename=/img/a.qcow2,read-only=on");
+  EXPECT_EQ(read_only[6], "type=fuse,id=exp,node-name=qcow2,mountpoint=/m,writable=off,"
+                          "allow-other=off");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "error_of.h"
 #include "base/error.h"
 #include "lvm/lvm_crc.h"
 #include "lvm/ondisk_label.h"
@@ -40,15 +41,6 @@ void reseal_label(Image& image) {
 }
 void reseal_mda_header(Image& image, std::uint64_t mda_start = kMdaStartBytes) {
   set_le(image, mda_start, crc_of(image, mda_start + 4, mda_start + 512), 4);
-}
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 std::string text_without_nul() {

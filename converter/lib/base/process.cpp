@@ -6,6 +6,7 @@
 
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <future>
@@ -116,6 +117,7 @@ BackgroundProcess::~BackgroundProcess() {
 }
 
 void BackgroundProcess::kill_and_reap() {
+  assert(pid() > 0);  // kill(-1) would signal every process we may signal
   ::kill(pid(), SIGKILL);
   std::error_code error;
   child_->child.wait(error);
@@ -123,7 +125,6 @@ void BackgroundProcess::kill_and_reap() {
 }
 
 BackgroundProcess::BackgroundProcess(BackgroundProcess&&) noexcept = default;
-BackgroundProcess& BackgroundProcess::operator=(BackgroundProcess&&) noexcept = default;
 
 int BackgroundProcess::pid() const { return child_ ? child_->child.id() : -1; }
 
@@ -137,6 +138,7 @@ bool BackgroundProcess::running() {
 
 int BackgroundProcess::stop(std::chrono::milliseconds grace) {
   if (!running()) return exit_status_;
+  assert(pid() > 0);
   ::kill(pid(), SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (running() && std::chrono::steady_clock::now() < deadline) {

@@ -40,7 +40,7 @@ class BackgroundProcess {
   BackgroundProcess(const std::vector<std::string>& argv, const std::string& log_path);
   ~BackgroundProcess();
   BackgroundProcess(BackgroundProcess&&) noexcept;
-  BackgroundProcess& operator=(BackgroundProcess&&) noexcept;
+  BackgroundProcess& operator=(BackgroundProcess&&) = delete;
   BackgroundProcess(const BackgroundProcess&) = delete;
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
 

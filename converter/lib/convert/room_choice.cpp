@@ -1,6 +1,7 @@
 #include "convert/room_choice.h"
 
 #include <limits>
+#include <sstream>
 
 #include "base/error.h"
 #include "journal/area.h"
@@ -34,6 +35,25 @@ std::uint64_t header_room_sectors(const PvReport& pv) {
 }
 
 }  // namespace
+
+std::string size_text(std::uint64_t bytes) {
+  std::ostringstream out;
+  if (bytes >= 1024 * 1024) {
+    out << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
+  } else {
+    out << bytes << " bytes";
+  }
+  return out.str();
+}
+
+void say_choice(const std::string& what, const PvReport& pv, const HeaderChoice& header,
+                const Plan& plan, const MessageFn& say) {
+  say(what + ": PV of VG " + pv.vg_name + ", " + size_text(pv.used_sectors() * kSectorBytes) +
+      " to move, " + size_text(pv.tail_room_sectors() * kSectorBytes) + " free after it");
+  say("header: " + header.summary);
+  say("plan: " + std::to_string(plan.chunk_count()) + " chunks of up to " +
+      size_text(plan.chunk_sectors * kSectorBytes) + ", moved from the end");
+}
 
 RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport& pv_now,
                                   const std::string& pv_device, const MessageFn& say) {

@@ -8,6 +8,7 @@
 #include "luks/header.h"
 #include "lvm/pv_report.h"
 #include "lvm/room.h"
+#include "plan/plan.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {
@@ -26,6 +27,14 @@ struct RoomChoice {
 // as `pv_device`) when none fits.
 RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport& pv,
                                   const std::string& pv_device, const MessageFn& say);
+
+// Says what was found and chosen, in three lines: "WHAT: PV of VG vg, N MiB
+// to move, M MiB free after it", the header, the plan.
+void say_choice(const std::string& what, const PvReport& pv, const HeaderChoice& header,
+                const Plan& plan, const MessageFn& say);
+
+// "12 MiB", "512 bytes".
+std::string size_text(std::uint64_t bytes);
 
 // The PV report as it will be after `room`'s shrink: fewer extents, the same
 // start. Pure.

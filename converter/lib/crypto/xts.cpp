@@ -63,7 +63,7 @@ void store_iv(std::array<std::uint8_t, kIvBytes>& iv, std::uint64_t number) {
 
 XtsCipher::XtsCipher(std::span<const std::uint8_t> volume_key, std::uint32_t sector_bytes,
                      bool iv_large_sectors)
-    : sector_bytes_(sector_bytes) {
+    : sector_bytes_(sector_bytes), iv_large_sectors_(iv_large_sectors) {
   const EVP_CIPHER* cipher = xts_cipher_for(volume_key.size());
   check_sector_bytes(sector_bytes);
   iv_shift_ = iv_large_sectors ? std::countr_zero(sector_bytes / kIvSectorBytes) : 0;
@@ -81,6 +81,10 @@ XtsCipher::XtsCipher(std::span<const std::uint8_t> volume_key, std::uint32_t sec
 XtsCipher::~XtsCipher() {
   EVP_CIPHER_CTX_free(encrypt_ctx_);
   EVP_CIPHER_CTX_free(decrypt_ctx_);
+}
+
+std::unique_ptr<XtsCipher> XtsCipher::twin() const {
+  return std::make_unique<XtsCipher>(key_.bytes(), sector_bytes_, iv_large_sectors_);
 }
 
 void XtsCipher::encrypt(std::span<std::uint8_t> data, std::uint64_t first_sector_512) {

@@ -30,6 +30,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -56,6 +57,10 @@ class XtsCipher {
   void encrypt(std::span<std::uint8_t> data, std::uint64_t first_sector_512);
   void decrypt(std::span<std::uint8_t> data, std::uint64_t first_sector_512);
 
+  // A second cipher with the same key and sectors, for another thread (one
+  // XtsCipher is used by one thread at a time).
+  std::unique_ptr<XtsCipher> twin() const;
+
   std::uint32_t sector_bytes() const { return sector_bytes_; }
   std::size_t key_bytes() const { return key_.size_bytes(); }
 
@@ -65,6 +70,7 @@ class XtsCipher {
 
   SecureBuffer key_;
   std::uint32_t sector_bytes_;
+  bool iv_large_sectors_;
   unsigned iv_shift_;  // log2(sector_bytes / 512) with iv_large_sectors, else 0
   evp_cipher_ctx_st* encrypt_ctx_ = nullptr;
   evp_cipher_ctx_st* decrypt_ctx_ = nullptr;

@@ -90,7 +90,7 @@ Qcow2Export::Qcow2Export(const std::string& image_path, bool writable, ExportTim
   try {
     start(writable);
   } catch (...) {
-    if (daemon_) daemon_->stop(std::chrono::milliseconds(0));
+    if (daemon_) daemon_->stop(timeouts_.stop);
     unmount();
     remove_directory();
     throw;

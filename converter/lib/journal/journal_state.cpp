@@ -62,8 +62,11 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
 }
 
 std::vector<std::uint8_t> staged_header(const JournalState& state) {
-  const JournalRecord& r = state.record;
-  std::vector<std::uint8_t> header = state.area->read_header_copy(r.header_used_bytes);
+  return staged_header(*state.area, state.record);
+}
+
+std::vector<std::uint8_t> staged_header(const JournalArea& area, const JournalRecord& r) {
+  std::vector<std::uint8_t> header = area.read_header_copy(r.header_used_bytes);
   const auto sum = sha256_digest(std::string_view(reinterpret_cast<const char*>(header.data()),
                                                   header.size()));
   if (sum != r.header_sha256) {
@@ -90,8 +93,7 @@ SecureBuffer unlock_header(const std::vector<std::uint8_t>& header, const Secure
 
 std::string describe_journal(const JournalState& state) {
   const JournalRecord& r = state.record;
-  std::uint64_t moved = 0;
-  for (std::uint64_t k = 0; k < r.chunks_done; ++k) moved += state.plan.chunk(k).length_sectors;
+  const std::uint64_t moved = moved_bytes(state.plan, r.chunks_done) / kSectorBytes;
   std::ostringstream out;
   out << "journal: phase " << phase_name(r.phase) << ", " << r.chunks_done << " of "
       << state.plan.chunk_count() << " chunks moved (" << mib(moved) << " of "

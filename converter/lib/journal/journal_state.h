@@ -31,6 +31,7 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
 // The header for the front: the journal's copy of its metadata and keyslot
 // 0, checked against the record's checksum, then fresh random bytes for the
 // unused keyslot areas, as libcryptsetup fills them.
+std::vector<std::uint8_t> staged_header(const JournalArea& area, const JournalRecord& record);
 std::vector<std::uint8_t> staged_header(const JournalState& state);
 
 // The volume key from a LUKS header held in memory (the staged header, or

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <sstream>
 
 #include "base/error.h"
 #include "convert/prepared_header.h"
@@ -14,16 +13,6 @@ namespace pv2luks {
 namespace {
 
 constexpr std::uint64_t kSectorBytes = 512;
-
-std::string size_text(std::uint64_t bytes) {
-  std::ostringstream out;
-  if (bytes >= 1024 * 1024) {
-    out << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
-  } else {
-    out << bytes << " bytes";
-  }
-  return out.str();
-}
 
 }  // namespace
 
@@ -56,12 +45,7 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   checked.base_name = std::filesystem::canonical(options.device).filename().string();
   checked.intermediate = checked.base_name + "_crypt";
   checked.crypt_full = "pv2luks-" + checked.base_name + "-full";
-  say(options.device + ": PV of VG " + checked.pv.vg_name + ", " +
-      size_text(input.move_sectors * kSectorBytes) + " to move, " +
-      size_text(checked.pv.tail_room_sectors() * kSectorBytes) + " free after it");
-  say("header: " + checked.header.summary);
-  say("plan: " + std::to_string(checked.plan.chunk_count()) + " chunks of up to " +
-      size_text(checked.plan.chunk_sectors * kSectorBytes) + ", moved from the end");
+  say_choice(options.device, checked.pv, checked.header, checked.plan, say);
   return checked;
 }
 

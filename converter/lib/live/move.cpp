@@ -42,10 +42,7 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
                             const std::function<bool()>& stop) {
   const Plan& plan = state.plan;
   const std::uint64_t total_bytes = plan.input.move_sectors * kSectorBytes;
-  std::uint64_t done_bytes = 0;
-  for (std::uint64_t k = 0; k < state.record.chunks_done; ++k) {
-    done_bytes += plan.chunk(k).length_sectors * kSectorBytes;
-  }
+  std::uint64_t done_bytes = moved_bytes(plan, state.record.chunks_done);
   const auto skip = test_number("PV2LUKS_TEST_SKIP_MIRROR_CHUNK");    // negative control
   const auto commit_early = test_number("PV2LUKS_TEST_COMMIT_EARLY");  // negative control
   for (std::uint64_t k = state.record.chunks_done; k < plan.chunk_count(); ++k) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "convert/resume_key.h"
 #include "device/block_device.h"
 #include "dm/dm_device.h"
 #include "journal/area.h"
@@ -20,7 +21,6 @@
 #include "live/signals.h"
 #include "offline/offline_resume.h"
 #include "luks/header.h"
-#include "luks/passphrase.h"
 #include "plan/plan.h"
 #include "plan/step_tables.h"
 #include "system/crypttab.h"
@@ -144,17 +144,11 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
     found = find_journal(options.device);
     say(options.device + ": " + describe(found));
     header = staged_header(found.journal);
-    if (options.confirm && !options.confirm("This resumes the conversion of " + options.device +
-                                            " to LUKS from its journal.")) {
-      return refused("not confirmed");
-    }
-    const SecureBuffer passphrase =
-        read_passphrase(passphrase_source(options.key_file), PassphrasePurpose::kExisting,
-                        "Enter the passphrase for " + options.device + ": ");
-    const SecureBuffer volume_key = unlock_header(header, passphrase, options.device);
-    key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, volume_key);
+    const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header);
+    if (!volume_key) return refused("not confirmed");
+    key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, *volume_key);
     crypt.cipher = found.journal.record.cipher;
-    crypt.key = KeyRef::keyring(volume_key.size_bytes(), key->description());
+    crypt.key = KeyRef::keyring(volume_key->size_bytes(), key->description());
   } catch (const Error& e) {
     return refused(e.what());
   }

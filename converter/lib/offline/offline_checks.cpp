@@ -1,7 +1,6 @@
 #include "offline/offline_checks.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "base/error.h"
 #include "convert/prepared_header.h"
@@ -16,11 +15,6 @@ namespace {
 
 constexpr std::uint64_t kSectorBytes = 512;
 
-std::string mib_text(std::uint64_t bytes) {
-  std::ostringstream out;
-  out << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
-  return out.str();
-}
 
 // The extents on this PV that LV segments use: stripes of striped segments,
 // and the PV legs of mirror and pvmove segments.
@@ -140,12 +134,7 @@ OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say
   input.sector_bytes = checked.image.logical_sector_bytes();
   checked.plan = make_plan(input);
   if (!checked.plan.ok()) Fail() << image << ": " << checked.plan.problems.front();
-  say(image + ": " + checked.location.name + " is a PV of VG " + pv.vg.name + ", " +
-      mib_text(input.move_sectors * kSectorBytes) + " to move, " +
-      mib_text(checked.pv.tail_room_sectors() * kSectorBytes) + " free after it");
-  say("header: " + checked.header.summary);
-  say("plan: " + std::to_string(checked.plan.chunk_count()) + " chunks of up to " +
-      mib_text(checked.plan.chunk_sectors * kSectorBytes) + ", moved from the end");
+  say_choice(image + ": " + checked.location.name, checked.pv, checked.header, checked.plan, say);
   return checked;
 }
 

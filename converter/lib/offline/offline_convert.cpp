@@ -120,9 +120,13 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
       journal = std::make_unique<JournalArea>(range.path, range.size_bytes / kSectorBytes,
                                               range.offset_bytes, range.direct_io);
       journal->write_header_copy(prepared.header, prepared.built.used_bytes);
-      state = {&device, checked->plan, prepared.header, cipher.get(), journal.get(),
-               first_record({&checked->plan, &prepared.header, prepared.built.used_bytes,
-                             options.key_size_bits, prepared.cipher, uuid, checked->pv.pv_uuid})};
+      // The header's copy in the journal is the one the front gets: the
+      // memory goes now, before the move's buffers are taken.
+      JournalRecord record =
+          first_record({&checked->plan, &prepared.header, prepared.built.used_bytes,
+                        options.key_size_bits, prepared.cipher, uuid, checked->pv.pv_uuid});
+      std::vector<std::uint8_t>().swap(prepared.header);
+      state = {&device, checked->plan, cipher.get(), journal.get(), record};
       // Commit point: the staged header (the volume key in keyslot 0) and the
       // plan are durable in the journal before any data sector is written. A
       // resume from here starts the move at chunk 0.
@@ -132,19 +136,7 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
       return refused(std::string(e.what()) + " (while writing the journal into the free room "
                      "after the PV; the PV is unchanged)");
     }
-    const std::string hint = offline_resume_hint(options.device);
-    try {
-      const MoveOutcome outcome =
-          offline_move_and_finish(state, progress, [&] { return signals.stop_requested(); });
-      if (outcome == MoveOutcome::kStopped) {
-        return result_of(ConvertStatus::kStopped,
-                         "stopped by a signal after " + std::to_string(state.record.chunks_done) +
-                             " of " + std::to_string(checked->plan.chunk_count()) + " chunks; " +
-                             hint);
-      }
-    } catch (const Error& e) {
-      return result_of(ConvertStatus::kFailed, std::string(e.what()) + "; " + hint);
-    }
+    if (auto ended = move_offline(state, progress, signals, options.device)) return *ended;
   }
   return finish_offline(std::move(checked->image), uuid, say, guest.get());
 }

@@ -7,7 +7,7 @@
 #include "crypto/xts.h"
 #include "journal/journal_state.h"
 #include "live/signals.h"
-#include "luks/passphrase.h"
+#include "convert/resume_key.h"
 #include "offline/guestfs_session.h"
 #include "offline/locate_pv.h"
 #include "offline/userspace_move.h"
@@ -90,16 +90,32 @@ ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, cons
   return result;
 }
 
+std::optional<ConvertResult> move_offline(OfflineMoveState& state, const ProgressFn& progress,
+                                          const SignalsDeferred& signals, const std::string& image) {
+  try {
+    const MoveOutcome outcome =
+        offline_move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+    if (outcome == MoveOutcome::kFinished) return std::nullopt;
+    return result_of(ConvertStatus::kStopped,
+                     "stopped by a signal after " + std::to_string(state.record.chunks_done) +
+                         " of " + std::to_string(state.plan.chunk_count()) + " chunks; " +
+                         offline_resume_hint(image));
+  } catch (const Error& e) {
+    return result_of(ConvertStatus::kFailed,
+                     std::string(e.what()) + "; " + offline_resume_hint(image));
+  }
+}
+
 ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
                              const ProgressFn& progress) {
   std::unique_ptr<FoundOffline> found;
-  std::vector<std::uint8_t> header;
   std::unique_ptr<XtsCipher> cipher;
   std::unique_ptr<GuestConfigInput> guest;
   try {
     if (options.guest_config && !guestfs_built()) {
       Fail() << "--guest-config is not available: pv2luks was built without libguestfs";
     }
+    std::vector<std::uint8_t> header;
     found = std::make_unique<FoundOffline>(
         find_offline_journal(options.device, options.partition, true));
     say(options.device + ": " + found->location.name + ": " + describe_journal(found->journal));
@@ -109,19 +125,15 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
         !problem.empty()) {
       Fail() << options.device << ": " << problem;
     }
-    if (options.confirm && !options.confirm("This resumes the conversion of " + options.device +
-                                            " to LUKS from its journal.")) {
-      return refused("not confirmed");
-    }
-    const SecureBuffer passphrase =
-        read_passphrase(passphrase_source(options.key_file), PassphrasePurpose::kExisting,
-                        "Enter the passphrase for " + options.device + ": ");
-    const SecureBuffer volume_key = unlock_header(header, passphrase, options.device);
+    SecureBuffer passphrase;
+    const std::optional<SecureBuffer> volume_key =
+        resume_volume_key(options, header, options.guest_config ? &passphrase : nullptr);
+    if (!volume_key) return refused("not confirmed");
     if (options.guest_config) {
       guest = std::make_unique<GuestConfigInput>(
           GuestConfigInput{passphrase_c_string(passphrase), std::nullopt});
     }
-    cipher = std::make_unique<XtsCipher>(volume_key.bytes(), kEncryptionSectorBytes, false);
+    cipher = std::make_unique<XtsCipher>(volume_key->bytes(), kEncryptionSectorBytes, false);
   } catch (const Error& e) {
     return refused(e.what());
   }
@@ -129,20 +141,9 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
   const std::string uuid = found->journal.record.luks_uuid;
   {
     RangeFile device(found->location.range, true);
-    OfflineMoveState state{&device, found->journal.plan, header, cipher.get(),
+    OfflineMoveState state{&device, found->journal.plan, cipher.get(),
                            found->journal.area.get(), found->journal.record};
-    try {
-      const MoveOutcome outcome =
-          offline_move_and_finish(state, progress, [&] { return signals.stop_requested(); });
-      if (outcome == MoveOutcome::kStopped) {
-        return result_of(ConvertStatus::kStopped,
-                         "stopped by a signal after " + std::to_string(state.record.chunks_done) +
-                             " chunks; " + offline_resume_hint(options.device));
-      }
-    } catch (const Error& e) {
-      return result_of(ConvertStatus::kFailed,
-                       std::string(e.what()) + "; " + offline_resume_hint(options.device));
-    }
+    if (auto ended = move_offline(state, progress, signals, options.device)) return *ended;
     found->journal.area.reset();
   }
   return finish_offline(std::move(found->image), uuid, say, guest.get());

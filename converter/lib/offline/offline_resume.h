@@ -2,10 +2,13 @@
 // its resume share.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "image/image_view.h"
+#include "live/signals.h"
 #include "offline/guest_config.h"
+#include "offline/userspace_move.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {
@@ -13,6 +16,11 @@ namespace pv2luks {
 // "the journal at the end of the PV's partition records the progress; run
 // 'pv2luks resume --offline IMAGE' to finish"
 std::string offline_resume_hint(const std::string& image);
+
+// Runs the offline mover to the end. nullopt when it finished; otherwise the
+// result to return: stopped by a signal, or failed (with how to resume).
+std::optional<ConvertResult> move_offline(OfflineMoveState& state, const ProgressFn& progress,
+                                          const SignalsDeferred& signals, const std::string& image);
 
 // Continues an offline conversion from its journal (resume_conversion calls
 // this when options.offline is set).

@@ -10,7 +10,7 @@
 // committed, because its destination may overlap chunk k's source: written
 // earlier, a crash would leave chunk k to be redone from a half-overwritten
 // source. Memory: two chunk buffers (chunk <= data offset), whatever the
-// image's size.
+// image's size; the header is read back from the journal only at the end.
 #pragma once
 
 #include <cstdint>
@@ -30,14 +30,13 @@ namespace pv2luks {
 struct OfflineMoveState {
   RangeFile* device = nullptr;       // the PV's partition (or whole disk) in the image
   Plan plan;
-  std::vector<std::uint8_t> header;  // the whole LUKS header, for the front
   XtsCipher* cipher = nullptr;  // used by one thread at a time
   JournalArea* journal = nullptr;
   JournalRecord record;  // the newest durable record
 };
 
 // Moves chunks state.record.chunks_done.. and finishes (the header at the
-// front, the journal wiped). stop() is asked between chunks.
+// front, read back from the journal's staged copy, and the journal wiped). stop() is asked between chunks.
 MoveOutcome offline_move_and_finish(OfflineMoveState& state, const ProgressFn& progress,
                                     const std::function<bool()>& stop);
 

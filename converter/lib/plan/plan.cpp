@@ -91,6 +91,12 @@ Chunk Plan::chunk(std::uint64_t k) const {
   return {start_sectors, length_sectors, mirror_region_for(length_sectors, region_sectors)};
 }
 
+std::uint64_t moved_bytes(const Plan& plan, std::uint64_t chunks_done) {
+  std::uint64_t sectors = 0;
+  for (std::uint64_t k = 0; k < chunks_done; ++k) sectors += plan.chunk(k).length_sectors;
+  return sectors * kDmSectorBytes;
+}
+
 Plan make_plan(const PlanInput& input) {
   Plan plan;
   plan.input = input;

@@ -75,6 +75,9 @@ struct Plan {
   Chunk chunk(std::uint64_t k) const;
 };
 
+// The bytes the first `chunks_done` chunks cover: how far a move has come.
+std::uint64_t moved_bytes(const Plan& plan, std::uint64_t chunks_done);
+
 // Checks the geometry and fixes the schedule. Never throws for bad input: it
 // says what is wrong in plan.problems.
 Plan make_plan(const PlanInput& input);

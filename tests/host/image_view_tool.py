@@ -1,0 +1,54 @@
+"""Driving tests/tools/image-view-tool from the host suites: it opens an
+image as offline conversion would, prints the view's fields (key=value, then
+'ready'), holds the view until its standard input ends, and prints 'closed'."""
+import contextlib
+import os
+import subprocess
+
+from conftest import BUILD_DIR, run
+
+TOOL = BUILD_DIR / "tests" / "image-view-tool"
+
+
+def read_fields(proc):
+    """The key=value lines the tool prints before 'ready' (None if it failed)."""
+    fields = {}
+    for line in proc.stdout:
+        line = line.strip()
+        if line == "ready":
+            return fields
+        key, _, value = line.partition("=")
+        fields[key] = value
+    return None
+
+
+@contextlib.contextmanager
+def held_view(image, read_only=False):
+    """Opens the view in the tool and holds it; yields its fields (a test that
+    kills the tool itself sets fields["killed"])."""
+    assert TOOL.exists(), f"{TOOL} is missing: build the project first"
+    argv = [str(TOOL), "open"] + (["--read-only"] if read_only else []) + [str(image)]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        fields = read_fields(proc)
+        assert fields is not None, f"open failed: {proc.stderr.read()}"
+        fields["pid"] = proc.pid
+        yield fields
+        if fields.get("killed"):
+            return
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        assert proc.stdout.read().strip() == "closed"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def open_once(image, read_only=False, tmpdir=None):
+    """Opens and closes the view at once; the CompletedProcess. With `tmpdir`
+    the export's temporary directory goes there."""
+    argv = [TOOL, "open"] + (["--read-only"] if read_only else []) + [image]
+    env = dict(os.environ, TMPDIR=str(tmpdir)) if tmpdir else None
+    return run(argv, input="", timeout=120, env=env)

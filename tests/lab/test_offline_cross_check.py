@@ -1,0 +1,71 @@
+"""Images converted offline on the host, opened in the lab guest by stock
+cryptsetup and LVM: raw and qcow2, LUKS2 and LUKS1, every LV's sha256 (the
+harness's `checksum`, through dm) equal to the manifest written when the
+plaintext image was built. Negative control: a fifth image with one
+ciphertext byte flipped inside an LV must show exactly that LV changed."""
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
+from offline_common import build_image, convert, flip_byte, key_file, partition_of  # noqa: E402
+
+MIB = 1 << 20
+
+CROSS_CHECK = r"""#!/bin/bash
+set -uo pipefail
+for name in __NAMES__; do
+	disk=$(readlink -f "$LAB_DISKS/$name")
+	cryptsetup open "${disk}2" "x$name" --key-file "$LAB_OUT/key"; echo "OPEN $name exit=$?"
+	cryptsetup status "x$name" | sed -n 's/^ *type: */TYPE '"$name"' /p'
+	vgchange -ay testgpt > /dev/null; echo "ACTIVATE $name exit=$?"
+	pv2luks-harness checksum testgpt | sed "s/^lv /LV $name lv /"
+	vgchange -an testgpt > /dev/null
+	cryptsetup close "x$name"
+done
+"""
+
+CASES = [("rawl2", "raw", "luks2"), ("rawl1", "raw", "luks1"),
+         ("qcowl2", "qcow2", "luks2"), ("qcowl1", "qcow2", "luks1")]
+
+
+def flip_byte_in_first_lv(image):
+    """One ciphertext byte 1 MiB into the first LV (16 MiB LUKS2 header and
+    1 MiB pe_start before it)."""
+    start, _ = partition_of(image)
+    flip_byte(image, start + 16 * MIB + MIB + MIB, 0x80)
+
+
+def test_offline_converted_images_open_with_stock_cryptsetup(lab, tmp_path):
+    if shutil.which("qemu-storage-daemon") is None:
+        pytest.skip("needs qemu-storage-daemon (qemu-system-common)")
+    out = tmp_path / "out"
+    out.mkdir()
+    key = key_file(out)
+    manifests, disks = {}, []
+    for name, fmt, luks_type in CASES + [("broken", "raw", "luks2")]:
+        image, manifest = build_image(tmp_path, fmt=fmt, name=f"{name}.{fmt}")
+        result = convert(image, key, "--type", luks_type)
+        assert result.returncode == 0, result.stderr
+        if name == "broken":
+            flip_byte_in_first_lv(image)
+        manifests[name] = manifest
+        disks.append(f"{name}:auto:{image}")
+    names = [name for name, *_ in CASES] + ["broken"]
+    result = lab(CROSS_CHECK.replace("__NAMES__", " ".join(names)), *disks,
+                 extra=["--out", out], timeout=600)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    for name, _, luks_type in CASES + [("broken", "raw", "luks2")]:
+        assert f"OPEN {name} exit=0" in text, text[-3000:]
+        assert re.search(rf"^TYPE {name} {luks_type.upper()}$", text, re.M), text[-3000:]
+        seen = sorted(line.split(" ", 2)[2] for line in text.splitlines()
+                      if line.startswith(f"LV {name} "))
+        if name == "broken":
+            changed = [line for line in seen if line not in manifests[name]]
+            assert len(changed) == 1 and len(seen) == len(manifests[name]), (seen, manifests[name])
+        else:
+            assert seen == manifests[name], (name, seen, manifests[name])
