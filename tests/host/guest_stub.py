@@ -122,7 +122,8 @@ def guest_files(image, key, *paths):
             sections[name] += line
     mode = next(line.split(":")[1].strip() for line in sections["mode"].splitlines()
                 if line.strip().startswith("mode:"))
-    return {p: sections[p] for p in paths}, int(mode) & 0o7777
+    # guestfish ends what `cat` returns with a newline of its own.
+    return {p: sections[p].removesuffix("\n") for p in paths}, int(mode) & 0o7777
 
 
 def guestfs_env():
