@@ -80,9 +80,9 @@ def write_tree(root, distro, cryptroot_hook, initramfs):
     (root / "boot" / f"vmlinuz-{KERNEL}").write_text("stub\n")
 
 
-def build_stub_guest(tmp_path, distro="debian", cryptroot_hook=True, initramfs="good"):
-    """A raw image with a stub guest in its root LV; returns (image, manifest
-    text, the root LV's sha256 as built)."""
+def build_stub_guest(tmp_path, distro="debian", cryptroot_hook=True, initramfs="good", fmt="raw"):
+    """An image (raw, or qcow2 made from the raw one) with a stub guest in its
+    root LV; returns (image, manifest text, the root LV's sha256 as built)."""
     image, _ = build_image(tmp_path, name=f"stub-{distro}.raw")
     manifest = (tmp_path / f"{image.name}.manifest").read_text()
     ranges = seg_ranges(manifest, "root")
@@ -97,7 +97,14 @@ def build_stub_guest(tmp_path, distro="debian", cryptroot_hook=True, initramfs="
         dst.seek(offset)
         shutil.copyfileobj(src, dst)
     os.remove(fs)
-    return image, manifest, lv_sha256(image, ranges)
+    root_sha256 = lv_sha256(image, ranges)
+    if fmt == "qcow2":
+        qcow2 = image.with_suffix(".qcow2")
+        result = run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", image, qcow2])
+        assert result.returncode == 0, result.stderr
+        os.remove(image)
+        image = qcow2
+    return image, manifest, root_sha256
 
 
 def guest_files(image, key, *paths):
@@ -108,7 +115,9 @@ def guest_files(image, key, *paths):
     for path in paths:
         commands += [":", "echo", f"=== {path}", ":", "cat", path]
     commands += [":", "echo", "=== mode", ":", "stat", paths[0]]
-    result = subprocess.run(["guestfish", "--ro", "-a", str(image), "--keys-from-stdin", "--",
+    fmt = "qcow2" if str(image).endswith(".qcow2") else "raw"
+    result = subprocess.run(["guestfish", "--ro", f"--format={fmt}", "-a", str(image),
+                             "--keys-from-stdin", "--",
                              *commands], input=key.read_bytes() + b"\n", capture_output=True,
                             timeout=600, env={**os.environ, **guestfs_env()})
     assert result.returncode == 0, result.stderr.decode()

@@ -53,7 +53,8 @@ def missing_reason():
 
 def timed(argv, timeout, env=None):
     started = time.monotonic()
-    result = run(argv, timeout=timeout, env=env)
+    # A console carries stray bytes (escape sequences cut by a reboot).
+    result = run(argv, timeout=timeout, env=env, errors="replace")
     seconds = time.monotonic() - started
     print(f"$ {' '.join(str(a) for a in argv)}\n-> exit {result.returncode} in {seconds:.1f} s")
     return result, seconds

@@ -47,13 +47,13 @@ GuestDecision decide_guest(const GuestFacts& facts, const std::string& name,
   if (debian_like(facts)) {
     if (!facts.has_update_initramfs) {
       decision.refusal = guest + ", but it has no update-initramfs (initramfs-tools): "
-                         "--guest-config cannot rebuild its initramfs; convert without "
-                         "--guest-config and configure the guest by hand";
+                         "--guest-config cannot rebuild its initramfs; configure the guest "
+                         "by hand";
     } else if (!facts.has_cryptroot_hook) {
       decision.refusal = guest + " without cryptsetup-initramfs: its initramfs could not "
                          "unlock the LUKS volume, so it would not boot, and packages cannot "
-                         "be installed offline; inside the guest, run 'apt-get install "
-                         "cryptsetup-initramfs' first, then convert again";
+                         "be installed offline; install it inside the guest first ('apt-get "
+                         "install cryptsetup-initramfs')";
     } else {
       decision.configure = true;
     }

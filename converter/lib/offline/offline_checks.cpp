@@ -66,7 +66,10 @@ GuestFacts check_guest(const ConvertOptions& options, const MessageFn& say) {
   }
   GuestFacts facts = probe_guest(options.device, format, say);
   const GuestDecision decision = decide_guest(facts, "", "");
-  if (!decision.refusal.empty()) Fail() << options.device << ": --guest-config: " << decision.refusal;
+  if (!decision.refusal.empty()) {
+    Fail() << options.device << ": --guest-config: " << decision.refusal
+           << "; then convert again (or convert without --guest-config)";
+  }
   say("guest: " + facts.product + " (" + facts.distro + ", root " + facts.root + "): " +
       (decision.configure ? "after the conversion its crypttab gets the line and its "
                             "initramfs is rebuilt"
