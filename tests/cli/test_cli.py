@@ -35,6 +35,16 @@ def test_harness_refuses_unknown_commands_and_options(tmp_path):
     assert bad.returncode == 2 and "unknown option --bogus" in bad.stderr
     bad_timeout = run([HARNESS, "lab", "run", "--script", script, "--timeout", "soon"])
     assert bad_timeout.returncode == 2 and "--timeout takes a positive number" in bad_timeout.stderr
+    no_marker = run([HARNESS, "lab", "boot", "--kernel", script, "--initrd", script])
+    assert no_marker.returncode == 2 and "needs --kernel, --initrd and --marker" in no_marker.stderr
+    lone_answer = run([HARNESS, "lab", "boot", "--kernel", script, "--initrd", script,
+                       "--marker", "M", "--answer", "Password:"])
+    assert lone_answer.returncode == 2 and "--answer and --key-file go together" in lone_answer.stderr
+    key = tmp_path / "key"
+    key.write_bytes(b"two\nlines")
+    untypable = run([HARNESS, "lab", "boot", "--kernel", script, "--initrd", script,
+                     "--marker", "M", "--answer", "Password:", "--key-file", key])
+    assert untypable.returncode == 2 and "cannot be typed at a prompt" in untypable.stderr
 
 
 @pytest.mark.parametrize("words, says", [
@@ -43,6 +53,7 @@ def test_harness_refuses_unknown_commands_and_options(tmp_path):
     (["convert", "--offline", "--partition", "two", "x.img"], "--partition takes a number"),
     (["convert", "--offline"], "convert needs a DEVICE (or an IMAGE with --offline)"),
     (["resume", "--offline", "--activate-only", "x.img"], "--activate-only is for live"),
+    (["resume", "--guest-config", "/dev/null"], "--guest-config needs --offline"),
     (["verify", "x.img"], "give --offline IMAGE"),
     (["verify", "--offline"], "verify needs --offline IMAGE"),
     (["status", "--partition", "1", "x.img"], "--partition needs --offline"),
