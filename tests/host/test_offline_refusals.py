@@ -92,3 +92,24 @@ def test_image_in_use_by_qemu(tmp_path, fmt):
     finally:
         qemu.send_signal(signal.SIGTERM)
         qemu.wait(timeout=30)
+
+
+def test_second_metadata_area_at_the_pv_end(tmp_path):
+    """pvcreate --metadatacopies 2 puts a metadata area at the PV's end,
+    in the room the data moves into; the live path refuses it too."""
+    image = tmp_path / "mda2.raw"
+    with open(image, "wb") as f:
+        f.truncate(96 << 20)
+    device = run(["losetup", "--find", "--show", image]).stdout.strip()
+    config = ("devices { use_devicesfile = 0 obtain_device_list_from_udev = 0 } "
+              "global { activation = 0 } backup { backup = 0 archive = 0 }")
+    try:
+        for argv in (["pvcreate", "-q", "--metadatacopies", "2", "--setphysicalvolumesize", "64m",
+                      device],
+                     ["vgcreate", "-q", "vgmda2", device],
+                     ["lvcreate", "-q", "-an", "-Zn", "-n", "lv", "-L", "16m", "vgmda2"]):
+            result = run(["lvm", argv[0], "--config", config, "--devices", device, *argv[1:]])
+            assert result.returncode == 0, (argv, result.stderr)
+    finally:
+        run(["losetup", "--detach", device])
+    assert_refused(image, key_file(tmp_path), says=["2 metadata areas", "sits at its end"])

@@ -44,7 +44,7 @@ JournalArea::JournalArea(const std::string& device, std::uint64_t device_sectors
       base_bytes_(base_offset_bytes) {
   if (start_ == 0) Fail() << device << ": too small for a pv2luks journal";
   if (direct_io) fd_ = Fd(::open(device.c_str(), O_RDWR | O_DIRECT | O_DSYNC | O_CLOEXEC));
-  // A file on tmpfs (the unit tests) has no O_DIRECT; O_DSYNC and fsync remain.
+  // A file on tmpfs (the unit tests) has no O_DIRECT; O_DSYNC remains.
   if (!fd_ && (!direct_io || errno == EINVAL)) {
     fd_ = Fd(::open(device.c_str(), O_RDWR | O_DSYNC | O_CLOEXEC));
   }
@@ -63,12 +63,9 @@ void JournalArea::write_at(std::uint64_t byte_offset, const std::vector<std::uin
     if (wrote <= 0) Fail() << device_ << ": journal write failed: " << errno_text(errno);
     done += static_cast<std::size_t>(wrote);
   }
-  // O_DSYNC made the write durable already; fdatasync covers a descriptor
-  // without it and is nearly free otherwise (unlike fsync, it does not
-  // commit the file's mtime through the filesystem's journal).
-  if (::fdatasync(fd_.get()) != 0) {
-    Fail() << device_ << ": journal fdatasync failed: " << errno_text(errno);
-  }
+  // Every descriptor here is O_DSYNC: the write is durable when it returns
+  // (a flush, or a FUA write, of the disk's cache). A further fdatasync
+  // would only flush the cache a second time.
 }
 
 std::vector<std::uint8_t> JournalArea::read_at(std::uint64_t byte_offset, std::size_t size) const {

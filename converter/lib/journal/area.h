@@ -8,8 +8,8 @@
 //   [J+8, J+16)   record slot B
 //   [J+16, ...)   the staged LUKS header: its metadata and keyslot 0
 //
-// Writes go through O_DIRECT|O_DSYNC file descriptors and are followed by
-// fsync, so a record write returns only once it is on stable storage.
+// Writes go through O_DSYNC (and, where the file allows it, O_DIRECT) file
+// descriptors, so a record write returns only once it is on stable storage.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +37,7 @@ class JournalArea {
   // a byte range of a file (a partition of a disk image): it starts at
   // `base_offset_bytes` of `device`, and every offset here is relative to it.
   // `direct_io` false: no O_DIRECT (an image exported over FUSE, where
-  // O_DIRECT writes are unsafe); O_DSYNC and fsync remain.
+  // O_DIRECT writes are unsafe); O_DSYNC remains.
   JournalArea(const std::string& device, std::uint64_t device_sectors,
               std::uint64_t base_offset_bytes = 0, bool direct_io = true);
 

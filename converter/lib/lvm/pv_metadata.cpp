@@ -85,6 +85,7 @@ PvOnDisk pv_on_disk(const PvLabel& label, VgMeta vg, std::uint64_t size_bytes) {
   pv.pv_uuid = label.pv_uuid;
   pv.device_size_bytes = label.device_size_bytes;
   pv.pe_start_bytes = label.data_areas.front().offset_bytes;
+  pv.metadata_area_count = static_cast<std::uint32_t>(label.metadata_areas.size());
   const auto it = std::find_if(vg.pvs.begin(), vg.pvs.end(),
                                [&](const PvMeta& meta) { return meta.id == label.pv_uuid; });
   if (it == vg.pvs.end()) {

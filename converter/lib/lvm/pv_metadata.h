@@ -18,6 +18,7 @@ struct PvOnDisk {
   std::string pv_uuid;
   std::uint64_t device_size_bytes = 0;  // what the label records
   std::uint64_t pe_start_bytes = 0;
+  std::uint32_t metadata_area_count = 0;  // a second one sits at the PV's end
   VgMeta vg;
   std::string this_pv;  // its name in vg.pvs ("pv0")
 

@@ -87,7 +87,7 @@ PvReport pv_report_of(const PvOnDisk& pv, std::uint64_t device_bytes) {
   report.pe_start_sectors = pv.pe_start_bytes / kSectorBytes;
   report.pv_size_sectors = pv.pe_count() * pv.vg.extent_size_sectors;
   report.dev_size_sectors = device_bytes / kSectorBytes;
-  report.mda_count = 1;
+  report.mda_count = pv.metadata_area_count;
   std::uint64_t next = 0;
   for (const PvSegment& used : used_segments(pv)) {
     if (used.start_extents > next) {
@@ -119,6 +119,11 @@ OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say
   RangeFile file(range, false);
   const PvOnDisk pv = read_pv(file.reader(), range.size_bytes);
   checked.pv = pv_report_of(pv, range.size_bytes);
+  if (checked.pv.mda_count > 1) {
+    Fail() << image << ": the PV has " << checked.pv.mda_count << " metadata areas; one sits at "
+           << "its end, where the data would move (inside the VM: pvchange --metadataignore y "
+           << "on it, or vgcfgbackup and pvcreate --metadatacopies 1 anew)";
+  }
   const RoomChoice room = [&] {
     try {
       return choose_room_and_header(options, checked.pv, "PV", say);
