@@ -2,8 +2,6 @@
 converting, verifying, and the independent checks (whole-image sha256, a
 plaintext scan, cryptsetup luksDump)."""
 import contextlib
-import os
-import subprocess
 
 from conftest import HARNESS, PV2LUKS, SOURCE_DIR, manifest_lvs, run, sha256  # noqa: F401
 

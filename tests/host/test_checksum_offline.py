@@ -12,19 +12,10 @@ import shutil
 import pytest
 
 from conftest import HARNESS, SOURCE_DIR, manifest_lvs, run
+from host_lvm import LVM_CONFIG, needs_root_and
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "debugfs", "qemu-img"]
-LVM_CONFIG = (
-    'devices { obtain_device_list_from_udev = 0 external_device_info_source = "none" '
-    "use_devicesfile = 0 } global { activation = 0 use_lvmlockd = 0 } "
-    "backup { backup = 0 archive = 0 }"
-)
-
-pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices, LVM tools)"),
-    pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
-                       reason="needs " + ", ".join(TOOLS)),
-]
+pytestmark = needs_root_and(TOOLS)
 
 
 def checked(argv, **kwargs):

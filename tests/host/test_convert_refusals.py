@@ -3,7 +3,6 @@ names the problem, exits 1 (2 for bad usage) and leaves the whole device
 byte-identical (sha256 before and after). Host only: loop devices, no dm."""
 import fcntl
 import os
-import subprocess
 
 import pytest
 

@@ -10,32 +10,18 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import HARNESS, SOURCE_DIR, run
+from host_lvm import LVM_CONFIG, LVM_ENV, needs_root_and
 
 IMAGES = SOURCE_DIR / "images"
 DATA = Path(__file__).resolve().parent / "data"
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "debugfs", "e2fsck", "qemu-img"]
 
-pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices, LVM tools)"),
-    pytest.mark.skipif(
-        any(shutil.which(t) is None for t in TOOLS),
-        reason="needs " + ", ".join(TOOLS) + " (lvm2, fdisk, e2fsprogs, qemu-utils)",
-    ),
-]
-
-# LVM sees only the device named with --devices; activation off (no dm here).
-LVM_CONFIG = (
-    'devices { obtain_device_list_from_udev = 0 external_device_info_source = "none" '
-    "use_devicesfile = 0 } global { activation = 0 use_lvmlockd = 0 } "
-    "backup { backup = 0 archive = 0 }"
-)
-LVM_ENV = dict(os.environ, LVM_SUPPRESS_FD_WARNINGS="1")
+pytestmark = needs_root_and(TOOLS, "lvm2, fdisk, e2fsprogs, qemu-utils")
 
 # What each test spec's pv line must say (computed by hand from the specs).
 EXPECTED_PV = {

@@ -11,34 +11,20 @@ wiped label or a too small size is a clear error.
 import contextlib
 import json
 import os
-import shutil
 import struct
 from pathlib import Path
 
 import pytest
 
 from conftest import BUILD_DIR, HARNESS, SOURCE_DIR, run
+from host_lvm import LVM_CONFIG, LVM_ENV, needs_root_and
 
 TOOL = BUILD_DIR / "tests" / "lvm-read-tool"
 IMAGES = SOURCE_DIR / "images"
 SPECS = sorted(p.stem for p in IMAGES.glob("*.json"))
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4"]
 
-pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices, LVM tools)"),
-    pytest.mark.skipif(
-        any(shutil.which(t) is None for t in TOOLS),
-        reason="needs " + ", ".join(TOOLS) + " (lvm2, fdisk, e2fsprogs)",
-    ),
-]
-
-# LVM sees only the device named with --devices; activation off (no dm here).
-LVM_CONFIG = (
-    'devices { obtain_device_list_from_udev = 0 external_device_info_source = "none" '
-    "use_devicesfile = 0 } global { activation = 0 use_lvmlockd = 0 } "
-    "backup { backup = 0 archive = 0 }"
-)
-LVM_ENV = dict(os.environ, LVM_SUPPRESS_FD_WARNINGS="1")
+pytestmark = needs_root_and(TOOLS, "lvm2, fdisk, e2fsprogs")
 MDA_MAGIC = b" LVM2 x[5A%r0N*>"  # lvm2 lib/format_text/layout.h, FMTT_MAGIC
 
 
