@@ -59,6 +59,18 @@ TEST_F(Background, StopSendsSigterm) {
   EXPECT_FALSE(process.running());
 }
 
+// qemu-storage-daemon can miss the first SIGTERM (process.h); this child
+// exits only on its second one. Without the repeat it is SIGKILLed at the
+// end of the grace.
+TEST_F(Background, StopRepeatsSigtermUntilItEnds) {
+  BackgroundProcess process(
+      {"sh", "-c", "n=0; trap 'n=$((n+1)); [ $n -ge 2 ] && exit 7' TERM; echo armed; "
+                   "while :; do sleep 0.02; done"},
+      log_);
+  for (int i = 0; i < 500 && log_text().empty(); ++i) std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_EQ(process.stop(milliseconds(5000)), 7);
+}
+
 TEST_F(Background, StopKillsWhatIgnoresSigterm) {
   BackgroundProcess process({"sh", "-c", "trap '' TERM; echo armed; while :; do sleep 1; done"},
                             log_);

@@ -139,9 +139,13 @@ bool BackgroundProcess::running() {
 int BackgroundProcess::stop(std::chrono::milliseconds grace) {
   if (!running()) return exit_status_;
   assert(pid() > 0);
-  ::kill(pid(), SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + grace;
+  auto next_term = std::chrono::steady_clock::now();
   while (running() && std::chrono::steady_clock::now() < deadline) {
+    if (std::chrono::steady_clock::now() >= next_term) {
+      ::kill(pid(), SIGTERM);
+      next_term += kTermRepeat;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (running()) kill_and_reap();

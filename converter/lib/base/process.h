@@ -53,7 +53,13 @@ class BackgroundProcess {
   int exit_status() const { return exit_status_; }
   // Sends SIGTERM, waits up to `grace` for it to exit, then SIGKILL. Returns
   // exit_status(). Does nothing but return it when it has already exited.
+  // SIGTERM is sent again every kTermRepeat while it waits: qemu-storage-
+  // daemon's handler only sets a flag that its main loop checks before it
+  // blocks in ppoll, so a SIGTERM landing between the check and the ppoll
+  // is not seen until something else wakes the loop (seen here about once
+  // in 30 stops of an idle daemon; the next SIGTERM wakes it).
   int stop(std::chrono::milliseconds grace);
+  static constexpr std::chrono::milliseconds kTermRepeat{250};
 
  private:
   struct Child;
