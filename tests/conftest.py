@@ -27,6 +27,13 @@ def run(argv, **kwargs):
     return subprocess.run([str(a) for a in argv], **kwargs)
 
 
+def checked(argv, **kwargs):
+    """As run, but a non-zero exit fails the test with the command's stderr."""
+    result = run(argv, **kwargs)
+    assert result.returncode == 0, f"{argv} failed ({result.returncode}): {result.stderr}"
+    return result
+
+
 def lab_missing_reason():
     """Why the lab guest cannot run here, or None."""
     if not shutil.which(os.environ.get("PV2LUKS_QEMU", "qemu-system-x86_64")):

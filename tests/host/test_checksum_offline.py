@@ -11,17 +11,11 @@ import shutil
 
 import pytest
 
-from conftest import HARNESS, SOURCE_DIR, manifest_lvs, run
-from host_lvm import LVM_CONFIG, needs_root_and
+from conftest import HARNESS, SOURCE_DIR, checked, manifest_lvs, run
+from host_lvm import LVM_CONFIG, LVM_ENV, loop_device, needs_root_and
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "debugfs", "qemu-img"]
 pytestmark = needs_root_and(TOOLS)
-
-
-def checked(argv, **kwargs):
-    result = run(argv, **kwargs)
-    assert result.returncode == 0, f"{argv} failed ({result.returncode}): {result.stderr}"
-    return result
 
 
 def offline_checksum(image, *extra, tmpdir=None):
@@ -74,20 +68,15 @@ def lv_first_offset(image, vg, lv):
     table = json.loads(checked(["sfdisk", "--json", image]).stdout)["partitiontable"]
     part = table["partitions"][1]  # test-gpt: the PV is partition 2
     start, size = part["start"] * 512, part["size"] * 512
-    device = checked(["losetup", "--find", "--show", "--read-only", "--offset", str(start),
-                      "--sizelimit", str(size), image]).stdout.strip()
-    try:
+    with loop_device(image, start, size) as device:
         def report(tool, *args):
             argv = [tool, "--devices", device, "--config", LVM_CONFIG, "--reportformat", "json",
                     "--units", "b", "--nosuffix", *args]
-            env = dict(os.environ, LVM_SUPPRESS_FD_WARNINGS="1")
-            return json.loads(checked(argv, env=env).stdout)["report"][0]
+            return json.loads(checked(argv, env=LVM_ENV).stdout)["report"][0]
 
         pe_start = int(report("pvs", "-o", "pe_start", device)["pv"][0]["pe_start"])
         segs = [s for s in report("lvs", "-o", "lv_name,seg_start_pe,seg_pe_ranges,"
                                   "vg_extent_size", vg)["lv"] if s["lv_name"] == lv]
-    finally:
-        run(["losetup", "--detach", device])
     first = min(segs, key=lambda s: int(s["seg_start_pe"]))
     pe = int(first["seg_pe_ranges"].rsplit(":", 1)[1].split("-")[0])
     return start + pe_start + pe * int(first["vg_extent_size"])

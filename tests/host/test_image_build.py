@@ -6,7 +6,6 @@ from LVM's own report on a read-only loop device, hashes with hashlib, ext4
 checked by e2fsck. A negative control shows a flipped byte is caught.
 """
 
-import contextlib
 import hashlib
 import json
 import os
@@ -14,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HARNESS, SOURCE_DIR, run
-from host_lvm import LVM_CONFIG, LVM_ENV, needs_root_and
+from conftest import HARNESS, SOURCE_DIR, checked, run
+from host_lvm import LVM_CONFIG, LVM_ENV, loop_device, needs_root_and
 
 IMAGES = SOURCE_DIR / "images"
 DATA = Path(__file__).resolve().parent / "data"
@@ -30,12 +29,6 @@ EXPECTED_PV = {
     "test-wholedisk": [0, 0, 64 << 20, 1 << 20, 56 << 20, 8 << 20],
 }
 SPECS = sorted(EXPECTED_PV)
-
-
-def checked(argv, **kwargs):
-    result = run(argv, **kwargs)
-    assert result.returncode == 0, f"{argv} failed ({result.returncode}): {result.stderr}"
-    return result
 
 
 def harness_build(spec, out, fmt=None, env=None):
@@ -89,14 +82,6 @@ def pv_area(image, spec):
     return index + 1, part["start"] * 512, part["size"] * 512
 
 
-@contextlib.contextmanager
-def loop_device(image, offset, size):
-    device = checked(["losetup", "--find", "--show", "--read-only", "--offset", str(offset),
-                  "--sizelimit", str(size), str(image)]).stdout.strip()
-    try:
-        yield device
-    finally:
-        run(["losetup", "--detach", device])
 
 
 def lvm_report(tool, device, *args):

@@ -8,7 +8,6 @@ one LV changes exactly that LV's checksum; a corrupt metadata area header, a
 wiped label or a too small size is a clear error.
 """
 
-import contextlib
 import json
 import os
 import struct
@@ -16,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DIR, HARNESS, SOURCE_DIR, run
-from host_lvm import LVM_CONFIG, LVM_ENV, needs_root_and
+from conftest import BUILD_DIR, HARNESS, SOURCE_DIR, checked, run
+from host_lvm import LVM_CONFIG, LVM_ENV, loop_device, needs_root_and
 
 TOOL = BUILD_DIR / "tests" / "lvm-read-tool"
 IMAGES = SOURCE_DIR / "images"
@@ -26,12 +25,6 @@ TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4"]
 
 pytestmark = needs_root_and(TOOLS, "lvm2, fdisk, e2fsprogs")
 MDA_MAGIC = b" LVM2 x[5A%r0N*>"  # lvm2 lib/format_text/layout.h, FMTT_MAGIC
-
-
-def checked(argv, **kwargs):
-    result = run(argv, **kwargs)
-    assert result.returncode == 0, f"{argv} failed ({result.returncode}): {result.stderr}"
-    return result
 
 
 def read_tool(path, offset, size):
@@ -113,14 +106,6 @@ def test_geometry_equals_the_manifest(built, name):
     assert int(allocated_end) == max(segment_ends) - start
 
 
-@contextlib.contextmanager
-def loop_device(image, offset, size):
-    device = checked(["losetup", "--find", "--show", "--read-only", "--offset", str(offset),
-                      "--sizelimit", str(size), str(image)]).stdout.strip()
-    try:
-        yield device
-    finally:
-        run(["losetup", "--detach", device])
 
 
 def test_reads_a_block_device_too(built):
