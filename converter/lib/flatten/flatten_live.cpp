@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "base/error.h"
+#include "base/test_point.h"
 #include "flatten/layer_parse.h"
 #include "live/kernel_key.h"
 #include "live/remap.h"
@@ -76,8 +77,14 @@ std::vector<std::string> flatten_stack(const LiveStack& stack, const SecureBuffe
   const SecureBuffer volume_key = unlock_volume_key(stack.luks_device, passphrase);
   // In this thread's keyring while the tables load; dm-crypt keeps its own copy.
   const KernelKey key("pv2luks:flatten:" + stack.crypt.name, volume_key);
-  return swap_all(
-      plan_flatten(stack.crypt, stack.lvs, KeyRef::keyring(volume_key.size_bytes(), key.description())));
+  LayerPlan plan =
+      plan_flatten(stack.crypt, stack.lvs, KeyRef::keyring(volume_key.size_bytes(), key.description()));
+  // Negative control for the tests: the first LV's first segment with its IV
+  // offset skewed, as a wrong flatten would make it.
+  if (const auto skew = test_number("PV2LUKS_TEST_FLATTEN_IV_SKEW"); skew && !plan.tables.empty()) {
+    std::get<CryptParams>(plan.tables[0].second.targets[0].params).iv_offset_sectors += *skew;
+  }
+  return swap_all(plan);
 }
 
 std::vector<std::string> unflatten_stack(const LiveStack& stack) {
