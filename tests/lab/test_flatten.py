@@ -28,32 +28,25 @@ lvcreate -q -n a -L 16M fvg
 lvcreate -q -n b -L 24M fvg
 lvextend -q -L +16M fvg/a
 for lv in a b; do dd if=/dev/urandom of=/dev/fvg/$lv bs=1M oflag=direct status=none || true; done
-sums() { for lv in a b; do echo "$lv $(sha256sum < /dev/fvg/$lv | cut -d' ' -f1)"; done; }
-echo "BEFORE"; sums
+sums() { for lv in a b; do echo "$1 $lv $(sha256sum < /dev/fvg/$lv | cut -d' ' -f1)"; done; }
+sums BEFORE
 "$LAB_OUT/flatten-tool" flatten flatcrypt < /tmp/key
-echo "TABLES"; dmsetup table fvg-a; dmsetup table fvg-b
-echo "FLAT"; sums
+for lv in a b; do dmsetup table fvg-$lv | sed 's/^/TABLE /'; done
+sums FLAT
 if [ "${SKEW:-}" = "" ]; then
 	head -c 4194304 /dev/urandom > /tmp/new
 	echo "WROTE $(sha256sum < /tmp/new | cut -d' ' -f1)"
 	dd if=/tmp/new of=/dev/fvg/a bs=1M seek=20 oflag=direct status=none
 	"$LAB_OUT/flatten-tool" unflatten flatcrypt
-	echo "TABLES2"; dmsetup table fvg-a
+	dmsetup table fvg-a | sed 's/^/TABLE2 /'
 	echo "READ $(dd if=/dev/fvg/a bs=1M skip=20 count=4 iflag=direct status=none | sha256sum | cut -d' ' -f1)"
 fi
 """
 
 
-def section(text, name):
-    """The lines after the line NAME up to the next one that starts with an
-    upper-case word."""
-    lines = text.splitlines()
-    out = []
-    for line in lines[lines.index(name) + 1:]:
-        if re.match(r"[A-Z][A-Z0-9]*\b", line):
-            break
-        out.append(line)
-    return out
+def tagged(text, tag):
+    """What follows "TAG " on each line of the guest's output that has it."""
+    return [line[len(tag) + 1:] for line in text.splitlines() if line.startswith(tag + " ")]
 
 
 def run_stack(lab, tmp_path, skew=None):
@@ -70,18 +63,19 @@ def run_stack(lab, tmp_path, skew=None):
 
 def test_flatten_keeps_every_byte_and_unflatten_brings_writes_back(lab, tmp_path):
     text = run_stack(lab, tmp_path)
-    assert section(text, "BEFORE") == section(text, "FLAT")
-    tables = section(text, "TABLES")
+    assert len(tagged(text, "BEFORE")) == 2
+    assert tagged(text, "BEFORE") == tagged(text, "FLAT")
+    tables = tagged(text, "TABLE")
     assert tables and all(" crypt aes-xts-plain64 :64:logon:pv2luks:flatten:flatcrypt " in t
                           for t in tables), tables
     assert len(tables) == 3  # a: two segments, b: one
-    assert all(" linear " in t for t in section(text, "TABLES2"))
+    assert tagged(text, "TABLE2") and all(" linear " in t for t in tagged(text, "TABLE2"))
     wrote = re.search(r"^WROTE (\w+)$", text, re.M).group(1)
     assert re.search(r"^READ (\w+)$", text, re.M).group(1) == wrote
 
 
 def test_a_wrong_iv_offset_is_caught(lab, tmp_path):
     text = run_stack(lab, tmp_path, skew=8)
-    before, flat = section(text, "BEFORE"), section(text, "FLAT")
+    before, flat = tagged(text, "BEFORE"), tagged(text, "FLAT")
     assert before[1] == flat[1]  # b untouched
     assert before[0] != flat[0]  # a's first segment decrypts to garbage
