@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 #include "base/error.h"
 #include "base/test_point.h"
@@ -35,6 +36,15 @@ dev_t device_of(const std::string& text) {
   return makedev(major_number, minor_number);
 }
 
+// The /dev node of block device "MAJ:MIN", from sysfs (no udev needed).
+std::string device_path(const std::string& number) {
+  std::ifstream uevent("/sys/dev/block/" + number + "/uevent");
+  for (std::string line; std::getline(uevent, line);) {
+    if (line.rfind("DEVNAME=", 0) == 0) return "/dev/" + line.substr(8);
+  }
+  Fail() << "block device " << number << " has no /dev name in sysfs";
+}
+
 std::vector<std::string> swap_all(const LayerPlan& plan) {
   if (!plan.ok()) {
     std::string text;
@@ -62,7 +72,7 @@ LiveStack read_live_stack(const std::string& crypt_name) {
   std::string problem;
   const auto crypt = parse_crypt_target(stack.crypt.table[0], problem);
   if (!crypt) return stack;
-  stack.luks_device = "/dev/block/" + crypt->device;
+  stack.luks_device = device_path(crypt->device);
   // Two layers: the LVs hold the crypt device. Flattened: they hold its disk.
   std::vector<std::string> names = dm::holders_of(crypt_dev);
   for (const std::string& name : dm::holders_of(device_of(crypt->device))) {

@@ -16,7 +16,7 @@ namespace pv2luks {
 struct LiveStack {
   CryptLayer crypt;
   std::vector<LvLayer> lvs;
-  std::string luks_device;  // the crypt target's device, as /dev/block/MAJ:MIN
+  std::string luks_device;  // the crypt target's device node (/dev/vdb)
 };
 
 LiveStack read_live_stack(const std::string& crypt_name);
