@@ -1,17 +1,11 @@
 #include "flatten/layer_parse.h"
 
-#include <sstream>
 #include <stdexcept>
+
+#include "base/words.h"
 
 namespace pv2luks {
 namespace {
-
-std::vector<std::string> words_of(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> words;
-  for (std::string word; in >> word;) words.push_back(word);
-  return words;
-}
 
 std::optional<std::uint64_t> number_of(const std::string& word) {
   if (word.empty() || word.find_first_not_of("0123456789") != std::string::npos) {

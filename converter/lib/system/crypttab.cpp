@@ -11,18 +11,12 @@
 
 #include "base/error.h"
 #include "base/fd.h"
+#include "base/words.h"
 #include "luks/error.h"
 
 namespace pv2luks {
 
 namespace {
-
-std::vector<std::string> fields(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> out;
-  for (std::string word; in >> word;) out.push_back(word);
-  return out;
-}
 
 void write_all(int fd, const std::string& text, const std::string& path) {
   std::size_t done = 0;
@@ -41,10 +35,10 @@ std::string crypttab_line(const std::string& name, const std::string& uuid) {
 }
 
 std::string crypttab_with(const std::string& text, const std::string& line) {
-  const std::vector<std::string> wanted = fields(line);
+  const std::vector<std::string> wanted = words_of(line);
   std::istringstream in(text);
   for (std::string existing; std::getline(in, existing);) {
-    const std::vector<std::string> have = fields(existing);
+    const std::vector<std::string> have = words_of(existing);
     if (have.size() < 2 || have[0].front() == '#') continue;
     if (have[0] == wanted[0] && have[1] == wanted[1]) return text;
     if (have[0] == wanted[0]) {
