@@ -12,18 +12,10 @@ namespace pv2luks {
 
 namespace {
 
-bool os_release_names(const std::string& os_release, const std::string& family) {
-  std::istringstream ids(key_value(os_release, "ID") + " " + key_value(os_release, "ID_LIKE"));
-  for (std::string id; ids >> id;) {
-    if (id == family) return true;
-  }
-  return false;
-}
-
 bool debian_like(const GuestFacts& facts) {
   return facts.distro == "debian" || facts.distro == "ubuntu" ||
-         os_release_names(facts.os_release, "debian") ||
-         os_release_names(facts.os_release, "ubuntu");
+         os_release_is_like(facts.os_release, "debian") ||
+         os_release_is_like(facts.os_release, "ubuntu");
 }
 
 std::string guest_name(const GuestFacts& facts) {

@@ -1,38 +1,34 @@
 #include "system/initramfs_advice.h"
 
 #include "base/key_value.h"
+#include "base/words.h"
 
 #include <fstream>
-#include <sstream>
 
 namespace pv2luks {
 
-namespace {
-
-bool is_like(const std::string& text, const std::string& family) {
-  std::istringstream ids(key_value(text, "ID") + " " + key_value(text, "ID_LIKE"));
-  for (std::string id; ids >> id;) {
+bool os_release_is_like(const std::string& os_release, const std::string& family) {
+  for (const std::string& id :
+       words_of(key_value(os_release, "ID") + " " + key_value(os_release, "ID_LIKE"))) {
     if (id == family) return true;
   }
   return false;
 }
 
-}  // namespace
-
 std::string initramfs_advice(const std::string& os_release, const std::string& name,
                              const std::string& uuid) {
   const std::string why =
       "before the next boot, the initramfs must unlock " + name + " before LVM looks for the PV: ";
-  if (is_like(os_release, "debian") || is_like(os_release, "ubuntu")) {
+  if (os_release_is_like(os_release, "debian") || os_release_is_like(os_release, "ubuntu")) {
     return why + "install cryptsetup-initramfs, keep the crypttab line, then run "
                  "'update-initramfs -u -k all'";
   }
-  if (is_like(os_release, "fedora") || is_like(os_release, "rhel") ||
-      is_like(os_release, "suse")) {
+  if (os_release_is_like(os_release, "fedora") || os_release_is_like(os_release, "rhel") ||
+      os_release_is_like(os_release, "suse")) {
     return why + "keep the crypttab line, add rd.luks.uuid=" + uuid +
            " to the kernel command line, then run 'dracut -f --regenerate-all'";
   }
-  if (is_like(os_release, "arch")) {
+  if (os_release_is_like(os_release, "arch")) {
     return why + "add the sd-encrypt hook before lvm2 in /etc/mkinitcpio.conf, add "
                  "rd.luks.name=" + uuid + "=" + name +
            " to the kernel command line, then run 'mkinitcpio -P'";

@@ -6,6 +6,9 @@
 
 namespace pv2luks {
 
+// Whether /etc/os-release text names `family` in its ID or ID_LIKE.
+bool os_release_is_like(const std::string& os_release, const std::string& family);
+
 // Advice for the system described by `os_release` (the text of
 // /etc/os-release), for the volume `name` with `uuid`. Pure.
 std::string initramfs_advice(const std::string& os_release, const std::string& name,
