@@ -12,11 +12,6 @@ const char kLvmHostConfig[] =
     "global { activation = 0 use_lvmlockd = 0 } "
     "backup { backup = 0 archive = 0 }";
 
-namespace {
-
-std::string sectors(std::uint64_t bytes) { return std::to_string(bytes / kSectorBytes) + "s"; }
-
-// Runs an LVM tool that sees only `device`, with the host settings.
 std::string lvm(const std::string& device, const std::string& tool,
                 const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"env", "LVM_SUPPRESS_FD_WARNINGS=1", tool, "--devices", device,
@@ -24,6 +19,10 @@ std::string lvm(const std::string& device, const std::string& tool,
   argv.insert(argv.end(), args.begin(), args.end());
   return run_checked(argv);
 }
+
+namespace {
+
+std::string sectors(std::uint64_t bytes) { return std::to_string(bytes / kSectorBytes) + "s"; }
 
 std::string spacer_name(int index) { return kSpacerPrefix + std::to_string(index); }
 

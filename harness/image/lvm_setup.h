@@ -16,6 +16,11 @@ namespace harness {
 // LVM settings for a host without device-mapper and without udev.
 extern const char kLvmHostConfig[];
 
+// Runs LVM's `tool` seeing only `device`, with the host settings; its standard
+// output. An error (with the tool's stderr) when it fails.
+std::string lvm(const std::string& device, const std::string& tool,
+                const std::vector<std::string>& args);
+
 struct LvmLayout {
   SegmentReport segments;
   PvReport pv;

@@ -78,16 +78,9 @@ std::vector<DiskArea> disk_areas(const std::string& raw) {
   return areas;
 }
 
-std::string lvm_on(const std::string& device, const std::string& tool,
-                   const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"env", "LVM_SUPPRESS_FD_WARNINGS=1", tool, "--devices", device,
-                                   "--config", kLvmHostConfig};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_checked(argv);
-}
 
 std::string vg_of(const std::string& device, const std::string& image) {
-  std::string vg = lvm_on(device, "pvs", {"--noheadings", "-o", "vg_name", device});
+  std::string vg = lvm(device, "pvs", {"--noheadings", "-o", "vg_name", device});
   vg.erase(std::remove_if(vg.begin(), vg.end(), [](char c) { return c == ' ' || c == '\n'; }),
            vg.end());
   if (vg.empty()) Fail() << image << ": its PV belongs to no volume group";

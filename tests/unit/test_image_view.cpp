@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "error_of.h"
 #include "base/fd.h"
 #include "image/fd_io.h"
 #include "image/image_lock.h"
@@ -34,15 +35,6 @@ class RawImage : public ::testing::Test {
     std::ofstream(image_, std::ios::binary).write(bytes.data(), kBytes);
   }
   void TearDown() override { fs::remove_all(dir_); }
-
-  static std::string error_of(const std::function<void()>& action) {
-    try {
-      action();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "";
-  }
 
   static constexpr std::size_t kBytes = 3 * 4096 + 512;
   std::string dir_;

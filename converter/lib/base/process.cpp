@@ -139,8 +139,9 @@ bool BackgroundProcess::running() {
 int BackgroundProcess::stop(std::chrono::milliseconds grace) {
   if (!running()) return exit_status_;
   assert(pid() > 0);
+  ::kill(pid(), SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  auto next_term = std::chrono::steady_clock::now();
+  auto next_term = std::chrono::steady_clock::now() + kTermRepeat;
   while (running() && std::chrono::steady_clock::now() < deadline) {
     if (std::chrono::steady_clock::now() >= next_term) {
       ::kill(pid(), SIGTERM);
