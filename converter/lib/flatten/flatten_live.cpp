@@ -1,14 +1,11 @@
 #include "flatten/flatten_live.h"
 
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
+#include <map>
 
 #include "base/error.h"
-#include "base/test_point.h"
+#include "device/block_device.h"
 #include "flatten/layer_parse.h"
 #include "live/kernel_key.h"
 #include "live/remap.h"
@@ -16,25 +13,6 @@
 
 namespace pv2luks {
 namespace {
-
-// Swaps NAME's table: load, suspend (I/O in flight completes), resume.
-void swap_table(const std::string& name, const DmTable& table) {
-  dm::load(name, to_kernel(table).targets());
-  dm::suspend(name);
-  dm::resume(name);
-}
-
-// The device number "MAJ:MIN" of a crypt target's device field, which the
-// kernel prints as MAJ:MIN.
-dev_t device_of(const std::string& text) {
-  unsigned major_number = 0;
-  unsigned minor_number = 0;
-  char end = 0;
-  if (std::sscanf(text.c_str(), "%u:%u%c", &major_number, &minor_number, &end) != 2) {
-    Fail() << "unexpected device " << text << " in a crypt table";
-  }
-  return makedev(major_number, minor_number);
-}
 
 // The /dev node of block device "MAJ:MIN", from sysfs (no udev needed).
 std::string device_path(const std::string& number) {
@@ -45,60 +23,168 @@ std::string device_path(const std::string& number) {
   Fail() << "block device " << number << " has no /dev name in sysfs";
 }
 
-std::vector<std::string> swap_all(const LayerPlan& plan) {
+struct DmDevice {
+  std::string name;
+  std::string uuid;
+  std::string number;  // "MAJ:MIN"
+  std::vector<dm::KernelTarget> table;
+};
+
+bool is_lv(const DmDevice& device) { return device.uuid.rfind("LVM-", 0) == 0; }
+
+// The crypt target's disk when `device` is one crypt target, else "".
+std::string crypt_disk(const DmDevice& device) {
+  if (device.table.size() != 1) return "";
+  std::string problem;
+  const auto crypt = parse_crypt_target(device.table[0], problem);
+  return crypt ? crypt->device : "";
+}
+
+// Whether any target of `device` maps onto device number `number`.
+bool maps_onto(const DmDevice& device, const std::string& number) {
+  return std::any_of(device.table.begin(), device.table.end(), [&](const dm::KernelTarget& t) {
+    std::string problem;
+    if (const auto linear = parse_linear_target(t, problem)) return linear->device == number;
+    if (const auto crypt = parse_crypt_target(t, problem)) return crypt->device == number;
+    return false;
+  });
+}
+
+std::vector<DmDevice> read_devices() {
+  std::vector<DmDevice> devices;
+  for (const std::string& name : dm::list_devices()) {
+    const dm::DeviceInfo info = dm::info(name);
+    if (!info.exists) continue;
+    devices.push_back({name, info.uuid, std::to_string(info.major) + ":" + std::to_string(info.minor),
+                       dm::table(name)});
+  }
+  std::sort(devices.begin(), devices.end(),
+            [](const DmDevice& a, const DmDevice& b) { return a.name < b.name; });
+  return devices;
+}
+
+LiveStack stack_of(const std::vector<DmDevice>& devices, const DmDevice* crypt,
+                   const std::string& disk) {
+  LiveStack stack;
+  stack.disk_number = disk;
+  stack.luks_device = device_path(disk);
+  if (crypt) stack.crypt = {crypt->name, crypt->number, crypt->table};
+  for (const DmDevice& device : devices) {
+    if (!is_lv(device)) continue;
+    if ((crypt && maps_onto(device, crypt->number)) || maps_onto(device, disk)) {
+      stack.lvs.push_back({device.name, device.table});
+      if (stack.vg.empty()) stack.vg = vg_of_dm_name(device.name);
+    }
+  }
+  return stack;
+}
+
+std::string names_of(const std::vector<LiveStack>& stacks) {
+  std::string text;
+  for (const LiveStack& stack : stacks) {
+    text += (text.empty() ? "" : ", ") +
+            (stack.crypt_open() ? stack.crypt.name : "(closed) on " + stack.luks_device) +
+            (stack.vg.empty() ? "" : " (VG " + stack.vg + ")");
+  }
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+std::size_t LiveStack::flattened_lvs() const {
+  return static_cast<std::size_t>(std::count_if(lvs.begin(), lvs.end(), [&](const LvLayer& lv) {
+    return !lv.table.empty() && lv.table[0].type == "crypt";
+  }));
+}
+
+std::vector<LiveStack> scan_stacks() {
+  const std::vector<DmDevice> devices = read_devices();
+  std::vector<LiveStack> stacks;
+  std::vector<std::string> disks_with_crypt;
+  for (const DmDevice& device : devices) {
+    if (is_lv(device)) continue;  // a flattened LV is crypt on the disk too
+    const std::string disk = crypt_disk(device);
+    if (disk.empty()) continue;
+    stacks.push_back(stack_of(devices, &device, disk));
+    disks_with_crypt.push_back(disk);
+  }
+  // Flattened LVs whose crypt device was closed: grouped by their disk.
+  std::map<std::string, bool> orphan_disks;
+  for (const DmDevice& device : devices) {
+    const std::string disk = is_lv(device) ? crypt_disk(device) : "";
+    if (disk.empty() && is_lv(device) && !device.table.empty() && device.table[0].type == "crypt") {
+      std::string problem;
+      if (const auto target = parse_crypt_target(device.table[0], problem)) {
+        orphan_disks[target->device] = true;
+      }
+    } else if (!disk.empty()) {
+      orphan_disks[disk] = true;
+    }
+  }
+  for (const auto& [disk, unused] : orphan_disks) {
+    if (std::find(disks_with_crypt.begin(), disks_with_crypt.end(), disk) == disks_with_crypt.end()) {
+      stacks.push_back(stack_of(devices, nullptr, disk));
+    }
+  }
+  return stacks;
+}
+
+LiveStack find_stack(const std::string& target) {
+  const std::vector<LiveStack> stacks = scan_stacks();
+  std::vector<LiveStack> matches;
+  for (const LiveStack& stack : stacks) {
+    if (target.empty() || stack.crypt.name == target || stack.vg == target) matches.push_back(stack);
+  }
+  if (matches.empty() && !target.empty()) {
+    // A closed crypt device is known only by the name the caller gives it.
+    for (const LiveStack& stack : stacks) {
+      if (!stack.crypt_open()) matches.push_back(stack);
+    }
+    if (matches.size() == 1) matches[0].crypt.name = target;
+  }
+  if (matches.size() != 1) {
+    Fail() << (matches.empty() ? "no LVM-on-LUKS stack is named '" + target + "'"
+                               : "several LVM-on-LUKS stacks match" +
+                                     (target.empty() ? std::string() : " '" + target + "'"))
+           << " (there are: " << names_of(stacks) << "); name the VG or the crypt device";
+  }
+  return matches[0];
+}
+
+std::vector<std::string> swap_tables(const LayerPlan& plan) {
   if (!plan.ok()) {
     std::string text;
     for (const std::string& problem : plan.problems) text += "\n  " + problem;
-    Fail() << "nothing was changed:" << text;
+    Fail() << "the tables cannot be swapped:" << text;
   }
   std::vector<std::string> done;
   for (const auto& [name, table] : plan.tables) {
-    swap_table(name, table);
+    dm::load(name, to_kernel(table).targets());
+    dm::suspend(name);  // I/O in flight completes on the old table
+    dm::resume(name);   // durable: nothing; the kernel maps NAME by the new table
     done.push_back(name);
   }
   return done;
 }
 
-}  // namespace
-
-LiveStack read_live_stack(const std::string& crypt_name) {
-  LiveStack stack;
-  stack.crypt.name = crypt_name;
-  const dev_t crypt_dev = dm::device_number(crypt_name);
-  if (crypt_dev == 0) Fail() << crypt_name << ": no such device-mapper device";
-  stack.crypt.device_number = dev_text(crypt_dev);
-  stack.crypt.table = dm::table(crypt_name);
-  if (stack.crypt.table.size() != 1) return stack;  // plan_* say why
-  std::string problem;
-  const auto crypt = parse_crypt_target(stack.crypt.table[0], problem);
-  if (!crypt) return stack;
-  stack.luks_device = device_path(crypt->device);
-  // Two layers: the LVs hold the crypt device. Flattened: they hold its disk.
-  std::vector<std::string> names = dm::holders_of(crypt_dev);
-  for (const std::string& name : dm::holders_of(device_of(crypt->device))) {
-    if (name != crypt_name) names.push_back(name);
-  }
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) stack.lvs.push_back({name, dm::table(name)});
-  return stack;
-}
-
-std::vector<std::string> flatten_stack(const LiveStack& stack, const SecureBuffer& passphrase) {
-  const SecureBuffer volume_key = unlock_volume_key(stack.luks_device, passphrase);
-  // In this thread's keyring while the tables load; dm-crypt keeps its own copy.
-  const KernelKey key("pv2luks:flatten:" + stack.crypt.name, volume_key);
-  LayerPlan plan =
-      plan_flatten(stack.crypt, stack.lvs, KeyRef::keyring(volume_key.size_bytes(), key.description()));
-  // Negative control for the tests: the first LV's first segment with its IV
-  // offset skewed, as a wrong flatten would make it.
-  if (const auto skew = test_number("PV2LUKS_TEST_FLATTEN_IV_SKEW"); skew && !plan.tables.empty()) {
-    std::get<CryptParams>(plan.tables[0].second.targets[0].params).iv_offset_sectors += *skew;
-  }
-  return swap_all(plan);
-}
-
-std::vector<std::string> unflatten_stack(const LiveStack& stack) {
-  return swap_all(plan_unflatten(stack.crypt, stack.lvs));
+void reopen_crypt(LiveStack& stack, const SecureBuffer& volume_key) {
+  const HeaderInfo header = read_header(stack.luks_device);
+  const KernelKey key("pv2luks:unflatten:" + stack.crypt.name, volume_key);
+  CryptSpec spec;
+  spec.cipher = header.cipher + "-" + header.cipher_mode;
+  spec.key = KeyRef::keyring(volume_key.size_bytes(), key.description());
+  spec.sector_bytes = header.sector_size_bytes ? header.sector_size_bytes : kDmSectorBytes;
+  const std::uint64_t size =
+      inspect_block_device(stack.luks_device).size_bytes / kDmSectorBytes - header.data_offset_sectors;
+  const DmTable table{{crypt_target(0, size, spec, 0, stack.disk_number, header.data_offset_sectors)}};
+  // The dm UUID cryptsetup gives it: CRYPT-LUKS2-<uuid, no dashes>-<name>.
+  std::string uuid = header.uuid;
+  uuid.erase(std::remove(uuid.begin(), uuid.end(), '-'), uuid.end());
+  dm::create(stack.crypt.name,
+             "CRYPT-" + std::string(luks_type_name(header.type)) + "-" + uuid + "-" + stack.crypt.name,
+             to_kernel(table).targets());
+  stack.crypt.device_number = dev_text(dm::device_number(stack.crypt.name));
+  stack.crypt.table = dm::table(stack.crypt.name);
 }
 
 }  // namespace pv2luks
