@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
+#include <set>
 
 #include "base/error.h"
 #include "device/block_device.h"
+#include "base/words.h"
 #include "flatten/layer_parse.h"
 #include "live/kernel_key.h"
 #include "live/remap.h"
@@ -32,12 +33,13 @@ struct DmDevice {
 
 bool is_lv(const DmDevice& device) { return device.uuid.rfind("LVM-", 0) == 0; }
 
-// The crypt target's disk when `device` is one crypt target, else "".
+// The disk of `device`'s first target when it is a crypt target, else "".
+// Read loosely: a crypt device flatten refuses (several segments, integrity)
+// is still a stack, so the refusal can say why.
 std::string crypt_disk(const DmDevice& device) {
-  if (device.table.size() != 1) return "";
-  std::string problem;
-  const auto crypt = parse_crypt_target(device.table[0], problem);
-  return crypt ? crypt->device : "";
+  if (device.table.empty() || device.table[0].type != "crypt") return "";
+  const std::vector<std::string> words = words_of(device.table[0].params);
+  return words.size() >= 5 ? words[3] : "";
 }
 
 // Whether any target of `device` maps onto device number `number`.
@@ -109,19 +111,12 @@ std::vector<LiveStack> scan_stacks() {
     disks_with_crypt.push_back(disk);
   }
   // Flattened LVs whose crypt device was closed: grouped by their disk.
-  std::map<std::string, bool> orphan_disks;
+  std::set<std::string> orphan_disks;
   for (const DmDevice& device : devices) {
-    const std::string disk = is_lv(device) ? crypt_disk(device) : "";
-    if (disk.empty() && is_lv(device) && !device.table.empty() && device.table[0].type == "crypt") {
-      std::string problem;
-      if (const auto target = parse_crypt_target(device.table[0], problem)) {
-        orphan_disks[target->device] = true;
-      }
-    } else if (!disk.empty()) {
-      orphan_disks[disk] = true;
-    }
+    if (!is_lv(device)) continue;
+    if (const std::string disk = crypt_disk(device); !disk.empty()) orphan_disks.insert(disk);
   }
-  for (const auto& [disk, unused] : orphan_disks) {
+  for (const std::string& disk : orphan_disks) {
     if (std::find(disks_with_crypt.begin(), disks_with_crypt.end(), disk) == disks_with_crypt.end()) {
       stacks.push_back(stack_of(devices, nullptr, disk));
     }
