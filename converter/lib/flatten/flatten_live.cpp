@@ -74,8 +74,15 @@ LiveStack stack_of(const std::vector<DmDevice>& devices, const DmDevice* crypt,
   for (const DmDevice& device : devices) {
     if (!is_lv(device)) continue;
     if ((crypt && maps_onto(device, crypt->number)) || maps_onto(device, disk)) {
-      stack.lvs.push_back({device.name, device.table});
       if (stack.vg.empty()) stack.vg = vg_of_dm_name(device.name);
+    }
+  }
+  // Every LV device of that VG, also those on other devices (a snapshot on
+  // its -real and -cow devices, a thin LV on its pool, an LV on another
+  // PV), so that the planner refuses what it cannot flatten.
+  for (const DmDevice& device : devices) {
+    if (is_lv(device) && !stack.vg.empty() && vg_of_dm_name(device.name) == stack.vg) {
+      stack.lvs.push_back({device.name, device.table});
     }
   }
   return stack;

@@ -18,10 +18,13 @@ std::vector<std::string> describe_flatten_state(const FlattenState& state) {
   const std::size_t total = state.layered_lvs.size() + state.flattened_lvs.size();
   std::vector<std::string> lines;
   if (!state.crypt_open) {
-    lines.push_back(head + "CLOSED WHILE FLATTENED: " + std::to_string(state.flattened_lvs.size()) +
+    const std::string name = state.crypt.empty() ? "NAME" : state.crypt;
+    lines.push_back("VG " + vg + " on " + state.luks_device + ": CLOSED WHILE FLATTENED: " +
+                    std::to_string(state.flattened_lvs.size()) +
                     " LVs map straight onto the disk, and LVM cannot see the PV");
-    lines.push_back("  run 'pv2luks unflatten " + state.crypt +
-                    " --key-file FILE' to reopen it and map the LVs back onto it");
+    lines.push_back("  run 'pv2luks unflatten " + name +
+                    " --key-file FILE' to reopen it as NAME (as it was opened) and map the " +
+                    "LVs back onto it");
     return lines;
   }
   if (state.flattened_lvs.empty()) {
