@@ -130,12 +130,12 @@ ConvertResult flatten_vg(const FlattenOptions& options, const MessageFn& say) {
                      stack.crypt.name + " --key-file FILE' first");
     }
     if (stack.lvs.empty()) return refused(stack.crypt.name + " holds no LVs: nothing to flatten");
-    if (read_header(stack.luks_device).reencrypting) {
+    if (starts_with_luks_header(stack.luks_device) && read_header(stack.luks_device).reencrypting) {
       return refused(stack.luks_device + " is being reencrypted (cryptsetup reencrypt): finish " +
                      "that first");
     }
     const DeviceLock lock(inspect_block_device(stack.luks_device));
-    if (lvs_where(stack, false).empty()) {
+    if (lvs_where(stack, false).empty() && stack.flattened_lvs() > 0) {
       say("VG " + stack.vg + " is already flattened");
       tag_vg(stack.vg, true);
       create_guard(stack.crypt);
