@@ -38,6 +38,17 @@ std::string walk(const std::vector<std::string>& words, std::string& device, Opt
   return device.empty() ? "needs a DEVICE" : "";
 }
 
+// --key-file FILE|-.
+template <typename Value>
+std::string key_file_option(const std::string& word, Value& value,
+                            std::optional<std::string>& key_file) {
+  if (word != "--key-file") return "?";
+  std::string v;
+  if (!value(v)) return "--key-file needs FILE or -";
+  key_file = v;
+  return "";
+}
+
 // The options convert and resume share.
 template <typename Value>
 std::string common_option(const std::string& word, Value& value, std::optional<std::string>& key_file,
@@ -46,10 +57,8 @@ std::string common_option(const std::string& word, Value& value, std::optional<s
     progress_json = true;
   } else if (word == "--yes") {
     yes = true;
-  } else if (word == "--key-file") {
-    std::string v;
-    if (!value(v)) return "--key-file needs FILE or -";
-    key_file = v;
+  } else if (const std::string key = key_file_option(word, value, key_file); key != "?") {
+    return key;
   } else {
     return "?";
   }
@@ -162,18 +171,23 @@ std::string parse_status(const std::vector<std::string>& words, StatusCli& cli) 
   const std::string problem = walk(words, cli.device, [&](const std::string& word, auto& value) {
     return offline_option(word, value, cli.offline, cli.partition);
   });
-  if (problem == "needs a DEVICE") return "status needs a DEVICE (or an IMAGE with --offline)";
-  return problem.empty() ? needs_offline(cli.offline, cli.partition) : problem;
+  if (problem == "needs a DEVICE" && cli.offline) return "status --offline needs an IMAGE";
+  if (!problem.empty() && problem != "needs a DEVICE") return problem;
+  return needs_offline(cli.offline, cli.partition);
+}
+
+std::string parse_flatten(const std::vector<std::string>& words, pv2luks::FlattenOptions& options) {
+  const std::string problem = walk(words, options.target, [&](const std::string& word, auto& value) {
+    return key_file_option(word, value, options.key_file);
+  });
+  return problem == "needs a DEVICE" ? "" : problem;
 }
 
 std::string parse_verify(const std::vector<std::string>& words, pv2luks::VerifyOptions& options) {
   bool offline = false;
   const std::string problem = walk(words, options.image, [&](const std::string& word, auto& value) {
-    if (word == "--key-file") {
-      std::string v;
-      if (!value(v)) return std::string("--key-file needs FILE or -");
-      options.key_file = v;
-      return std::string();
+    if (const std::string key = key_file_option(word, value, options.key_file); key != "?") {
+      return key;
     }
     return offline_option(word, value, offline, options.partition);
   });

@@ -30,9 +30,12 @@ struct StatusCli {
 
 std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli);
 std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli);
-// status DEVICE | status --offline IMAGE [--partition N]
+// status [DEVICE|VG|CRYPT] | status --offline IMAGE [--partition N]
 std::string parse_status(const std::vector<std::string>& words, StatusCli& cli);
 // verify --offline IMAGE [--partition N] [--key-file FILE|-]
 std::string parse_verify(const std::vector<std::string>& words, pv2luks::VerifyOptions& options);
+
+// flatten|unflatten [VG|CRYPT] [--key-file FILE|-]
+std::string parse_flatten(const std::vector<std::string>& words, pv2luks::FlattenOptions& options);
 
 }  // namespace cli

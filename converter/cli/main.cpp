@@ -31,6 +31,16 @@ const char kHelp[] =
     "                   interrupted, from the journal at the device's end\n"
     "  status [--offline] DEVICE|IMAGE\n"
     "                   say whether it is being converted and how far it got\n"
+    "  flatten [VG|CRYPT]\n"
+    "                   map every LV of an LVM-on-LUKS VG straight onto the\n"
+    "                   LUKS device's disk with crypt targets, live: one\n"
+    "                   device-mapper layer instead of two (default: the only\n"
+    "                   LVM-on-LUKS VG; CRYPT is the crypt device's dm name)\n"
+    "  unflatten [VG|CRYPT]\n"
+    "                   map the LVs back onto the crypt device, as before\n"
+    "  status [VG|CRYPT]\n"
+    "                   say whether a VG (default: every one on LUKS) is\n"
+    "                   layered, flattened or partly flattened\n"
     "  verify --offline IMAGE\n"
     "                   open the converted image in userspace and print the\n"
     "                   sha256 of every LV (as pv2luks-harness checksum does)\n"
@@ -81,6 +91,21 @@ const char kHelp[] =
     "  --offline, --partition N     as for convert\n"
     "  --guest-config               as for convert, once the conversion is finished\n"
     "\n"
+    "Options of flatten and unflatten:\n"
+    "  --key-file FILE|-            the passphrase, when the volume key must come\n"
+    "                               from the LUKS header: the kernel holds it as a\n"
+    "                               keyring key (as cryptsetup opens LUKS2), or\n"
+    "                               unflatten reopens a crypt device closed while\n"
+    "                               flattened (name it then)\n"
+    "\n"
+    "While flattened, the crypt device stays open under the VG (LVM still sees\n"
+    "its PV there) and the dm device pv2luks-flat-CRYPT holds it, so\n"
+    "'cryptsetup close' refuses; the VG carries the tag pv2luks_flattened.\n"
+    "Unflatten before changing LVM metadata: an LVM command that reloads an LV\n"
+    "maps it onto the crypt device again (the same bytes, two layers), and\n"
+    "status shows the VG as partly flattened. A reboot unflattens; the tag\n"
+    "stays until 'pv2luks unflatten'.\n"
+    "\n"
     "Options of verify:\n"
     "  --key-file FILE|-            the passphrase\n"
     "  --partition N                the LUKS partition (default: the one there)\n"
@@ -128,16 +153,20 @@ int resume_action(const std::vector<std::string>& words) {
                 args.options.device, false);
 }
 
-// Exit 0: a conversion is in progress (its journal is good); 1: none, or a
-// journal that fails its checks (the message says which).
+// A DEVICE (a path): exit 0 when a conversion is in progress (its journal
+// is good); 1: none, or a journal that fails its checks (the message says
+// which). A VG or crypt name, or none: the flattening state, exit 0 when
+// the stack was found.
 int status_action(const std::vector<std::string>& words) {
   StatusCli args;
   if (const std::string problem = parse_status(words, args); !problem.empty()) {
     return usage("status", problem);
   }
+  const bool device = args.device.rfind('/', 0) == 0;
   const pv2luks::ConvertResult result =
       args.offline ? pv2luks::offline_conversion_status(args.device, args.partition, say)
-                   : pv2luks::conversion_status(args.device, say);
+      : device     ? pv2luks::conversion_status(args.device, say)
+                   : pv2luks::flatten_status(args.device, say);
   if (result.status == pv2luks::ConvertStatus::kDone) return kExitOk;
   say(result.message);
   return kExitRefused;
@@ -157,6 +186,23 @@ int verify_action(const std::vector<std::string>& words) {
   }
   for (const std::string& line : result.lv_lines) std::printf("%s\n", line.c_str());
   return kExitOk;
+}
+
+// Exit 0: done (or nothing to do); 1: refused, nothing changed; 4: a table
+// swap failed part way (the message says what state the VG is in).
+int flatten_action(const std::string& action, const std::vector<std::string>& words,
+                   pv2luks::ConvertResult (*run)(const pv2luks::FlattenOptions&,
+                                                 const pv2luks::MessageFn&)) {
+  pv2luks::FlattenOptions options;
+  if (const std::string problem = parse_flatten(words, options); !problem.empty()) {
+    return usage(action, problem);
+  }
+  const pv2luks::ConvertResult result = run(options, say);
+  switch (result.status) {
+    case pv2luks::ConvertStatus::kDone: return kExitOk;
+    case pv2luks::ConvertStatus::kRefused: say(result.message + "; nothing was changed"); return kExitRefused;
+    default: say(result.message); return kExitFailed;
+  }
 }
 
 }  // namespace
@@ -181,6 +227,9 @@ int main(int argc, char** argv) {
       {"resume", resume_action},
       {"status", status_action},
       {"verify", verify_action},
+      {"flatten", [](const auto& w) { return flatten_action("flatten", w, pv2luks::flatten_vg); }},
+      {"unflatten",
+       [](const auto& w) { return flatten_action("unflatten", w, pv2luks::unflatten_vg); }},
   };
   const auto action = actions.find(words[0]);
   if (action == actions.end()) {

@@ -57,6 +57,10 @@ def test_harness_refuses_unknown_commands_and_options(tmp_path):
     (["verify", "x.img"], "give --offline IMAGE"),
     (["verify", "--offline"], "verify needs --offline IMAGE"),
     (["status", "--partition", "1", "x.img"], "--partition needs --offline"),
+    (["status", "--offline"], "status --offline needs an IMAGE"),
+    (["flatten", "--key-file"], "--key-file needs FILE or -"),
+    (["flatten", "fvg", "other"], "unexpected argument 'other'"),
+    (["unflatten", "--yes"], "unknown option --yes"),
 ])
 def test_pv2luks_offline_usage_errors(words, says):
     """Usage errors exit 2 and name the problem, before anything is opened."""
@@ -69,4 +73,11 @@ def test_pv2luks_help_explains_offline():
     text = run([PV2LUKS, "--help"]).stdout
     for words in ["convert --offline IMAGE", "verify --offline IMAGE", "--partition N",
                   "qemu-storage-daemon", "backing file", "holes in a sparse image"]:
+        assert words in text, words
+
+
+def test_pv2luks_help_explains_flatten():
+    text = run([PV2LUKS, "--help"]).stdout
+    for words in ["flatten [VG|CRYPT]", "unflatten [VG|CRYPT]", "status [VG|CRYPT]",
+                  "pv2luks-flat-CRYPT", "pv2luks_flattened", "A reboot unflattens"]:
         assert words in text, words

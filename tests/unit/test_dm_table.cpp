@@ -375,5 +375,29 @@ TEST(DmTableValidate, ProblemsNeverShowKeyBytes) {
   EXPECT_FALSE(any_contains(problems, std::string(kRedactedKey)));
 }
 
+TEST(DmTableRedact, KeyBytesReadBackFromTheKernelAreRedacted) {
+  const std::string hex = hex_of(sample_key_bytes());
+  dm::KernelTarget target{0, 64, "crypt", "aes-xts-plain64 " + hex + " 0 8:16 4096 1 allow_discards"};
+  redact_key_bytes(target);
+  EXPECT_EQ(target.params,
+            "aes-xts-plain64 " + std::string(kRedactedKey) + " 0 8:16 4096 1 allow_discards");
+}
+
+TEST(DmTableRedact, KeyringReferencesAndOtherTargetsStay) {
+  const std::string keyring = "aes-xts-plain64 :64:logon:cryptsetup:abc-d0 0 8:16 4096";
+  dm::KernelTarget crypt{0, 64, "crypt", keyring};
+  redact_key_bytes(crypt);
+  EXPECT_EQ(crypt.params, keyring);
+  dm::KernelTarget linear{0, 64, "linear", "8:16 4096"};
+  redact_key_bytes(linear);
+  EXPECT_EQ(linear.params, "8:16 4096");
+}
+
+TEST(DmTableRedact, KeyFieldIsTheSecondWord) {
+  EXPECT_EQ(crypt_key_field("aes ab12 0 8:16 0"), (std::pair<std::size_t, std::size_t>{4, 4}));
+  EXPECT_EQ(crypt_key_field("aes ab12"), (std::pair<std::size_t, std::size_t>{4, 4}));
+  EXPECT_EQ(crypt_key_field("aes"), (std::pair<std::size_t, std::size_t>{0, 0}));
+}
+
 }  // namespace
 }  // namespace pv2luks

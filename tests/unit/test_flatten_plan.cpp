@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "flatten/flatten_plan.h"
+#include "flatten/flatten_state.h"
+#include "flatten/layer_parse.h"
 
 namespace pv2luks {
 namespace {
@@ -189,6 +191,56 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"Malformed", with_params("aes-xts-plain64 :64:logon:x zero 252:16 32768"), two_lvs(),
                 "luks-UUID: malformed crypt parameters"}),
     [](const testing::TestParamInfo<Refusal>& info) { return std::string(info.param.name); });
+
+TEST(FlattenNames, TheVgOfAnLvsDmName) {
+  EXPECT_EQ(vg_of_dm_name("fvg-a"), "fvg");
+  EXPECT_EQ(vg_of_dm_name("my--vg-root--lv"), "my-vg");
+  EXPECT_EQ(vg_of_dm_name("a--b--c-d"), "a-b-c");
+  EXPECT_EQ(vg_of_dm_name("nodash"), "");
+  EXPECT_EQ(vg_of_dm_name("only--doubled"), "");
+}
+
+FlattenState state_of(std::vector<std::string> layered, std::vector<std::string> flat) {
+  FlattenState state;
+  state.vg = "fvg";
+  state.crypt = "flatcrypt";
+  state.luks_device = "/dev/vdb";
+  state.layered_lvs = std::move(layered);
+  state.flattened_lvs = std::move(flat);
+  state.guard = state.tagged = !state.flattened_lvs.empty();
+  return state;
+}
+
+TEST(FlattenState, EachStateSaysWhatItIs) {
+  EXPECT_EQ(describe_flatten_state(state_of({"fvg-a", "fvg-b"}, {}))[0],
+            "VG fvg on flatcrypt (/dev/vdb): layered (2 LVs on the crypt device)");
+  const auto flat = describe_flatten_state(state_of({}, {"fvg-a", "fvg-b"}));
+  EXPECT_EQ(flat[0],
+            "VG fvg on flatcrypt (/dev/vdb): FLATTENED: 2 LVs map straight onto /dev/vdb "
+            "through crypt targets");
+  EXPECT_EQ(flat.back(),
+            "  run 'pv2luks unflatten fvg' before changing LVM metadata (lvextend, pvmove, ...)");
+  const auto partly = describe_flatten_state(state_of({"fvg-b"}, {"fvg-a"}));
+  EXPECT_EQ(partly[0], "VG fvg on flatcrypt (/dev/vdb): PARTLY FLATTENED: 1 of 2 LVs map "
+                       "straight onto /dev/vdb");
+  EXPECT_NE(partly[1].find("fvg-b"), std::string::npos);
+}
+
+TEST(FlattenState, RecordsLeftBehindAndAClosedCryptDeviceAreNamed) {
+  FlattenState stale = state_of({"fvg-a"}, {});
+  stale.tagged = true;
+  const auto lines = describe_flatten_state(stale);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find("VG tag pv2luks_flattened"), std::string::npos);
+  EXPECT_TRUE(flatten_record_present(stale));
+  EXPECT_FALSE(flatten_record_present(state_of({"fvg-a"}, {})));
+  FlattenState unguarded = state_of({}, {"fvg-a"});
+  unguarded.guard = false;
+  EXPECT_NE(describe_flatten_state(unguarded)[1].find("is gone"), std::string::npos);
+  FlattenState closed = state_of({}, {"fvg-a"});
+  closed.crypt_open = false;
+  EXPECT_NE(describe_flatten_state(closed)[0].find("CLOSED WHILE FLATTENED"), std::string::npos);
+}
 
 }  // namespace
 }  // namespace pv2luks

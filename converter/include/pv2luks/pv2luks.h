@@ -129,4 +129,34 @@ struct VerifyResult {
 // inside and checksums every LV. Writes nothing.
 VerifyResult verify_offline(const VerifyOptions& options, const MessageFn& say);
 
+struct FlattenOptions {
+  // The VG, or the dm name of the crypt device under it; "": the only
+  // LVM-on-LUKS stack there is.
+  std::string target;
+  // The passphrase, when the volume key must come from the LUKS header: the
+  // crypt table names a keyring key (cryptsetup 2.x opens LUKS2 so) instead
+  // of holding its bytes, or (unflatten) the crypt device was closed.
+  std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
+};
+
+// Maps every LV of an LVM-on-LUKS VG straight onto the LUKS device's disk,
+// live: each linear segment on the crypt device becomes a crypt target on
+// the disk (IV and data offsets shifted by the segment's offset), so I/O
+// passes one dm layer instead of two. The crypt device stays open under the
+// VG (LVM keeps seeing its PV), held by the dm device pv2luks-flat-CRYPT, and
+// the VG gets the tag pv2luks_flattened. kRefused, nothing changed, for
+// several crypt segments, integrity or authenticated ciphers, non-linear LV
+// segments, a reencryption in progress. kFailed when a table swap failed
+// part way (every LV is then either flattened or not; both are consistent).
+ConvertResult flatten_vg(const FlattenOptions& options, const MessageFn& say);
+
+// Maps every flattened LV back onto the crypt device (reopening it with the
+// passphrase when it was closed, under the name options.target), then drops
+// the guard device and the tag. kDone also when nothing was flattened.
+ConvertResult unflatten_vg(const FlattenOptions& options, const MessageFn& say);
+
+// Says, for the stack `target` names (or every one when ""), whether it is
+// layered, flattened or partly flattened, and what to run. Writes nothing.
+ConvertResult flatten_status(const std::string& target, const MessageFn& say);
+
 }  // namespace pv2luks

@@ -8,8 +8,11 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <utility>
 
 #include "base/error.h"
+#include "dm/dm_table.h"
+#include "luks/secure_buffer.h"
 
 namespace pv2luks::dm {
 
@@ -73,6 +76,8 @@ void run(dm_task* task, int type, const std::string& name, bool changes_nodes = 
   }
 }
 
+// Each target as the kernel printed it, key bytes redacted (dm_table.h). The
+// task was marked secure, so libdevmapper wipes the buffer the key arrived in.
 std::vector<KernelTarget> read_targets(dm_task* task) {
   std::vector<KernelTarget> targets;
   void* next = nullptr;
@@ -82,7 +87,10 @@ std::vector<KernelTarget> read_targets(dm_task* task) {
     char* type = nullptr;
     char* params = nullptr;
     next = dm_get_next_target(task, next, &start, &length, &type, &params);
-    if (type) targets.push_back({start, length, type, params ? params : ""});
+    if (!type) continue;
+    KernelTarget target{start, length, type, params ? params : ""};
+    redact_key_bytes(target);
+    targets.push_back(std::move(target));
   } while (next);
   return targets;
 }
@@ -90,8 +98,16 @@ std::vector<KernelTarget> read_targets(dm_task* task) {
 std::vector<KernelTarget> query_targets(int type, const std::string& name) {
   Task task = new_task(type, name);
   dm_task_no_open_count(task.get());
+  dm_task_secure_data(task.get());
   run(task.get(), type, name);
   return read_targets(task.get());
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 }  // namespace
@@ -145,11 +161,35 @@ DeviceInfo info(const std::string& name) {
   result.open_count = raw.open_count;
   result.event_nr = raw.event_nr;
   result.target_count = raw.target_count;
+  if (const char* uuid = dm_task_get_uuid(task.get())) result.uuid = uuid;
   return result;
 }
 
 std::vector<KernelTarget> table(const std::string& name) {
   return query_targets(DM_DEVICE_TABLE, name);
+}
+
+SecureBuffer crypt_key(const std::string& name) {
+  Task task = new_task(DM_DEVICE_TABLE, name);
+  dm_task_no_open_count(task.get());
+  dm_task_secure_data(task.get());
+  run(task.get(), DM_DEVICE_TABLE, name);
+  uint64_t start = 0;
+  uint64_t length = 0;
+  char* type = nullptr;
+  char* params = nullptr;
+  dm_get_next_target(task.get(), nullptr, &start, &length, &type, &params);
+  if (!type || std::strcmp(type, "crypt") != 0 || !params) return {};
+  const auto [at, size] = crypt_key_field(params);
+  if (size == 0 || size % 2 != 0 || params[at] == ':') return {};
+  SecureBuffer key(size / 2);
+  for (std::size_t i = 0; i < key.size_bytes(); ++i) {
+    const int high = hex_digit(params[at + 2 * i]);
+    const int low = hex_digit(params[at + 2 * i + 1]);
+    if (high < 0 || low < 0) return {};
+    key.data()[i] = static_cast<std::uint8_t>(high * 16 + low);
+  }
+  return key;
 }
 
 std::vector<KernelTarget> status(const std::string& name) {

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "luks/secure_buffer.h"
+
 namespace pv2luks::dm {
 
 struct KernelTarget {
@@ -32,6 +34,7 @@ struct DeviceInfo {
   std::int32_t open_count = 0;
   std::uint32_t event_nr = 0;
   std::uint32_t target_count = 0;
+  std::string uuid;  // "LVM-..." for LVs, "CRYPT-LUKS2-..." for cryptsetup's; may be ""
 };
 
 // Creates NAME with the table live (create, load, resume). `uuid` may be "".
@@ -54,8 +57,13 @@ DeviceInfo info(const std::string& name);
 // NAME's major:minor as a dev_t (0:0 when it does not exist).
 dev_t device_number(const std::string& name);
 
-// The live table, never with key bytes (keys show as the kernel hides them).
+// The live table, never with key bytes: a crypt target's key shows as zeros
+// (as `dmsetup table` prints it without --showkeys) or as its keyring
+// reference (":64:logon:DESCRIPTION").
 std::vector<KernelTarget> table(const std::string& name);
+// The volume key of NAME's crypt table when the kernel prints its bytes
+// (not a keyring reference), in locked memory; empty when it does not.
+SecureBuffer crypt_key(const std::string& name);
 
 // Each target's status line (for a mirror: "... 2 253:1 253:2 32768/32768 ...").
 std::vector<KernelTarget> status(const std::string& name);

@@ -158,6 +158,24 @@ void wipe_string(std::string& text) {
   text.clear();
 }
 
+std::pair<std::size_t, std::size_t> crypt_key_field(std::string_view params) {
+  const std::size_t space = params.find(' ');
+  if (space == std::string_view::npos) return {0, 0};
+  const std::size_t end = params.find(' ', space + 1);
+  return {space + 1, (end == std::string_view::npos ? params.size() : end) - space - 1};
+}
+
+void redact_key_bytes(dm::KernelTarget& target) {
+  if (target.type != "crypt") return;
+  const auto [at, size] = crypt_key_field(target.params);
+  if (size == 0 || target.params[at] == ':') return;
+  std::string redacted = target.params.substr(0, at);
+  redacted += kRedactedKey;
+  redacted += std::string_view(target.params).substr(at + size);
+  wipe_string(target.params);
+  target.params = std::move(redacted);
+}
+
 KeyRef KeyRef::keyring(std::uint64_t key_size_bytes, std::string description) {
   KeyRef key;
   key.kind_ = Kind::keyring;

@@ -44,6 +44,15 @@ enum class ShowKeys { no, yes };
 // empties it. For text that held key bytes.
 void wipe_string(std::string& text);
 
+// The key field of crypt target parameters "<cipher> <key> ...": its first
+// character and its length ({0, 0} when there is none).
+std::pair<std::size_t, std::size_t> crypt_key_field(std::string_view params);
+
+// A table read back from the kernel carries a crypt target's key bytes as hex:
+// they become kRedactedKey, and the text that held them is wiped. Keyring
+// references (":64:logon:...") are not secret and stay.
+void redact_key_bytes(dm::KernelTarget& target);
+
 // The key field of a crypt target. Copies share the key bytes.
 class KeyRef {
  public:

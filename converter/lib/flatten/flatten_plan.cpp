@@ -105,15 +105,20 @@ LayerPlan map_segments(const std::vector<LvLayer>& lvs, const SegmentMap& map) {
   LayerPlan plan;
   for (const LvLayer& lv : lvs) {
     DmTable table;
+    bool mapped = true;
     for (std::size_t i = 0; i < lv.table.size(); ++i) {
       std::string problem;
       if (std::optional<DmTarget> target = map(lv.table[i], problem)) {
         table.targets.push_back(std::move(*target));
       } else {
         plan.problems.push_back(lv.name + ": segment " + std::to_string(i) + ": " + problem);
+        mapped = false;
       }
     }
-    for (const std::string& problem : table.validate()) plan.problems.push_back(lv.name + ": " + problem);
+    // A table missing refused segments says nothing more about them.
+    if (mapped) {
+      for (const std::string& problem : table.validate()) plan.problems.push_back(lv.name + ": " + problem);
+    }
     plan.tables.emplace_back(lv.name, std::move(table));
   }
   if (!plan.ok()) plan.tables.clear();

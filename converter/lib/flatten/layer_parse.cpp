@@ -96,4 +96,19 @@ std::optional<LinearLayerTarget> parse_linear_target(const dm::KernelTarget& tar
   return LinearLayerTarget{target.start_sectors, target.length_sectors, words[0], *offset};
 }
 
+std::string vg_of_dm_name(const std::string& dm_name) {
+  std::string vg;
+  for (std::size_t i = 0; i < dm_name.size(); ++i) {
+    if (dm_name[i] != '-') {
+      vg += dm_name[i];
+    } else if (i + 1 < dm_name.size() && dm_name[i + 1] == '-') {
+      vg += '-';
+      ++i;
+    } else {
+      return vg;
+    }
+  }
+  return "";
+}
+
 }  // namespace pv2luks

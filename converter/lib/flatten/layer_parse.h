@@ -42,4 +42,9 @@ std::optional<CryptLayerTarget> parse_crypt_target(const dm::KernelTarget& targe
 std::optional<LinearLayerTarget> parse_linear_target(const dm::KernelTarget& target,
                                                      std::string& problem);
 
+// The VG of an LV's dm name: LVM names it "VG-LV" with every '-' inside VG
+// and LV doubled ("my--vg-root" is VG "my-vg"). "" when the name has no
+// single '-'.
+std::string vg_of_dm_name(const std::string& dm_name);
+
 }  // namespace pv2luks

@@ -457,6 +457,10 @@ HeaderInfo read_header(const std::string& path) {
   info.sector_size_bytes = static_cast<std::uint32_t>(crypt_get_sector_size(cd.get()));
   info.uuid = crypt_get_uuid(cd.get()) != nullptr ? crypt_get_uuid(cd.get()) : "";
   if (info.type == LuksType::kLuks2) {
+    std::uint32_t requirements = 0;
+    cd.check(crypt_persistent_flags_get(cd.get(), CRYPT_FLAGS_REQUIREMENTS, &requirements),
+             "crypt_persistent_flags_get");
+    info.reencrypting = (requirements & CRYPT_REQUIREMENT_ONLINE_REENCRYPT) != 0;
     cd.check(crypt_get_metadata_size(cd.get(), &info.luks2_metadata_size_bytes,
                                      &info.luks2_keyslots_size_bytes),
              "crypt_get_metadata_size");

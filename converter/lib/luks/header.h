@@ -157,6 +157,7 @@ struct HeaderInfo {
   std::string uuid;
   std::uint64_t luks2_metadata_size_bytes = 0;  // LUKS2 only
   std::uint64_t luks2_keyslots_size_bytes = 0;  // LUKS2 only
+  bool reencrypting = false;  // LUKS2: `cryptsetup reencrypt` is in progress
 };
 
 // The header at `path`, as libcryptsetup reads it (crypt_load). No key needed.

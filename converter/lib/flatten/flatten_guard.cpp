@@ -1,0 +1,47 @@
+#include "flatten/flatten_guard.h"
+
+#include "base/error.h"
+#include "base/process.h"
+#include "base/words.h"
+#include "dm/dm_device.h"
+
+namespace pv2luks {
+
+std::string guard_name(const std::string& crypt_name) { return "pv2luks-flat-" + crypt_name; }
+
+bool guard_exists(const std::string& crypt_name) {
+  return dm::info(guard_name(crypt_name)).exists;
+}
+
+void create_guard(const CryptLayer& crypt) {
+  if (guard_exists(crypt.name)) return;
+  if (crypt.table.size() != 1 || crypt.table[0].length_sectors == 0) {
+    Fail() << crypt.name << ": no crypt table to hold open";
+  }
+  const std::uint64_t last = crypt.table[0].length_sectors - 1;
+  dm::create(guard_name(crypt.name), "PV2LUKS-FLAT-" + crypt.name,
+             {{0, 1, "linear", crypt.device_number + " " + std::to_string(last)}});
+}
+
+void remove_guard(const std::string& crypt_name) {
+  if (guard_exists(crypt_name)) dm::remove(guard_name(crypt_name));
+}
+
+bool vg_tagged(const std::string& vg) {
+  const ProcessResult result = run_process({"vgs", "--noheadings", "-o", "vg_tags", vg});
+  if (result.exit_code != 0) return false;
+  std::string tags = result.out;  // " tag1,tag2\n"
+  for (char& c : tags) {
+    if (c == ',') c = ' ';
+  }
+  for (const std::string& tag : words_of(tags)) {
+    if (tag == kFlattenedTag) return true;
+  }
+  return false;
+}
+
+void tag_vg(const std::string& vg, bool tagged) {
+  run_checked({"vgchange", "--quiet", tagged ? "--addtag" : "--deltag", kFlattenedTag, vg});
+}
+
+}  // namespace pv2luks

@@ -1,0 +1,49 @@
+// Flattening a live LVM-over-LUKS stack, and back (issue 6). The tables come
+// from flatten_plan.h; this file finds the devices, gets the volume key into
+// the kernel keyring, and swaps each LV's table with load, suspend, resume.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "flatten/flatten_plan.h"
+#include "luks/secure_buffer.h"
+
+namespace pv2luks {
+
+// A dm-crypt device, the LVs mapped on it or (flattened) straight on its
+// disk, as they are now. While flattened, the crypt device may have been
+// closed: then crypt.table is empty and crypt.name is what the caller named.
+struct LiveStack {
+  CryptLayer crypt;
+  std::vector<LvLayer> lvs;     // the VG's LV devices (dm UUID "LVM-..."), by name
+  std::string vg;               // from the LVs' dm names; "" when there are none
+  std::string disk_number;      // the LUKS device, "MAJ:MIN"
+  std::string luks_device;      // and its node, /dev/vdb
+  bool crypt_open() const { return !crypt.table.empty(); }
+  // How many LVs have crypt tables straight on the disk.
+  std::size_t flattened_lvs() const;
+};
+
+// Every stack on this machine: each open single-target crypt device with the
+// LVs on it or on its disk, and each disk whose flattened LVs lost their
+// crypt device (named "" then).
+std::vector<LiveStack> scan_stacks();
+
+// The stack `target` names: a VG, the crypt device's dm name, or "" for the
+// only stack there is. When the crypt device was closed while flattened, its
+// name must be given; the stack is the one disk with flattened LVs and no
+// crypt device. Error, saying what there is, when none or several match.
+LiveStack find_stack(const std::string& target);
+
+// Loads `plan`'s tables, LV by LV (load, suspend, resume): each swap maps the
+// same bytes, so the stack is consistent between any two. Error (nothing
+// loaded) when the plan has problems. Returns the LVs swapped.
+std::vector<std::string> swap_tables(const LayerPlan& plan);
+
+// Opens the LUKS device again as `stack.crypt.name` (it was closed while
+// flattened), with cryptsetup's table for its header: the key through the
+// kernel keyring. Fills stack.crypt.
+void reopen_crypt(LiveStack& stack, const SecureBuffer& volume_key);
+
+}  // namespace pv2luks
