@@ -160,7 +160,8 @@ LiveStack reopened(const LiveStack& stack, const std::optional<std::string>& key
 
 ConvertResult unflatten_found(LiveStack stack, const std::optional<std::string>& key_file,
                               const MessageFn& say) {
-  if (!stack.crypt_open()) {
+  const bool reopen = !stack.crypt_open();
+  if (reopen) {
     if (stack.crypt.name.empty()) {
       return refused("the crypt device of " + stack.luks_device + " was closed while its LVs " +
                      "were flattened; name it (as it was opened) to reopen it: " +
@@ -169,6 +170,12 @@ ConvertResult unflatten_found(LiveStack stack, const std::optional<std::string>&
     stack = reopened(stack, key_file, say);
   }
   const std::string vg = stack.vg.empty() ? stack.crypt.name : stack.vg;
+  // Every problem before anything is changed (unless the crypt device had
+  // to be reopened): a segment unflatten would map wrongly is refused.
+  if (const LayerPlan check = plan_unflatten(stack.crypt, lvs_where(stack, true));
+      !check.ok() && !reopen) {
+    return refused("VG " + vg + " cannot be unflattened:" + problems_text(check));
+  }
   try {
     if (!stack.vg.empty()) {
       const VgLock lock(stack.vg);

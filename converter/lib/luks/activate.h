@@ -14,8 +14,9 @@ namespace pv2luks {
 // (crypt_volume_key_verify: checked against the header's digest).
 bool volume_key_matches(const std::string& path, const SecureBuffer& volume_key);
 
-// Activates the LUKS device at `path` as dm device `name` with `volume_key`.
-// Error with libcryptsetup's reason.
+// Activates the LUKS device at `path` as dm device `name` with `volume_key`,
+// shared: other dm devices may map the same disk. Error with libcryptsetup's
+// reason.
 void activate_with_volume_key(const std::string& path, const std::string& name,
                               const SecureBuffer& volume_key);
 
