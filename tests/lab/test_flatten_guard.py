@@ -19,8 +19,9 @@ pv2luks flatten fvg --key-file "$LAB_OUT/key" > /dev/null 2>&1; echo "FLATTEN ex
 lvextend -q -L +8M fvg/cold > /dev/null 2>&1; echo "LVEXTEND exit=$?"
 lvcreate -q -n extra -L 8M fvg > /dev/null 2>&1; echo "LVCREATE exit=$?"
 pv2luks status fvg 2>&1 | sed 's/^/STATUS /'
+# lvextend reloaded cold onto the crypt device: its old 32 MiB must read as before.
 echo "COLD-TABLE $(dmsetup table fvg-cold | awk '{print $3}' | sort -u | tr '\n' ' ')"
-echo "COLD-FLAT $(dd if=/dev/fvg/cold bs=1M count=32 iflag=direct status=none | sha256sum | cut -d' ' -f1)"
+echo "COLD-REMAPPED $(dd if=/dev/fvg/cold bs=1M count=32 iflag=direct status=none | sha256sum | cut -d' ' -f1)"
 sleep 3
 pv2luks-harness load stop --log "$LAB_OUT/load"
 pv2luks-harness load verify --log "$LAB_OUT/load"; echo "VERIFY1 exit=$?"
@@ -61,15 +62,23 @@ echo "COLD-AFTER $(sha /dev/fvg/cold)"
 """
 
 # The crypt device closed while flattened (the guard removed first, as only
-# a deliberate dmsetup can): unflatten reopens it by name with the passphrase.
+# a deliberate dmsetup can): unflatten reopens it by name with the
+# passphrase, with the table cryptsetup made. LUKS2 with 4096-byte sectors:
+# the guard covers one encryption sector.
 CLOSED_WHILE_FLATTENED = "#!/bin/bash\nset -uo pipefail\n" + STOCK_STACK + LVS + HELPERS + r"""
+dmsetup table flatcrypt | sed 's/^/CRYPT-BEFORE /'
 pv2luks flatten fvg --key-file "$LAB_OUT/key" > /dev/null 2>&1; echo "FLATTEN exit=$?"
+dmsetup table pv2luks-flat-flatcrypt | sed 's/^/GUARD /'
 dmsetup remove pv2luks-flat-flatcrypt && cryptsetup close flatcrypt; echo "CLOSE exit=$?"
 pv2luks status 2>&1 | sed 's/^/STATUS /'
 pv2luks unflatten --key-file "$LAB_OUT/key" 2>&1 | sed 's/^/NONAME /'
 pv2luks unflatten flatcrypt --key-file "$LAB_OUT/key" 2>&1 | sed 's/^/SAID /'
 echo "UNFLATTEN exit=${PIPESTATUS[0]}"
 tables TABLE
+dmsetup table flatcrypt | sed 's/^/CRYPT-AFTER /'
+pv2luks status fvg 2>&1 | sed 's/^/STATUS2 /'
+echo "TAGS2 $(vgs --noheadings -o vg_tags fvg | tr -d ' ')"
+echo "GUARD2 $(dmsetup ls | grep -c '^pv2luks-flat-' || true)"
 pv2luks-harness load stop --log "$LAB_OUT/load"
 pv2luks-harness load verify --log "$LAB_OUT/load"; echo "VERIFY exit=$?"
 echo "COLD-AFTER $(sha /dev/fvg/cold)"
@@ -110,7 +119,7 @@ def test_an_lvm_change_while_flattened_is_detected_and_loses_nothing(lab, tmp_pa
     assert "PARTLY FLATTENED: 2 of 4 LVs" in status, status
     assert re.search(r"on the crypt device again: fvg-cold, fvg-extra", status), status
     assert field(text, "COLD-TABLE") == "linear"
-    assert field(text, "COLD-FLAT") == field(text, "COLD-BEFORE")
+    assert field(text, "COLD-REMAPPED") == field(text, "COLD-BEFORE")
     assert field(text, "VERIFY1 exit") == "0"
     assert field(text, "UNFLATTEN exit") == "0"
     assert tagged(text, "STATUS2")[0].endswith(": layered (4 LVs on the crypt device)")
@@ -135,8 +144,12 @@ def test_flattening_after_convert_is_identical_to_a_stock_stack(lab, tmp_path):
 
 
 def test_unflatten_reopens_a_crypt_device_closed_while_flattened(lab, tmp_path):
-    text = run_guest(lab, tmp_path, CLOSED_WHILE_FLATTENED, env=[("LUKS_TYPE", "luks2")])
+    text = run_guest(lab, tmp_path, CLOSED_WHILE_FLATTENED,
+                     env=[("LUKS_TYPE", "luks2"), ("LUKS_OPTIONS", "--sector-size=4096")])
     assert field(text, "FLATTEN exit") == "0"
+    before = tagged(text, "CRYPT-BEFORE")
+    assert before and "sector_size:4096" in before[0], before
+    assert tagged(text, "GUARD")[0].startswith("0 8 linear ")
     assert field(text, "CLOSE exit") == "0"
     assert "CLOSED WHILE FLATTENED: 3 LVs" in "\n".join(tagged(text, "STATUS"))
     assert "name it (as it was opened)" in "\n".join(tagged(text, "NONAME"))
@@ -144,6 +157,10 @@ def test_unflatten_reopens_a_crypt_device_closed_while_flattened(lab, tmp_path):
     assert field(text, "UNFLATTEN exit") == "0", said
     assert "reopened /dev/vda as flatcrypt" in said
     assert all(" linear " in t for t in tagged(text, "TABLE"))
+    assert tagged(text, "CRYPT-AFTER") == before, "the reopened table is not cryptsetup's"
+    assert tagged(text, "STATUS2")[0].endswith(": layered (3 LVs on the crypt device)")
+    assert re.search(r"^TAGS2 ?$", text, re.M)
+    assert field(text, "GUARD2") == "0"
     assert field(text, "VERIFY exit") == "0"
     assert field(text, "COLD-AFTER") == field(text, "COLD-BEFORE")
 

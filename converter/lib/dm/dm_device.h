@@ -57,9 +57,9 @@ DeviceInfo info(const std::string& name);
 // NAME's major:minor as a dev_t (0:0 when it does not exist).
 dev_t device_number(const std::string& name);
 
-// The live table, never with key bytes: a crypt target's key shows as zeros
-// (as `dmsetup table` prints it without --showkeys) or as its keyring
-// reference (":64:logon:DESCRIPTION").
+// The live table, never with key bytes: a crypt target's key shows as
+// kRedactedKey (dm_table.h) or as its keyring reference
+// (":64:logon:DESCRIPTION").
 std::vector<KernelTarget> table(const std::string& name);
 // The volume key of NAME's crypt table when the kernel prints its bytes
 // (not a keyring reference), in locked memory; empty when it does not.

@@ -4,6 +4,7 @@
 #include "base/process.h"
 #include "base/words.h"
 #include "dm/dm_device.h"
+#include "flatten/layer_parse.h"
 
 namespace pv2luks {
 
@@ -15,12 +16,17 @@ bool guard_exists(const std::string& crypt_name) {
 
 void create_guard(const CryptLayer& crypt) {
   if (guard_exists(crypt.name)) return;
-  if (crypt.table.size() != 1 || crypt.table[0].length_sectors == 0) {
+  std::string problem;
+  const auto target =
+      crypt.table.empty() ? std::nullopt : parse_crypt_target(crypt.table[0], problem);
+  // One encryption sector: dm-crypt with 4096-byte sectors refuses less.
+  const std::uint64_t length = target ? target->spec.sector_bytes / kDmSectorBytes : 0;
+  if (!target || crypt.table[0].length_sectors < length) {
     Fail() << crypt.name << ": no crypt table to hold open";
   }
-  const std::uint64_t last = crypt.table[0].length_sectors - 1;
+  const std::uint64_t last = crypt.table[0].length_sectors - length;
   dm::create(guard_name(crypt.name), "PV2LUKS-FLAT-" + crypt.name,
-             {{0, 1, "linear", crypt.device_number + " " + std::to_string(last)}});
+             {{0, length, "linear", crypt.device_number + " " + std::to_string(last)}});
 }
 
 void remove_guard(const std::string& crypt_name) {

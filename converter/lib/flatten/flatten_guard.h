@@ -1,13 +1,14 @@
 // The record that a VG is flattened, kept exactly while it is:
 //   - in the kernel, the dm device "pv2luks-flat-CRYPT" (dm UUID
-//     "PV2LUKS-FLAT-CRYPT"): one sector mapped onto the crypt device's last
-//     sector. It holds the crypt device open, so `cryptsetup close` refuses
+//     "PV2LUKS-FLAT-CRYPT"): one encryption sector mapped onto the crypt
+//     device's last one. It holds the crypt device open, so `cryptsetup close` refuses
 //     while the LVs bypass it (LVM must keep seeing its PV there), and
 //     `dmsetup ls` shows the state;
 //   - on disk, the VG tag "pv2luks_flattened" (`vgs -o tags`), which a reboot
 //     keeps although the flattening itself (tables in the kernel) is gone.
-// Flatten sets the tag first and the guard second; unflatten clears them in
-// the reverse order, so the tag is there whenever anything is flattened.
+// Flatten makes the guard, then sets the tag, then swaps tables; unflatten
+// swaps back, then drops the guard and the tag, so both are there whenever
+// anything is flattened.
 #pragma once
 
 #include <string>

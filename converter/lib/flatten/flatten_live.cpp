@@ -1,16 +1,18 @@
 #include "flatten/flatten_live.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 
 #include "base/error.h"
-#include "device/block_device.h"
 #include "base/words.h"
 #include "flatten/layer_parse.h"
-#include "live/kernel_key.h"
 #include "live/remap.h"
-#include "luks/header.h"
+#include "live/signals.h"
 
 namespace pv2luks {
 namespace {
@@ -100,10 +102,10 @@ std::string names_of(const std::vector<LiveStack>& stacks) {
 
 }  // namespace
 
+bool is_flattened(const LvLayer& lv) { return !lv.table.empty() && lv.table[0].type == "crypt"; }
+
 std::size_t LiveStack::flattened_lvs() const {
-  return static_cast<std::size_t>(std::count_if(lvs.begin(), lvs.end(), [&](const LvLayer& lv) {
-    return !lv.table.empty() && lv.table[0].type == "crypt";
-  }));
+  return static_cast<std::size_t>(std::count_if(lvs.begin(), lvs.end(), is_flattened));
 }
 
 std::vector<LiveStack> scan_stacks() {
@@ -135,7 +137,10 @@ LiveStack find_stack(const std::string& target) {
   const std::vector<LiveStack> stacks = scan_stacks();
   std::vector<LiveStack> matches;
   for (const LiveStack& stack : stacks) {
-    if (target.empty() || stack.crypt.name == target || stack.vg == target) matches.push_back(stack);
+    // Unnamed, only stacks with a VG: not an encrypted swap beside it.
+    if ((target.empty() && !stack.vg.empty()) || stack.crypt.name == target || stack.vg == target) {
+      matches.push_back(stack);
+    }
   }
   if (matches.empty() && !target.empty()) {
     // A closed crypt device is known only by the name the caller gives it.
@@ -159,34 +164,27 @@ std::vector<std::string> swap_tables(const LayerPlan& plan) {
     for (const std::string& problem : plan.problems) text += "\n  " + problem;
     Fail() << "the tables cannot be swapped:" << text;
   }
+  if (::mlockall(MCL_CURRENT) != 0) {
+    Fail() << "cannot lock pv2luks's memory before suspending LVs (mlockall: "
+           << std::strerror(errno) << "); nothing was swapped";
+  }
+  const SignalsDeferred deferred;
   std::vector<std::string> done;
   for (const auto& [name, table] : plan.tables) {
-    dm::load(name, to_kernel(table).targets());
-    dm::suspend(name);  // I/O in flight completes on the old table
-    dm::resume(name);   // durable: nothing; the kernel maps NAME by the new table
+    try {
+      dm::load(name, to_kernel(table).targets());
+      dm::suspend(name);  // I/O in flight completes on the old table
+      dm::resume(name);   // the kernel maps NAME by the new table
+    } catch (const Error& e) {
+      // Never leave an LV suspended: either table maps the same bytes.
+      if (dm::info(name).suspended) dm::resume(name);
+      std::string swapped;
+      for (const std::string& lv : done) swapped += " " + lv;
+      Fail() << e.what() << " (swapped before it:" << (swapped.empty() ? " none" : swapped) << ")";
+    }
     done.push_back(name);
   }
   return done;
-}
-
-void reopen_crypt(LiveStack& stack, const SecureBuffer& volume_key) {
-  const HeaderInfo header = read_header(stack.luks_device);
-  const KernelKey key("pv2luks:unflatten:" + stack.crypt.name, volume_key);
-  CryptSpec spec;
-  spec.cipher = header.cipher + "-" + header.cipher_mode;
-  spec.key = KeyRef::keyring(volume_key.size_bytes(), key.description());
-  spec.sector_bytes = header.sector_size_bytes ? header.sector_size_bytes : kDmSectorBytes;
-  const std::uint64_t size =
-      inspect_block_device(stack.luks_device).size_bytes / kDmSectorBytes - header.data_offset_sectors;
-  const DmTable table{{crypt_target(0, size, spec, 0, stack.disk_number, header.data_offset_sectors)}};
-  // The dm UUID cryptsetup gives it: CRYPT-LUKS2-<uuid, no dashes>-<name>.
-  std::string uuid = header.uuid;
-  uuid.erase(std::remove(uuid.begin(), uuid.end(), '-'), uuid.end());
-  dm::create(stack.crypt.name,
-             "CRYPT-" + std::string(luks_type_name(header.type)) + "-" + uuid + "-" + stack.crypt.name,
-             to_kernel(table).targets());
-  stack.crypt.device_number = dev_text(dm::device_number(stack.crypt.name));
-  stack.crypt.table = dm::table(stack.crypt.name);
 }
 
 }  // namespace pv2luks

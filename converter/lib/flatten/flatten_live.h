@@ -11,6 +11,12 @@
 
 namespace pv2luks {
 
+// Whether `lv`'s table is crypt targets straight on the disk.
+bool is_flattened(const LvLayer& lv);
+
+// Whether `lv`'s table is crypt targets straight on the disk.
+bool is_flattened(const LvLayer& lv);
+
 // A dm-crypt device, the LVs mapped on it or (flattened) straight on its
 // disk, as they are now. While flattened, the crypt device may have been
 // closed: then crypt.table is empty and crypt.name is what the caller named.
@@ -31,19 +37,19 @@ struct LiveStack {
 std::vector<LiveStack> scan_stacks();
 
 // The stack `target` names: a VG, the crypt device's dm name, or "" for the
-// only stack there is. When the crypt device was closed while flattened, its
+// only stack with a VG there is. When the crypt device was closed while flattened, its
 // name must be given; the stack is the one disk with flattened LVs and no
 // crypt device. Error, saying what there is, when none or several match.
 LiveStack find_stack(const std::string& target);
 
 // Loads `plan`'s tables, LV by LV (load, suspend, resume): each swap maps the
-// same bytes, so the stack is consistent between any two. Error (nothing
-// loaded) when the plan has problems. Returns the LVs swapped.
+// same bytes, so the stack is consistent between any two. The caller holds
+// the VG's lock (lvm/vg_lock.h) and planned from tables read under it.
+// SIGINT, SIGTERM and SIGHUP wait until the swaps are done, and the
+// process's memory is locked first (mlockall, left locked: munlockall would
+// unlock the key buffers too), so no page fault waits on a suspended LV.
+// Error when the plan has problems (nothing loaded) or a swap failed (the LV
+// resumed on whichever table it has; the message names the LVs swapped).
 std::vector<std::string> swap_tables(const LayerPlan& plan);
-
-// Opens the LUKS device again as `stack.crypt.name` (it was closed while
-// flattened), with cryptsetup's table for its header: the key through the
-// kernel keyring. Fills stack.crypt.
-void reopen_crypt(LiveStack& stack, const SecureBuffer& volume_key);
 
 }  // namespace pv2luks

@@ -24,9 +24,4 @@ struct FlattenState {
 // what to run.
 std::vector<std::string> describe_flatten_state(const FlattenState& state);
 
-// True when anything says the stack is (or was left) flattened.
-inline bool flatten_record_present(const FlattenState& state) {
-  return !state.flattened_lvs.empty() || state.guard || state.tagged;
-}
-
 }  // namespace pv2luks
