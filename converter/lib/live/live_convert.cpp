@@ -32,6 +32,7 @@
 #include "live/after_move.h"
 #include "live/checks.h"
 #include "live/kernel_key.h"
+#include "live/memory_lock.h"
 #include "live/move.h"
 #include "convert/result.h"
 #include "live/resume.h"
@@ -161,6 +162,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
       Fail() << "device-mapper is not available in this kernel (no device-mapper in /proc/misc); "
                 "a live conversion needs it: load the dm-mod module";
     }
+    lock_all_memory();  // before any suspend: the root LV may be one of them
   } catch (const Error& e) {
     return refused(e.what());
   }

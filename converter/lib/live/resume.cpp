@@ -15,6 +15,7 @@
 #include "journal/journal_state.h"
 #include "live/after_move.h"
 #include "live/kernel_key.h"
+#include "live/memory_lock.h"
 #include "live/move.h"
 #include "convert/result.h"
 #include "live/remap.h"
@@ -147,6 +148,7 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
     const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header);
     if (!volume_key) return refused("not confirmed");
     key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, *volume_key);
+    lock_all_memory();  // before any suspend: the root LV may be one of them
     crypt.cipher = found.journal.record.cipher;
     crypt.key = KeyRef::keyring(volume_key->size_bytes(), key->description());
   } catch (const Error& e) {
