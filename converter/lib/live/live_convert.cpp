@@ -92,11 +92,16 @@ JournalRecord staged_record(const Checked& checked, const Prepared& prepared,
 PlanDevices insert(const Checked& checked, const Prepared& prepared, const MessageFn& say) {
   PlanDevices devices{dev_text(checked.device.dev), "", prepared.crypt};
   const std::vector<std::string> holders = dm::holders_of(checked.device.dev);
-  dm::create(checked.crypt_full, "", to_kernel(crypt_full_table(checked.plan, devices)).targets());
+  dm::create(checked.crypt_full, crypt_full_uuid(checked.crypt_full),
+             to_kernel(crypt_full_table(checked.plan, devices)).targets(), dm::Udev::kHidden);
   try {
     devices.crypt_full = dev_text(dm::device_number(checked.crypt_full));
-    dm::create(checked.intermediate, "",
-               to_kernel(initial_table(checked.plan, devices)).targets());
+    // It maps the plaintext PV, label included, until the move is done: no
+    // udev rule may scan it (LVM would see the PV twice).
+    dm::create(checked.intermediate,
+               cryptsetup_dm_uuid(luks_type_of(prepared.header.header), prepared.header.built.uuid,
+                                  checked.intermediate),
+               to_kernel(initial_table(checked.plan, devices)).targets(), dm::Udev::kNoScan);
   } catch (const Error&) {
     dm::remove(checked.crypt_full);
     throw;

@@ -87,7 +87,8 @@ void unsuspend(const std::string& name, const MessageFn& say) {
   say("resumed /dev/mapper/" + name + ", left suspended by a killed run");
 }
 
-PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& say) {
+PlanDevices set_up(const Found& found, const CryptSpec& crypt, const std::string& intermediate_uuid,
+                   const MessageFn& say) {
   for (const std::string& holder : dm::holders_of(found.device.dev)) unsuspend(holder, say);
   const bool live = dm::info(found.intermediate).exists;
   if (live) {
@@ -108,18 +109,20 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& 
   const DmTable full = crypt_full_table(found.journal.plan, devices);
   const dm::DeviceInfo full_info = dm::info(found.crypt_full);
   if (!full_info.exists) {
-    dm::create(found.crypt_full, "", to_kernel(full).targets());
+    dm::create(found.crypt_full, crypt_full_uuid(found.crypt_full), to_kernel(full).targets(),
+               dm::Udev::kHidden);
   } else if (!full_info.live_table || full_info.suspended) {
-    load_and_swap(found.crypt_full, full);  // killed while it was being created
+    load_and_swap(found.crypt_full, full, dm::Udev::kHidden);  // killed while it was being created
   }
   devices.crypt_full = dev_text(dm::device_number(found.crypt_full));
   const DmTable table = table_at(found.journal.plan, found.journal.record.chunks_done, devices);
   if (live) {
     // The converter died with the LVs on it: swap in the recorded state.
-    load_and_swap(found.intermediate, table);
+    load_and_swap(found.intermediate, table, dm::Udev::kNoScan);
     say("found /dev/mapper/" + found.intermediate + " live; reloaded in the journal's state");
   } else {
-    dm::create(found.intermediate, "", to_kernel(table).targets());
+    dm::create(found.intermediate, intermediate_uuid, to_kernel(table).targets(),
+               dm::Udev::kNoScan);
     say("created /dev/mapper/" + found.intermediate + " in the journal's state");
   }
   // LVs still on the partition: a run killed while it remapped them, or
@@ -162,7 +165,10 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   try {
     MoveState state{options.device, found.intermediate, found.crypt_full, found.journal.plan, {},
                     header, found.journal.area.get(), found.journal.record};
-    state.devices = set_up(found, crypt, say);
+    state.devices = set_up(
+        found, crypt,
+        cryptsetup_dm_uuid(luks_type_of(header), found.journal.record.luks_uuid, found.intermediate),
+        say);
     if (options.activate_only) {
       result.status = ConvertStatus::kStopped;
       // The partition still starts with the PV's label until the last chunk
