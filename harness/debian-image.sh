@@ -247,6 +247,9 @@ cat > "$tree/etc/fstab" <<EOF
 UUID=$boot_uuid /boot ext4 defaults 0 2
 EOF
 printf '%s\n' "$marker" > "$tree/etc/pv2luks-marker"
+# No login on the serial console: its getty would hang up ttyS0 (vhangup)
+# under the boot unit, whose output then vanishes.
+ln -sf /dev/null "$tree/etc/systemd/system/serial-getty@ttyS0.service"
 sed -i "s/^MODULES=.*/MODULES=$modules/" "$tree/etc/initramfs-tools/initramfs.conf"
 if [ "$modules" = list ]; then
 	printf '%s\n' virtio_pci virtio_blk ext4 >> "$tree/etc/initramfs-tools/modules"

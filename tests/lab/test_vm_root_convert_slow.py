@@ -88,7 +88,8 @@ def field(text, name):
 
 def run(argv, timeout):
     started = time.monotonic()
-    result = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run([str(a) for a in argv], capture_output=True, text=True, errors="replace",
+                            timeout=timeout)
     return result, time.monotonic() - started
 
 
@@ -115,6 +116,7 @@ def converted(vm_image, tmp_path, env=""):
     key.write_text(PASSPHRASE)
     first, seconds = run([HARNESS, "vm", "run", image, "--script", script, "--file", key,
                           "--timeout", "2400"], timeout=2700)
+    (tmp_path / "convert.console").write_text(first.stdout + first.stderr)
     print(first.stdout[-4000:], first.stderr[-2000:])
     print(f"VM boot + convert run: {seconds:.0f} s")
     assert first.returncode == 0, first.stderr[-3000:]
@@ -131,6 +133,7 @@ def reboot(image, key, tmp_path):
     result, seconds = run([HARNESS, "vm", "run", image, "--script", script, "--file",
                            tmp_path / "acks", "--passphrase-file", key, "--timeout", "1200"],
                           timeout=1500)
+    (tmp_path / "reboot.console").write_text(result.stdout + result.stderr)
     print(result.stdout[-4000:], result.stderr[-2000:])
     print(f"VM reboot run: {seconds:.0f} s")
     return result
