@@ -91,5 +91,13 @@ def test_converter_killed_ten_times_while_the_system_runs(lab, tmp_path, signal)
     assert ("137" if signal == "KILL" else "3") in codes
     assert "WRITES STILL HELD" not in text, text[-3000:]
     assert all(f"LVS WORK {n}" in text and f"KEPT {n}" in text for n in range(1, 11)), text[-3000:]
-    assert field(text, "RESUME exit") == "0"
+    if "0" in codes:
+        # A run finished the conversion inside the matrix (a slow machine:
+        # every timed SIGTERM came before the resume had moved anything, and
+        # the runs stopped at test points moved two chunks each). The last
+        # resume then has nothing to do, and must say so.
+        assert field(text, "RESUME exit") == "1"
+        assert "already converted; nothing to resume" in text
+    else:
+        assert field(text, "RESUME exit") == "0"
     assert_verified(text, text)

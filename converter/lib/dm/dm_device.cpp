@@ -107,12 +107,17 @@ std::vector<KernelTarget> read_targets(dm_task* task) {
   return targets;
 }
 
-std::vector<KernelTarget> query_targets(int type, const std::string& name) {
+// A table or status query, run; marked secure, as a table may hold key bytes.
+Task run_query(int type, const std::string& name) {
   Task task = new_task(type, name);
   dm_task_no_open_count(task.get());
   dm_task_secure_data(task.get());
   run(task.get(), type, name);
-  return read_targets(task.get());
+  return task;
+}
+
+std::vector<KernelTarget> query_targets(int type, const std::string& name) {
+  return read_targets(run_query(type, name).get());
 }
 
 int hex_digit(char c) {
@@ -182,10 +187,7 @@ std::vector<KernelTarget> table(const std::string& name) {
 }
 
 SecureBuffer crypt_key(const std::string& name) {
-  Task task = new_task(DM_DEVICE_TABLE, name);
-  dm_task_no_open_count(task.get());
-  dm_task_secure_data(task.get());
-  run(task.get(), DM_DEVICE_TABLE, name);
+  const Task task = run_query(DM_DEVICE_TABLE, name);
   uint64_t start = 0;
   uint64_t length = 0;
   char* type = nullptr;

@@ -101,10 +101,6 @@ std::string names_of(const std::vector<LiveStack>& stacks) {
 
 bool is_flattened(const LvLayer& lv) { return !lv.table.empty() && lv.table[0].type == "crypt"; }
 
-std::size_t LiveStack::flattened_lvs() const {
-  return static_cast<std::size_t>(std::count_if(lvs.begin(), lvs.end(), is_flattened));
-}
-
 std::vector<LiveStack> scan_stacks() {
   const std::vector<DmDevice> devices = read_devices();
   std::vector<LiveStack> stacks;

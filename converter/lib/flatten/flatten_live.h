@@ -27,8 +27,6 @@ struct LiveStack {
   std::string disk_number;      // the LUKS device, "MAJ:MIN"
   std::string luks_device;      // and its node, /dev/vdb
   bool crypt_open() const { return !crypt.table.empty(); }
-  // How many LVs have crypt tables straight on the disk.
-  std::size_t flattened_lvs() const;
 };
 
 // Every stack on this machine: each open single-target crypt device with the
