@@ -5,10 +5,13 @@
 //   confirm    the caller's question, unless --yes
 //   prepare    passphrase, volume key, header (in memory), key in the keyring
 //   make room  --make-room only: pvresize shrinks the PV (LVM metadata)
+//   guard      the VG's autoactivation off until the header is written
+//              (lvm/autoactivation.h)
 //   stage      the header copy and the first record into the journal
 //   insert     crypt_full and the intermediate device; LVs remapped onto it
 //   move       chunk by chunk from the end, each committed to the journal
-//   finish     one crypt table; the LUKS header written at the front
+//   finish     one crypt table; the LUKS header written at the front;
+//              the VG's autoactivation back on
 //   after      crypttab, LVM devices file and pvscan, initramfs advice
 //
 // Failures before `stage` are refusals: nothing was written. From `stage` on,
@@ -39,6 +42,7 @@
 #include "live/remap.h"
 #include "live/signals.h"
 #include "luks/header.h"
+#include "lvm/autoactivation.h"
 #include "lvm/room.h"
 #include "plan/plan_text.h"
 #include "plan/step_tables.h"
@@ -133,6 +137,9 @@ ConvertResult dry_run(const ConvertOptions& options, const Checked& checked, con
   if (checked.make_room) {
     say("would run: " + command_line(make_room_command(*checked.make_room, options.device)));
   }
+  const std::vector<std::string> off =
+      autoactivation_off_command(read_vg_activation(options.device));
+  if (!off.empty()) say("would run: " + command_line(off));
   say("journal: the device's last MiB, from sector " +
       std::to_string(journal_start_sectors(checked.plan.input.device_sectors)));
   say("the tables, in the order they are loaded:\n" +
@@ -185,6 +192,24 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
       return result;
     }
   }
+  try {
+    // Write point (not a commit point): vgchange rewrites LVM's metadata
+    // (autoactivation off, the VG tagged); no data sector is touched. A
+    // crash here leaves an intact PV whose VG is not autoactivated; the
+    // finish of this or a later conversion turns it back on.
+    const std::vector<std::string> off =
+        autoactivation_off_command(read_vg_activation(options.device));
+    if (!off.empty() && !test_number("PV2LUKS_TEST_NO_AUTOACTIVATION_GUARD")) {  // negative control
+      run_checked(off);
+      say("ran: " + command_line(off) + " (until the header is written, no boot may " +
+          "activate the VG from the half-converted partition)");
+    }
+  } catch (const Error& e) {
+    if (!checked.make_room) return refused(e.what());
+    result.status = ConvertStatus::kFailed;
+    result.message = std::string(e.what()) + "; the PV was shrunk (pvresize), no data was moved";
+    return result;
+  }
   // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
   // answered between chunks, after a commit.
   const SignalsDeferred signals;
@@ -203,8 +228,14 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     commit(state, JournalPhase::kStaged, 0);
     test_point("staged");
   } catch (const Error& e) {
+    std::string restored = "autoactivation restored";
+    try {
+      restore_autoactivation(options.device);
+    } catch (const Error& again) {
+      restored = std::string("could not restore the VG's autoactivation: ") + again.what();
+    }
     return refused(std::string(e.what()) + " (while writing the journal into the free room "
-                   "after the PV; the PV is unchanged)");
+                   "after the PV; the PV is unchanged, " + restored + ")");
   }
   try {
     state.devices = insert(checked, prepared, say);

@@ -11,6 +11,7 @@
 #include "journal/commit.h"
 #include "live/mirror_sync.h"
 #include "luks/error.h"
+#include "lvm/autoactivation.h"
 
 namespace pv2luks {
 
@@ -87,19 +88,25 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
   load_and_swap(state.intermediate, final_table(plan, state.devices), dm::Udev::kNoScan);
   test_point("moved");
   write_front_header(state.header, state.device);
+  test_point("header-written");
+  // Only now may udev's rules look inside: the partition shows a LUKS header,
+  // so the PV is seen once, on the crypt device. A suspend and resume gives
+  // them the uevent (the crypt device's table is unchanged).
+  dm::suspend(state.intermediate);
+  dm::resume(state.intermediate, dm::Udev::kScan);
+  // The VG may autoactivate again: its PV is on a LUKS volume now. LVM
+  // writes that through the crypt device. A crash before the next commit
+  // redoes the header and this (lvm/autoactivation.h).
+  restore_autoactivation("/dev/mapper/" + state.intermediate);
   // Commit point: the header at the front is durable: the device is a
-  // complete LUKS volume that stock cryptsetup opens.
+  // complete LUKS volume that stock cryptsetup opens, and its VG
+  // autoactivates as it did before the conversion.
   commit(state, JournalPhase::kComplete, plan.chunk_count());
   progress({"header", total_bytes, total_bytes});
   // The journal's job is done; a device with a header and no journal is
   // converted. Wiping it also removes the staged header copy.
   state.journal->wipe();
   if (dm::info(state.crypt_full).exists) dm::remove(state.crypt_full);
-  // Only now may udev's rules look inside: the partition shows a LUKS header,
-  // so the PV is seen once, on the crypt device. A suspend and resume gives
-  // them the uevent (the crypt device's table is unchanged).
-  dm::suspend(state.intermediate);
-  dm::resume(state.intermediate, dm::Udev::kScan);
   return MoveOutcome::kFinished;
 }
 

@@ -196,6 +196,8 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   result.crypttab_line = crypttab_line(found.intermediate, found.journal.record.luks_uuid);
   ConvertOptions after;
   after.device = options.device;
+  after.update_crypttab = options.update_crypttab;
+  after.crypttab_path = options.crypttab_path;
   result.advice = after_move(after, found.intermediate, found.journal.record.luks_uuid, result.crypttab_line);
   return result;
 }
