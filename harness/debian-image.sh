@@ -37,8 +37,9 @@
 # and then powers off.
 #
 # --with-pv2luks: pv2luks installed in the guest as a user would, with
-# `cmake --install` from a build of this source tree without libguestfs
-# (BUILD_DIR/guest-pv2luks; a server package must not pull QEMU in).
+# `cmake --install --prefix /usr` from a build of this source tree without
+# libguestfs (BUILD_DIR/guest-pv2luks; a server package must not pull QEMU
+# in), then `update-initramfs -u` for its initramfs hook.
 # --cache: keep the finished image under the cache directory, keyed by the
 # tarball's recipe, this script, the options and pv2luks's binary, and copy
 # it from there when nothing changed (the marker is then "pv2luks-vm" unless
@@ -197,7 +198,7 @@ if [ -n "$with_pv2luks" ]; then
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo > "$work/guest-build.log" 2>&1 \
 		&& cmake --build "$guest_build" --target pv2luks-cli -j "$(nproc)" >> "$work/guest-build.log" 2>&1 \
 		|| { tail -20 "$work/guest-build.log" >&2; die "building pv2luks for the guest failed"; }
-	pv2luks_sum=$(sha256sum < "$guest_build/converter/pv2luks" | cut -c1-64)
+	pv2luks_sum=$(cat "$guest_build/converter/pv2luks" "$source_dir"/converter/initramfs/* | sha256sum | cut -c1-64)
 fi
 # --cache: the whole image, keyed by everything that goes into it.
 if [ -n "$use_cache" ]; then
@@ -260,6 +261,14 @@ if [ -n "$with_pv2luks" ]; then
 	cmake --install "$guest_build" --prefix "$tree/usr" > /dev/null
 	missing=$(chroot "$tree" ldd /usr/sbin/pv2luks | grep 'not found' || true)
 	[ -z "$missing" ] || die "pv2luks in the guest lacks libraries: $missing"
+	# As after installing any package with an initramfs hook: pv2luks's
+	# hook (resume a conversion cut short) goes into the initramfs.
+	unshare --mount --propagation private sh -c '
+		mount -t proc proc "$1/proc" && mount -t sysfs sys "$1/sys" && mount --bind /dev "$1/dev" &&
+		chroot "$1" update-initramfs -u -k "$2"' sh "$tree" "$kernel_version" >> "$work/initramfs.log" 2>&1 \
+		|| { tail -20 "$work/initramfs.log" >&2; die "update-initramfs in the guest failed"; }
+	[ -x "$tree/usr/share/initramfs-tools/scripts/local-top/pv2luks" ] \
+		|| die "pv2luks's initramfs script was not installed"
 fi
 mkdir -p "$work/boot"
 mv "$tree"/boot/* "$work/boot/"

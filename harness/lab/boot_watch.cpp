@@ -42,14 +42,15 @@ double seconds_since(QemuProcess::Clock::time_point start) {
 // Answers the prompt once; false when it shows a second time.
 class PromptAnswer {
  public:
-  PromptAnswer(const std::optional<std::string>& prompt, pv2luks::SecureBuffer key)
-      : prompt_(prompt), key_(std::move(key)) {}
+  PromptAnswer(const std::vector<std::string>& prompts, pv2luks::SecureBuffer key)
+      : prompts_(prompts), key_(std::move(key)) {}
 
   // `text` is a finished line (`finished`) or the partial one; each prompt is
   // seen first as a partial line and then again when its line ends.
   bool see(QemuProcess& qemu, const std::string& text, bool finished,
            QemuProcess::Clock::time_point launched) {
-    if (!prompt_ || text.find(*prompt_) == std::string::npos) return true;
+    const auto shown = [&](const std::string& prompt) { return text.find(prompt) != std::string::npos; };
+    if (std::none_of(prompts_.begin(), prompts_.end(), shown)) return true;
     if (finished) {
       answered_line_pending_ = false;
       return true;
@@ -67,7 +68,7 @@ class PromptAnswer {
   }
 
  private:
-  std::optional<std::string> prompt_;
+  std::vector<std::string> prompts_;
   pv2luks::SecureBuffer key_;
   int answers_ = 0;
   bool answered_line_pending_ = false;
@@ -101,7 +102,7 @@ BootResult watch(QemuProcess& qemu, const BootWatch& options, PromptAnswer& answ
     const std::string text = clean_console_text(finished ? line : qemu.partial_line());
     if (!answer.see(qemu, text, finished, launched)) {
       qemu.kill();
-      std::cerr << "lab: the prompt '" << *options.answer << "' came again: the key was refused\n";
+      std::cerr << "lab: the prompt came again (" << text << "): the key was refused\n";
       result.code = kExitFailure;
       return result;
     }
@@ -146,9 +147,9 @@ void apply_lab_environment(BootConfig& config) {
 }
 
 BootResult boot_and_watch(const BootConfig& config, const BootWatch& watch_options) {
-  PromptAnswer answer(watch_options.answer, watch_options.answer
-                                                ? typed_key(watch_options.key_file)
-                                                : pv2luks::SecureBuffer());
+  PromptAnswer answer(watch_options.answers, watch_options.answers.empty()
+                                                 ? pv2luks::SecureBuffer()
+                                                 : typed_key(watch_options.key_file));
   std::cerr << std::fixed << std::setprecision(1);
   std::cerr << "lab: booting " << config.kernel << " with " << config.disks.size()
             << " disk(s), accelerator " << (config.accel == Accel::kKvm ? "kvm" : "tcg") << "\n";

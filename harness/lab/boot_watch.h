@@ -5,16 +5,17 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lab/qemu_command.h"
 
 namespace harness {
 
 struct BootWatch {
-  // When the console shows `answer` (a prompt: the line need not be
-  // finished), type the bytes of `key_file` and Enter, once; if it shows
-  // again (a refused passphrase), the boot fails at once.
-  std::optional<std::string> answer;
+  // When the console shows one of `answers` (a prompt: the line need not be
+  // finished), type the bytes of `key_file` and Enter, once; if a prompt
+  // shows again (a refused passphrase), the boot fails at once.
+  std::vector<std::string> answers;
   std::string key_file;
   std::string marker;  // success: a console line containing it
   // SIGKILL QEMU (a power cut) as soon as a console line contains it.

@@ -68,9 +68,9 @@ LabBootOptions parse_lab_boot_options(const std::vector<std::string>& words) {
   }
   for (const std::string& disk : args.values("--disk")) add_boot_disk(config, disk);
   config.kernel_args = args.value("--append").value_or("");
-  watch.answer = args.value("--answer");
+  if (const auto answer = args.value("--answer")) watch.answers.push_back(*answer);
   watch.key_file = args.value("--key-file").value_or("");
-  if (watch.answer.has_value() != !watch.key_file.empty()) {
+  if (watch.answers.empty() != watch.key_file.empty()) {
     Fail(kExitUsage) << "lab boot: --answer and --key-file go together";
   }
   if (const auto timeout = args.number("--timeout")) watch.timeout_s = *timeout;

@@ -57,9 +57,11 @@ const char kVmRunHelp[] =
     "then prints 'PV2LUKS-VM-EXIT <code>' and powers off. A reboot is a second\n"
     "vm run. The console streams to standard output.\n"
     "\n"
-    "  --passphrase-file F   when the initramfs asks 'Please unlock disk', type\n"
-    "                        F's bytes and Enter, as a person would (once; a\n"
-    "                        second prompt means the passphrase was refused)\n"
+    "  --passphrase-file F   when the initramfs asks 'Please unlock disk'\n"
+    "                        (cryptsetup) or 'Enter the passphrase for' (pv2luks\n"
+    "                        after a conversion was cut short), type F's bytes\n"
+    "                        and Enter, as a person would (once; a second\n"
+    "                        prompt means the passphrase was refused)\n"
     "  --power-cut-on-line TEXT\n"
     "                        SIGKILL QEMU as soon as a console line holds TEXT\n"
     "  --timeout S           kill QEMU after S seconds (default 1800)\n"
@@ -183,7 +185,9 @@ int vm_run(const std::vector<std::string>& words) {
   watch.timeout_s = args.number("--timeout").value_or(1800);
   watch.cut_on_line = args.value("--power-cut-on-line");
   if (const auto key = args.value("--passphrase-file")) {
-    watch.answer = "Please unlock disk";
+    // cryptsetup's prompt, and pv2luks's own in the initramfs after a
+    // conversion was cut short (converter/initramfs/local-top).
+    watch.answers = {"Please unlock disk", "Enter the passphrase for"};
     watch.key_file = *key;
   }
   const BootResult result = boot_and_watch(config, watch);
