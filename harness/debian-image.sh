@@ -37,7 +37,7 @@
 # and then powers off.
 #
 # --with-pv2luks: pv2luks installed in the guest as a user would, with
-# `cmake --install --prefix /usr` from a build of this source tree without
+# `cmake --install --prefix /usr --strip` from a build of this source tree without
 # libguestfs (BUILD_DIR/guest-pv2luks; a server package must not pull QEMU
 # in), then `update-initramfs -u` for its initramfs hook.
 # --cache: keep the finished image under the cache directory, keyed by the
@@ -258,7 +258,7 @@ fi
 kernel_version=$(ls "$tree/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -1)
 [ -n "$kernel_version" ] || die "no /boot/vmlinuz-* in the root file system"
 if [ -n "$with_pv2luks" ]; then
-	cmake --install "$guest_build" --prefix "$tree/usr" > /dev/null
+	cmake --install "$guest_build" --prefix "$tree/usr" --strip > /dev/null
 	missing=$(chroot "$tree" ldd /usr/sbin/pv2luks | grep 'not found' || true)
 	[ -z "$missing" ] || die "pv2luks in the guest lacks libraries: $missing"
 	# As after installing any package with an initramfs hook: pv2luks's
