@@ -12,6 +12,14 @@ directory, and only then prints "ACK n sha256" on the serial console. The
 host keeps those lines (the console is outside the guest's disk) and, after
 the reboot, the guest checks each one.
 
+Power cut: the script prints CUT NOW once the move is 40% done and the
+harness kills QEMU on that line. The next boot's initramfs (pv2luks's hook,
+installed by vm build before any conversion) asks for the passphrase and
+maps the half-converted PV; the system comes up on it, the writer runs again
+and `pv2luks resume --update-crypttab` with update-initramfs finishes under
+it; the third boot is an ordinary encrypted one with every acknowledged
+write from both runs present.
+
 Negative control: the same conversion without update-initramfs must be seen
 as "did not come up encrypted": the old initramfs knows no crypttab line,
 never asks for the passphrase, gives up waiting for the root VG and (panic=10,
@@ -238,6 +246,13 @@ def assert_came_up_encrypted(result, tmp_path, crypt_name):
     assert ack_counts(result.stdout, "ACKS") == (len(acks), 0)
 
 
+def assert_lvm_told(stdout):
+    """pv2luks told LVM where the PV went, without a complaint."""
+    assert "pv2luks: ran: pvscan --cache /dev/vda2\n" in stdout, stdout[-3000:]
+    assert "pv2luks: ran: pvscan --cache /dev/mapper/vda2_crypt" in stdout
+    assert not re.search(r"^pv2luks: .* failed \(", stdout, re.M)
+
+
 def crypttab_name(stdout):
     crypttab = re.search(r"^CRYPTTAB (\S+) UUID=(\S+) none luks", stdout, re.M)
     assert crypttab, stdout[-3000:]
@@ -248,6 +263,7 @@ def test_root_pv_converted_live_then_boots_encrypted(vm_image, tmp_path):
     image, key, first = converted(vm_image, tmp_path)
     assert field(first, "ROOT-BEFORE") == "/dev/mapper/guestvg-root"
     assert field(first, "INITRAMFS exit") == "0"
+    assert_lvm_told(first)
     name = crypttab_name(first)
     assert_came_up_encrypted(boot(image, key, tmp_path, AFTER_REBOOT, "reboot"), tmp_path, name)
 
@@ -267,6 +283,7 @@ def test_power_cut_mid_conversion_then_the_documented_recovery(vm_image, tmp_pat
     before_cut = len((tmp_path / "acks").read_text().splitlines())
     assert ack_counts(recovered.stdout, "ACKS-MID") == (before_cut, 0)
     assert field(recovered.stdout, "RESUME exit") == "0", recovered.stdout[-3000:]
+    assert_lvm_told(recovered.stdout)
     assert field(recovered.stdout, "INITRAMFS exit") == "0"
     name = crypttab_name(recovered.stdout)
     save_acks(tmp_path, acks_in(recovered.stdout))
