@@ -248,8 +248,7 @@ def assert_came_up_encrypted(result, tmp_path, crypt_name):
 
 def assert_lvm_told(stdout):
     """pv2luks told LVM where the PV went, without a complaint."""
-    assert "pv2luks: ran: pvscan --cache /dev/vda2\n" in stdout, stdout[-3000:]
-    assert "pv2luks: ran: pvscan --cache /dev/mapper/vda2_crypt" in stdout
+    assert "pv2luks: ran: pvscan --cache\n" in stdout, stdout[-3000:]
     assert not re.search(r"^pv2luks: .* failed \(", stdout, re.M)
 
 

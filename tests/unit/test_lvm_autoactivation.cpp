@@ -34,12 +34,12 @@ TEST(VgActivation, RefusesALineWithoutTheFields) {
 
 TEST(VgActivation, OffOnlyWhenOnAndRestoreOnlyWhenTagged) {
   const std::vector<std::string> off = autoactivation_off_command({"vg", true, false});
-  EXPECT_EQ(off, (std::vector<std::string>{"vgchange", "--quiet", "--setautoactivation", "n",
+  EXPECT_EQ(off, (std::vector<std::string>{"vgchange", "--devicesfile=", "--quiet", "--setautoactivation", "n",
                                            "--addtag", kConvertingTag, "vg"}));
   EXPECT_TRUE(autoactivation_off_command({"vg", false, false}).empty());  // the owner's choice
   EXPECT_TRUE(autoactivation_off_command({"vg", false, true}).empty());   // already guarded
   const std::vector<std::string> on = autoactivation_restore_command({"vg", false, true});
-  EXPECT_EQ(on, (std::vector<std::string>{"vgchange", "--quiet", "--setautoactivation", "y",
+  EXPECT_EQ(on, (std::vector<std::string>{"vgchange", "--devicesfile=", "--quiet", "--setautoactivation", "y",
                                           "--deltag", kConvertingTag, "vg"}));
   EXPECT_TRUE(autoactivation_restore_command({"vg", false, false}).empty());
 }

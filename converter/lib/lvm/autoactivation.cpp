@@ -9,6 +9,14 @@ namespace pv2luks {
 
 const char kVgActivationFields[] = "vg_name,vg_autoactivation,vg_tags";
 
+namespace {
+
+// Without LVM's devices file: at the finish it still names the partition
+// (pv2luks updates it afterwards), and the PV is on the crypt device.
+const char kNoDevicesFile[] = "--devicesfile=";
+
+}  // namespace
+
 VgActivation parse_vg_activation(const std::string& pvs_line) {
   // "  vg:enabled:tag1,tag2" (a tag may itself hold ':', so it is split twice)
   const std::size_t first = pvs_line.find(':');
@@ -27,17 +35,20 @@ VgActivation parse_vg_activation(const std::string& pvs_line) {
 
 VgActivation read_vg_activation(const std::string& pv_device) {
   return parse_vg_activation(run_checked(
-      {"pvs", "--noheadings", "--separator", ":", "-o", kVgActivationFields, pv_device}));
+      {"pvs", kNoDevicesFile, "--noheadings", "--separator", ":", "-o", kVgActivationFields,
+       pv_device}));
 }
 
 std::vector<std::string> autoactivation_off_command(const VgActivation& vg) {
   if (!vg.autoactivation) return {};
-  return {"vgchange", "--quiet", "--setautoactivation", "n", "--addtag", kConvertingTag, vg.vg};
+  return {"vgchange", kNoDevicesFile, "--quiet", "--setautoactivation", "n",
+          "--addtag", kConvertingTag, vg.vg};
 }
 
 std::vector<std::string> autoactivation_restore_command(const VgActivation& vg) {
   if (!vg.converting_tag) return {};
-  return {"vgchange", "--quiet", "--setautoactivation", "y", "--deltag", kConvertingTag, vg.vg};
+  return {"vgchange", kNoDevicesFile, "--quiet", "--setautoactivation", "y",
+          "--deltag", kConvertingTag, vg.vg};
 }
 
 std::string restore_autoactivation(const std::string& pv_device) {

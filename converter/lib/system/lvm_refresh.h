@@ -21,7 +21,7 @@ struct LvmRefresh {
 std::string devices_file_in_use(const std::string& lvmconfig_output);
 
 // Updates the devices file (when in use) from old_device to new_device and
-// runs `pvscan --cache old_device`, then `pvscan --cache new_device`. Never throws: problems are reported.
+// runs `pvscan --cache` (every device). Never throws: problems are reported.
 LvmRefresh refresh_lvm(const std::string& old_device, const std::string& new_device);
 
 }  // namespace pv2luks
