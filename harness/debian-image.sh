@@ -5,6 +5,7 @@
 #
 # Usage: harness/debian-image.sh OUT [--format raw|qcow2] [--size 2G]
 #                                    [--marker TEXT] [--initramfs-modules list|most]
+#                                    [--tail-room MIB] [--with-pv2luks] [--cache]
 #                                    [--build-dir DIR]
 #
 # The disk (GPT): partition 1, 256 MiB, ext4, mounted at /boot (plaintext
@@ -35,6 +36,24 @@
 #   PV2LUKS-GUEST-BOOTED
 # and then powers off.
 #
+# --with-pv2luks: pv2luks installed in the guest as a user would, with
+# `cmake --install --prefix /usr --strip` from a build of this source tree without
+# libguestfs (BUILD_DIR/guest-pv2luks; a server package must not pull QEMU
+# in), then `update-initramfs -u` for its initramfs hook.
+# --cache: keep the finished image under the cache directory, keyed by the
+# tarball's recipe, this script, the options and pv2luks's binary, and copy
+# it from there when nothing changed (the marker is then "pv2luks-vm" unless
+# given).
+# --tail-room MIB: free room after the PV (default 32; a live conversion of
+# the root PV needs the LUKS2 header's 16 MiB plus the journal's MiB).
+#
+# A second virtio disk with serial "disk1" holding an ext4 file system with
+# run.sh (what `pv2luks-harness vm run --script` attaches) makes the boot
+# unit run `bash run.sh` in that directory once multi-user.target is reached,
+# its output on the serial console, then print
+#   PV2LUKS-VM-EXIT <exit code>
+# and power off.
+#
 # Writes OUT and OUT.boot (KEY=value lines: kernel_version, boot_partition,
 # root, marker). The image's initramfs is the one debootstrap built (with
 # "most"); --guest-config rebuilds it with the guest's settings. Needs root (loop devices, chroot), debootstrap, e2fsprogs,
@@ -50,6 +69,9 @@ size=2G
 marker=
 modules=list
 build_dir=build
+tail_room_mib=32
+with_pv2luks=
+use_cache=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--format) format=${2:?}; shift 2 ;;
@@ -57,6 +79,9 @@ while [ $# -gt 0 ]; do
 	--marker) marker=${2:?}; shift 2 ;;
 	--initramfs-modules) modules=${2:?}; shift 2 ;;
 	--build-dir) build_dir=${2:?}; shift 2 ;;
+	--tail-room) tail_room_mib=${2:?}; shift 2 ;;
+	--with-pv2luks) with_pv2luks=1; shift ;;
+	--cache) use_cache=1; shift ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) [ -z "$out" ] || die "one OUT only"; out=$1; shift ;;
@@ -71,17 +96,23 @@ for tool in debootstrap mkfs.ext4 tar; do
 done
 harness="$build_dir/harness/pv2luks-harness"
 [ -x "$harness" ] || die "$harness missing: build first (ci/build)"
-[ -n "$marker" ] || marker=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+if [ -z "$marker" ]; then
+	# A cached image keeps one marker; otherwise each build gets its own.
+	if [ -n "$use_cache" ]; then marker=pv2luks-vm; else marker=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n'); fi
+fi
 case "$marker" in *[!A-Za-z0-9._-]*) die "--marker takes letters, digits, '.', '_' and '-' only" ;; esac
 
 suite=bookworm
 mirror=${PV2LUKS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-packages=linux-image-amd64,lvm2,cryptsetup,cryptsetup-initramfs,initramfs-tools,zstd,systemd-sysv
+# udev and the libraries pv2luks needs beyond lvm2's and cryptsetup's
+# (libboost-filesystem) come in the cached tarball, so installing pv2luks
+# needs no network.
+packages=linux-image-amd64,lvm2,cryptsetup,cryptsetup-initramfs,initramfs-tools,zstd,systemd-sysv,udev,libboost-filesystem1.74.0
 vg=guestvg
 boot_mib=256
-tail_room_mib=32
+case "$tail_room_mib" in '' | *[!0-9]*) die "--tail-room takes MiB, e.g. 32" ;; esac
 # Bump when the guest set-up below changes, so the cache is rebuilt.
-recipe_version=1
+recipe_version=2
 cache=${PV2LUKS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pv2luks-lab}
 key=$(printf '%s\n' "$recipe_version" "$suite" "$mirror" "$packages" | sha256sum | cut -c1-16)
 tarball="$cache/debian-$suite-$key.tar"
@@ -110,6 +141,18 @@ configure_rootfs() {
 	done
 	echo "PV2LUKS-GUEST-ROOT $(findmnt -n -o SOURCE /)"
 	echo "PV2LUKS-GUEST-BOOTED"
+	# pv2luks-harness vm run: the script disk (serial disk1), if attached.
+	script_disk=/dev/disk/by-id/virtio-disk1
+	if [ -b "$script_disk" ]; then
+		mkdir -p /run/pv2luks-vm
+		if mount "$script_disk" /run/pv2luks-vm; then
+			(cd /run/pv2luks-vm && bash ./run.sh < /dev/null)
+			echo "PV2LUKS-VM-EXIT $?"
+			umount /run/pv2luks-vm
+		else
+			echo "PV2LUKS-VM-EXIT 125"
+		fi
+	fi
 	systemctl --no-block poweroff
 	EOF
 	chmod 0755 "$root/usr/local/sbin/pv2luks-booted"
@@ -144,6 +187,31 @@ build_tarball() {
 started=$(date +%s)
 [ -s "$tarball" ] || build_tarball
 echo "debian-image: root file system from $tarball" >&2
+
+pv2luks_sum=none
+if [ -n "$with_pv2luks" ]; then
+	# As a user would install it: configure, build, then `cmake --install`
+	# into the guest's tree (below). Incremental after the first time.
+	guest_build="$build_dir/guest-pv2luks"
+	source_dir=$(cd "$(dirname "$0")/.." && pwd)
+	cmake -S "$source_dir" -B "$guest_build" -DPV2LUKS_WITH_GUESTFS=OFF -DBUILD_TESTING=OFF \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo > "$work/guest-build.log" 2>&1 \
+		&& cmake --build "$guest_build" --target pv2luks-cli -j "$(nproc)" >> "$work/guest-build.log" 2>&1 \
+		|| { tail -20 "$work/guest-build.log" >&2; die "building pv2luks for the guest failed"; }
+	pv2luks_sum=$(cat "$guest_build/converter/pv2luks" "$source_dir"/converter/initramfs/* | sha256sum | cut -c1-64)
+fi
+# --cache: the whole image, keyed by everything that goes into it.
+if [ -n "$use_cache" ]; then
+	image_key=$(printf '%s\n' "$key" "$size" "$tail_room_mib" "$modules" "$marker" "$format" \
+		"$pv2luks_sum" "$(sha256sum < "$0")" | sha256sum | cut -c1-16)
+	cached="$cache/vm-$image_key.$format"
+	if [ -s "$cached" ] && [ -s "$cached.boot" ]; then
+		cp --sparse=always "$cached" "$out"
+		cp "$cached.boot" "$out.boot"
+		echo "debian-image: $out from the cache ($cached)" >&2
+		exit 0
+	fi
+fi
 
 # The layout, by pv2luks-harness image build (LVM on a loop device, no
 # device-mapper needed); its LVs and partitions are holes to fill below.
@@ -180,12 +248,28 @@ cat > "$tree/etc/fstab" <<EOF
 UUID=$boot_uuid /boot ext4 defaults 0 2
 EOF
 printf '%s\n' "$marker" > "$tree/etc/pv2luks-marker"
+# No login on the serial console: its getty would hang up ttyS0 (vhangup)
+# under the boot unit, whose output then vanishes.
+ln -sf /dev/null "$tree/etc/systemd/system/serial-getty@ttyS0.service"
 sed -i "s/^MODULES=.*/MODULES=$modules/" "$tree/etc/initramfs-tools/initramfs.conf"
 if [ "$modules" = list ]; then
 	printf '%s\n' virtio_pci virtio_blk ext4 >> "$tree/etc/initramfs-tools/modules"
 fi
 kernel_version=$(ls "$tree/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -1)
 [ -n "$kernel_version" ] || die "no /boot/vmlinuz-* in the root file system"
+if [ -n "$with_pv2luks" ]; then
+	cmake --install "$guest_build" --prefix "$tree/usr" --strip > /dev/null
+	missing=$(chroot "$tree" ldd /usr/sbin/pv2luks | grep 'not found' || true)
+	[ -z "$missing" ] || die "pv2luks in the guest lacks libraries: $missing"
+	# As after installing any package with an initramfs hook: pv2luks's
+	# hook (resume a conversion cut short) goes into the initramfs.
+	unshare --mount --propagation private sh -c '
+		mount -t proc proc "$1/proc" && mount -t sysfs sys "$1/sys" && mount --bind /dev "$1/dev" &&
+		chroot "$1" update-initramfs -u -k "$2"' sh "$tree" "$kernel_version" >> "$work/initramfs.log" 2>&1 \
+		|| { tail -20 "$work/initramfs.log" >&2; die "update-initramfs in the guest failed"; }
+	[ -x "$tree/usr/share/initramfs-tools/scripts/local-top/pv2luks" ] \
+		|| die "pv2luks's initramfs script was not installed"
+fi
 mkdir -p "$work/boot"
 mv "$tree"/boot/* "$work/boot/"
 mkfs.ext4 -q -F -L boot -U "$boot_uuid" -d "$work/boot" "$work/boot.ext4" "$((boot_bytes / 1024))k" > /dev/null
@@ -205,4 +289,8 @@ boot_partition=1
 root=/dev/mapper/$vg-root
 marker=$marker
 EOF
+if [ -n "$use_cache" ]; then
+	cp --sparse=always "$out" "$cached.tmp.$$" && mv "$cached.tmp.$$" "$cached"
+	cp "$out.boot" "$cached.boot"
+fi
 echo "debian-image: $out ($format, $size, kernel $kernel_version) in $(( $(date +%s) - started )) s" >&2

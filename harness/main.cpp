@@ -31,6 +31,12 @@ const char kHelp[] =
     "          [--append ARGS] [--answer TEXT --key-file FILE] [--timeout S]\n"
     "      Boot a guest's own kernel, initramfs and disks; type a key file's bytes\n"
     "      at a console prompt; exit 0 when a console line shows the marker.\n"
+    "  vm build --distro debian OUT.img [--size S] [--tail-room MIB]\n"
+    "      Build a bootable Debian 12 image, root on LVM, pv2luks installed.\n"
+    "  vm run IMG --script FILE [--file PATH]... [--passphrase-file F]\n"
+    "          [--timeout S] [--power-cut-on-line TEXT]\n"
+    "      Boot it (its own kernel and initramfs), run FILE as root once systemd\n"
+    "      is up, type the passphrase at the unlock prompt; the script's exit code.\n"
     "  image build SPEC OUT [--format raw|qcow2]\n"
     "      Build a disk image from a layout spec (images/*.json) on the host, and\n"
     "      write OUT.manifest with the sha256 of every LV and of the image.\n"
@@ -59,6 +65,7 @@ const std::vector<Entry>& commands() {
   static const std::vector<Entry> table = {
       {{"lab", "run"}, harness::lab_run_command},
       {{"lab", "boot"}, harness::lab_boot_command},
+      {{"vm"}, harness::vm_command},
       {{"image"}, harness::image_command},
       {{"checksum"}, harness::checksum_command},
       {{"load"}, harness::load_command},

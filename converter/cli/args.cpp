@@ -159,11 +159,19 @@ std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli) 
       o.guest_config = true;
       return "";
     }
+    if (word == "--update-crypttab") {
+      o.update_crypttab = true;
+      return "";
+    }
+    if (word == "--crypttab") return value(o.crypttab_path) ? "" : "--crypttab needs FILE";
     return "?";
   });
   if (problem == "needs a DEVICE") return "resume needs a DEVICE (or an IMAGE with --offline)";
   if (!problem.empty()) return problem;
   if (o.offline && o.activate_only) return "--activate-only is for live conversions, not --offline";
+  if (o.offline && o.update_crypttab) {
+    return "--update-crypttab is for live conversions; offline, use --guest-config";
+  }
   return needs_offline(o.offline, o.partition, o.guest_config);
 }
 

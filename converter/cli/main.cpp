@@ -87,6 +87,8 @@ const char kHelp[] =
     "  --activate-only              only set up /dev/mapper/DEV_crypt in the\n"
     "                               journal's state, so the VG can be activated\n"
     "                               before resuming\n"
+    "  --update-crypttab, --crypttab FILE\n"
+    "                               as for convert, once the conversion is finished\n"
     "  --progress-json, --yes       as for convert\n"
     "  --offline, --partition N     as for convert\n"
     "  --guest-config               as for convert, once the conversion is finished\n"

@@ -21,6 +21,10 @@ int lab_run_command(const std::vector<std::string>& words);
 // its console showed the marker (lab_boot.cpp).
 int lab_boot_command(const std::vector<std::string>& words);
 
+// `words` after "vm": build (a Debian image with pv2luks) or run (boot it,
+// run a script in it) (vm.cpp).
+int vm_command(const std::vector<std::string>& words);
+
 // --host: the script runs on this host over loop devices.
 int run_on_host(const LabRunOptions& options);
 

@@ -48,6 +48,26 @@ def test_harness_refuses_unknown_commands_and_options(tmp_path):
 
 
 @pytest.mark.parametrize("words, says", [
+    (["vm"], "vm needs build or run"),
+    (["vm", "frob"], "vm: unknown command 'frob'"),
+    (["vm", "build", "x.img"], "--distro debian is the one distribution"),
+    (["vm", "build", "--distro", "debian"], "vm build needs one OUT.img"),
+    (["vm", "run", "x.img"], "vm run needs IMG and --script FILE"),
+    (["vm", "run", "x.img", "--script", "/nonexistent/run.sh"], "/nonexistent/run.sh: no such file"),
+])
+def test_harness_vm_usage_errors(words, says):
+    """Usage errors exit 2 and name the problem, before anything is built or booted."""
+    result = run([HARNESS, *words])
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr, result.stderr
+
+
+def test_harness_vm_help():
+    assert "Please unlock disk" in run([HARNESS, "vm", "run", "--help"]).stdout
+    assert "cmake --install" in run([HARNESS, "vm", "build", "--help"]).stdout
+
+
+@pytest.mark.parametrize("words, says", [
     (["convert", "--partition", "2", "/dev/null"], "--partition needs --offline"),
     (["convert", "--guest-config", "/dev/null"], "--guest-config needs --offline"),
     (["convert", "--offline", "--partition", "two", "x.img"], "--partition takes a number"),

@@ -41,6 +41,8 @@ dmsetup remove "$name" 2>/dev/null
 cryptsetup luksDump "$disk" | grep -E '^(Version|Cipher|	offset|Data segments)|offset:' | head -5
 cryptsetup open "$disk" pvcrypt --key-file "$LAB_OUT/key"; echo "OPEN exit=$?"
 vgchange -ay vg > /dev/null; echo "ACTIVATE exit=$?"
+# pv2luks turned the VG's autoactivation off for the conversion and back on.
+echo "AUTOACTIVATION $(vgs --noheadings --separator : -o vg_autoactivation,vg_tags vg | tr -d ' ')"
 # A power cut leaves the ext4 journal to replay: mounting replays it (as a
 # boot would), then the check is read-only.
 mkdir -p /run/fs && mount /dev/vg/fs /run/fs && umount /run/fs
@@ -63,6 +65,7 @@ def assert_verified(converted, verified):
     is what it was before the conversion (COLD-BEFORE in `converted`)."""
     assert field(verified, "OPEN exit") == "0"
     assert field(verified, "ACTIVATE exit") == "0"
+    assert field(verified, "AUTOACTIVATION") == "enabled:", "autoactivation not restored"
     assert field(verified, "FSCK exit") == "0"
     assert field(verified, "COLD-AFTER") == field(converted, "COLD-BEFORE")
     assert field(verified, "VERIFY exit") == "0"

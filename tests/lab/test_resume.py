@@ -22,6 +22,10 @@ RESUME = r"""#!/bin/bash
 set -uo pipefail
 disk=$(readlink -f "$LAB_DISKS/pv")
 pv2luks status "$disk"; echo "STATUS exit=$?"
+# As a boot's udev rules would: the half-converted VG must not autoactivate.
+echo "AUTOACT-BEFORE $(vgs --noheadings --separator : -o vg_autoactivation,vg_tags vg 2>/dev/null | tr -d ' ')"
+vgchange -aay vg > /dev/null 2>&1
+echo "AUTOACTIVATED $(lvs --noheadings -o lv_active vg 2>/dev/null | grep -c active)"
 __ENV__ pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key" --progress-json; echo "RESUME exit=$?"
 __AFTER__
 """
@@ -65,12 +69,16 @@ def cut_then_resume(lab, tmp_path, cut, convert_env="", resume_env="", cut_resum
     ("chunk-done 8", ""),                             # the last chunk committed
     ("moved", ""),                                    # before the header write
     ("header-torn", "PV2LUKS_TEST_TORN_HEADER=1"),    # during the header write
+    ("header-written", ""),                           # before autoactivation is back on
 ])
 def test_power_cut_at_a_named_point_then_resume(lab, tmp_path, point, env):
     converted, resumed = cut_then_resume(
         lab, tmp_path, ["--power-cut-on-line", f"test point: {point}"], convert_env=env)
     assert f"test point: {point}" in converted
     assert "journal: phase" in resumed
+    if not point.startswith("header"):  # the partition still starts with the PV's label
+        assert "AUTOACT-BEFORE :pv2luks_converting" in resumed
+        assert field(resumed, "AUTOACTIVATED") == "0", "the half-converted VG autoactivated"
     assert_verified(converted, resumed)
 
 
@@ -109,6 +117,20 @@ def test_power_cut_at_a_seeded_random_time_then_resume(lab, tmp_path, offset):
     finished = "already converted; nothing to resume" in last.stdout
     assert field(last.stdout, "RESUME exit") == ("1" if finished else "0"), last.stdout[-3000:]
     assert_verified(first.stdout, last.stdout)
+
+
+def test_negative_control_without_the_autoactivation_guard_the_vg_autoactivates(lab, tmp_path):
+    """The guard left out: after a cut mid-move, LVM's autoactivation (as a
+    boot's udev rules run it) activates the VG from the half-converted
+    partition, and the check above must see it."""
+    disk, out, _ = convert_until_cut(lab, tmp_path, ["--power-cut-on-line", "test point: chunk-done 4"],
+                                     "PV2LUKS_TEST_NO_AUTOACTIVATION_GUARD=1")
+    last = lab(RESUME.replace("__ENV__", "").replace("__AFTER__", ""), disk, extra=["--out", out])
+    assert last.returncode == 0, last.stderr
+    assert "AUTOACT-BEFORE enabled:" in last.stdout
+    assert int(field(last.stdout, "AUTOACTIVATED")) > 0
+    # resume sees LVs on the partition itself and refuses to touch them.
+    assert field(last.stdout, "RESUME exit") != "0"
 
 
 def test_double_fault_a_cut_during_resume(lab, tmp_path):

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include "base/error.h"
 #include "luks/header.h"
 
 namespace pv2luks {
@@ -229,6 +231,22 @@ TEST(LuksHeaderMath, SpecProblemNamesWhatIsWrong) {
     EXPECT_NE(problem.find(c.expected), std::string::npos)
         << "expected '" << c.expected << "' in '" << problem << "'";
   }
+}
+
+TEST(LuksHeaderIdentity, TheVersionFieldAfterTheMagic) {
+  std::vector<std::uint8_t> header = {'L', 'U', 'K', 'S', 0xba, 0xbe, 0, 2};
+  EXPECT_EQ(luks_type_of(header), LuksType::kLuks2);
+  header[7] = 1;
+  EXPECT_EQ(luks_type_of(header), LuksType::kLuks1);
+  header[7] = 3;
+  EXPECT_THROW(luks_type_of(header), Error);
+  EXPECT_THROW(luks_type_of({'L', 'U'}), Error);
+}
+
+TEST(LuksHeaderIdentity, CryptsetupsDmUuid) {
+  EXPECT_EQ(cryptsetup_dm_uuid(LuksType::kLuks2, "0a1b2c3d-1111-2222-3333-444455556666", "vda2_crypt"),
+            "CRYPT-LUKS2-0a1b2c3d111122223333444455556666-vda2_crypt");
+  EXPECT_EQ(cryptsetup_dm_uuid(LuksType::kLuks1, "ab-cd", "x"), "CRYPT-LUKS1-abcd-x");
 }
 
 }  // namespace

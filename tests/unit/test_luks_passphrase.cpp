@@ -303,6 +303,25 @@ TEST(PassphraseTerminal, ExistingPassphraseIsAskedOnce) {
   EXPECT_EQ(tty.seen().find("Verify"), std::string::npos);
 }
 
+TEST(PassphraseTerminal, ATerminalOpenedReadOnlyIsReopenedForThePrompt) {
+  // An initramfs script's 'pv2luks resume ... < /dev/console': no controlling
+  // terminal, and stdin's terminal open for reading only.
+  Terminal tty;
+  const int read_only = open(ttyname(tty.slave()), O_RDONLY | O_NOCTTY);
+  ASSERT_GE(read_only, 0);
+  EXPECT_LT(write(read_only, "x", 1), 0);  // why: a prompt written there never shows
+  const int both = reopen_read_write(read_only);
+  close(read_only);
+  ASSERT_GE(both, 0);
+  auto result = std::async(std::launch::async, [&] {
+    return read_passphrase_terminal(both, "Enter the passphrase: ", PassphrasePurpose::kExisting);
+  });
+  ASSERT_NE(tty.wait_for("Enter the passphrase: "), "");
+  tty.type("from the console\n");
+  EXPECT_EQ(text_of(result.get()), "from the console");
+  close(both);
+}
+
 TEST(PassphraseTerminal, EmptyPassphraseIsRefused) {
   Terminal tty;
   auto result = std::async(std::launch::async, [&] {

@@ -87,6 +87,10 @@ struct ResumeOptions {
   // activated), without moving anything.
   bool activate_only = false;
   bool guest_config = false;  // offline: as in ConvertOptions, once the move is finished
+  // Live: as in ConvertOptions, once the move is finished (a power cut
+  // during convert leaves the crypttab to resume).
+  bool update_crypttab = false;
+  std::string crypttab_path = "/etc/crypttab";
   std::function<bool(const std::string& summary)> confirm;  // as in ConvertOptions
 };
 

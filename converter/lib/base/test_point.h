@@ -4,7 +4,7 @@
 //   PV2LUKS_TEST_KILL_AT=NAME   SIGKILL this process at that point, as a
 //                               crash there would (no cleanup, no unwinding)
 // Names: staged, chunk-mirror K, chunk-half K, chunk-written K, chunk-done K,
-// moved, header-half, header-torn, committed-early K.
+// moved, header-half, header-torn, header-written, committed-early K.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,8 @@ void test_point(const std::string& name);
 // unset. The hooks that break a conversion on purpose, as negative controls:
 //   PV2LUKS_TEST_SKIP_MIRROR_CHUNK=K  live: chunk K is never copied
 //   PV2LUKS_TEST_COMMIT_EARLY=K       chunk K is committed before it is copied
+//   PV2LUKS_TEST_NO_AUTOACTIVATION_GUARD=1  live: the VG's autoactivation is
+//                                     left on during the conversion
 std::optional<std::uint64_t> test_number(const char* name);
 
 }  // namespace pv2luks

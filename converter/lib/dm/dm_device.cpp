@@ -60,11 +60,23 @@ void add_targets(dm_task* task, const std::string& name,
   }
 }
 
+uint16_t udev_flags(Udev udev) {
+  switch (udev) {
+    case Udev::kScan: return 0;
+    case Udev::kNoScan: return DM_UDEV_DISABLE_OTHER_RULES_FLAG;
+    case Udev::kHidden:
+      return DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | DM_UDEV_DISABLE_DISK_RULES_FLAG |
+             DM_UDEV_DISABLE_OTHER_RULES_FLAG;
+  }
+  return 0;
+}
+
 // Runs the task; for node-changing tasks, waits on the udev cookie (a no-op
 // when udev sync is off, where libdevmapper makes the nodes itself).
-void run(dm_task* task, int type, const std::string& name, bool changes_nodes = false) {
+void run(dm_task* task, int type, const std::string& name, bool changes_nodes = false,
+         Udev udev = Udev::kScan) {
   uint32_t cookie = 0;
-  if (changes_nodes && !dm_task_set_cookie(task, &cookie, 0)) {
+  if (changes_nodes && !dm_task_set_cookie(task, &cookie, udev_flags(udev))) {
     Fail() << name << ": dm " << operation_name(type) << " failed: cannot set udev cookie";
   }
   const int ok = dm_task_run(task);
@@ -118,13 +130,13 @@ int hex_digit(char c) {
 }  // namespace
 
 void create(const std::string& name, const std::string& uuid,
-            const std::vector<KernelTarget>& table) {
+            const std::vector<KernelTarget>& table, Udev udev) {
   Task task = new_task(DM_DEVICE_CREATE, name);
   if (!uuid.empty() && !dm_task_set_uuid(task.get(), uuid.c_str())) {
     Fail() << name << ": dm create failed: bad uuid";
   }
   add_targets(task.get(), name, table);
-  run(task.get(), DM_DEVICE_CREATE, name, true);
+  run(task.get(), DM_DEVICE_CREATE, name, true, udev);
 }
 
 void load(const std::string& name, const std::vector<KernelTarget>& table) {
@@ -139,9 +151,9 @@ void suspend(const std::string& name, bool flush) {
   run(task.get(), DM_DEVICE_SUSPEND, name);
 }
 
-void resume(const std::string& name) {
+void resume(const std::string& name, Udev udev) {
   Task task = new_task(DM_DEVICE_RESUME, name);
-  run(task.get(), DM_DEVICE_RESUME, name, true);
+  run(task.get(), DM_DEVICE_RESUME, name, true, udev);
 }
 
 void remove(const std::string& name) {

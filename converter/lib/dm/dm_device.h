@@ -37,9 +37,18 @@ struct DeviceInfo {
   std::string uuid;  // "LVM-..." for LVs, "CRYPT-LUKS2-..." for cryptsetup's; may be ""
 };
 
+// What udev's rules may do with the uevent of a create or resume (the flags
+// travel in libdevmapper's udev cookie; without udev they change nothing).
+enum class Udev {
+  kScan,    // everything: blkid, LVM's pvscan, systemd, /dev/disk links
+  kNoScan,  // the /dev/mapper node only; no rule looks inside (a PV label
+            // there would otherwise be scanned as a duplicate of the original)
+  kHidden,  // not even /dev/disk links: a temporary device, as cryptsetup's
+};
+
 // Creates NAME with the table live (create, load, resume). `uuid` may be "".
 void create(const std::string& name, const std::string& uuid,
-            const std::vector<KernelTarget>& table);
+            const std::vector<KernelTarget>& table, Udev udev = Udev::kScan);
 
 // Loads the table into NAME's inactive slot; resume() makes it live.
 void load(const std::string& name, const std::vector<KernelTarget>& table);
@@ -48,7 +57,7 @@ void load(const std::string& name, const std::vector<KernelTarget>& table);
 void suspend(const std::string& name, bool flush = true);
 
 // Resumes NAME, swapping in an inactive table if one was loaded.
-void resume(const std::string& name);
+void resume(const std::string& name, Udev udev = Udev::kScan);
 
 // Removes NAME (retrying briefly if it is still open for a moment).
 void remove(const std::string& name);

@@ -2,9 +2,9 @@
 
 #include "base/error.h"
 #include "base/process.h"
-#include "base/words.h"
 #include "dm/dm_device.h"
 #include "flatten/layer_parse.h"
+#include "lvm/vg_tags.h"
 
 namespace pv2luks {
 
@@ -36,14 +36,7 @@ void remove_guard(const std::string& crypt_name) {
 bool vg_tagged(const std::string& vg) {
   const ProcessResult result = run_process({"vgs", "--noheadings", "-o", "vg_tags", vg});
   if (result.exit_code != 0) return false;
-  std::string tags = result.out;  // " tag1,tag2\n"
-  for (char& c : tags) {
-    if (c == ',') c = ' ';
-  }
-  for (const std::string& tag : words_of(tags)) {
-    if (tag == kFlattenedTag) return true;
-  }
-  return false;
+  return tags_include(result.out, kFlattenedTag);
 }
 
 void tag_vg(const std::string& vg, bool tagged) {

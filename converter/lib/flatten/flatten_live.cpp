@@ -1,16 +1,13 @@
 #include "flatten/flatten_live.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <set>
 
 #include "base/error.h"
 #include "base/words.h"
 #include "flatten/layer_parse.h"
+#include "live/memory_lock.h"
 #include "live/remap.h"
 #include "live/signals.h"
 
@@ -160,10 +157,7 @@ std::vector<std::string> swap_tables(const LayerPlan& plan) {
     for (const std::string& problem : plan.problems) text += "\n  " + problem;
     Fail() << "the tables cannot be swapped:" << text;
   }
-  if (::mlockall(MCL_CURRENT) != 0) {
-    Fail() << "cannot lock pv2luks's memory before suspending LVs (mlockall: "
-           << std::strerror(errno) << "); nothing was swapped";
-  }
+  lock_all_memory();
   const SignalsDeferred deferred;
   std::vector<std::string> done;
   for (const auto& [name, table] : plan.tables) {

@@ -5,10 +5,13 @@
 //   confirm    the caller's question, unless --yes
 //   prepare    passphrase, volume key, header (in memory), key in the keyring
 //   make room  --make-room only: pvresize shrinks the PV (LVM metadata)
+//   guard      the VG's autoactivation off until the header is written
+//              (lvm/autoactivation.h)
 //   stage      the header copy and the first record into the journal
 //   insert     crypt_full and the intermediate device; LVs remapped onto it
 //   move       chunk by chunk from the end, each committed to the journal
-//   finish     one crypt table; the LUKS header written at the front
+//   finish     one crypt table; the LUKS header written at the front;
+//              the VG's autoactivation back on
 //   after      crypttab, LVM devices file and pvscan, initramfs advice
 //
 // Failures before `stage` are refusals: nothing was written. From `stage` on,
@@ -32,12 +35,14 @@
 #include "live/after_move.h"
 #include "live/checks.h"
 #include "live/kernel_key.h"
+#include "live/memory_lock.h"
 #include "live/move.h"
 #include "convert/result.h"
 #include "live/resume.h"
 #include "live/remap.h"
 #include "live/signals.h"
 #include "luks/header.h"
+#include "lvm/autoactivation.h"
 #include "lvm/room.h"
 #include "plan/plan_text.h"
 #include "plan/step_tables.h"
@@ -91,11 +96,16 @@ JournalRecord staged_record(const Checked& checked, const Prepared& prepared,
 PlanDevices insert(const Checked& checked, const Prepared& prepared, const MessageFn& say) {
   PlanDevices devices{dev_text(checked.device.dev), "", prepared.crypt};
   const std::vector<std::string> holders = dm::holders_of(checked.device.dev);
-  dm::create(checked.crypt_full, "", to_kernel(crypt_full_table(checked.plan, devices)).targets());
+  dm::create(checked.crypt_full, crypt_full_uuid(checked.crypt_full),
+             to_kernel(crypt_full_table(checked.plan, devices)).targets(), dm::Udev::kHidden);
   try {
     devices.crypt_full = dev_text(dm::device_number(checked.crypt_full));
-    dm::create(checked.intermediate, "",
-               to_kernel(initial_table(checked.plan, devices)).targets());
+    // It maps the plaintext PV, label included, until the move is done: no
+    // udev rule may scan it (LVM would see the PV twice).
+    dm::create(checked.intermediate,
+               cryptsetup_dm_uuid(luks_type_of(prepared.header.header), prepared.header.built.uuid,
+                                  checked.intermediate),
+               to_kernel(initial_table(checked.plan, devices)).targets(), dm::Udev::kNoScan);
   } catch (const Error&) {
     dm::remove(checked.crypt_full);
     throw;
@@ -127,6 +137,9 @@ ConvertResult dry_run(const ConvertOptions& options, const Checked& checked, con
   if (checked.make_room) {
     say("would run: " + command_line(make_room_command(*checked.make_room, options.device)));
   }
+  const std::vector<std::string> off =
+      autoactivation_off_command(read_vg_activation(options.device));
+  if (!off.empty()) say("would run: " + command_line(off));
   say("journal: the device's last MiB, from sector " +
       std::to_string(journal_start_sectors(checked.plan.input.device_sectors)));
   say("the tables, in the order they are loaded:\n" +
@@ -161,6 +174,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
       Fail() << "device-mapper is not available in this kernel (no device-mapper in /proc/misc); "
                 "a live conversion needs it: load the dm-mod module";
     }
+    lock_all_memory();  // before any suspend: the root LV may be one of them
   } catch (const Error& e) {
     return refused(e.what());
   }
@@ -177,6 +191,24 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
                        "'pvs " + options.device + "'; no data was moved";
       return result;
     }
+  }
+  try {
+    // Write point (not a commit point): vgchange rewrites LVM's metadata
+    // (autoactivation off, the VG tagged); no data sector is touched. A
+    // crash here leaves an intact PV whose VG is not autoactivated; the
+    // finish of this or a later conversion turns it back on.
+    const std::vector<std::string> off =
+        autoactivation_off_command(read_vg_activation(options.device));
+    if (!off.empty() && !test_number("PV2LUKS_TEST_NO_AUTOACTIVATION_GUARD")) {  // negative control
+      run_checked(off);
+      say("ran: " + command_line(off) + " (until the header is written, no boot may " +
+          "activate the VG from the half-converted partition)");
+    }
+  } catch (const Error& e) {
+    if (!checked.make_room) return refused(e.what());
+    result.status = ConvertStatus::kFailed;
+    result.message = std::string(e.what()) + "; the PV was shrunk (pvresize), no data was moved";
+    return result;
   }
   // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
   // answered between chunks, after a commit.
@@ -196,8 +228,14 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     commit(state, JournalPhase::kStaged, 0);
     test_point("staged");
   } catch (const Error& e) {
+    std::string restored = "autoactivation restored";
+    try {
+      restore_autoactivation(options.device);
+    } catch (const Error& again) {
+      restored = std::string("could not restore the VG's autoactivation: ") + again.what();
+    }
     return refused(std::string(e.what()) + " (while writing the journal into the free room "
-                   "after the PV; the PV is unchanged)");
+                   "after the PV; the PV is unchanged, " + restored + ")");
   }
   try {
     state.devices = insert(checked, prepared, say);

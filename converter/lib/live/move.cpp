@@ -11,6 +11,7 @@
 #include "journal/commit.h"
 #include "live/mirror_sync.h"
 #include "luks/error.h"
+#include "lvm/autoactivation.h"
 
 namespace pv2luks {
 
@@ -28,11 +29,13 @@ void flush_device(const std::string& device) {
 
 }  // namespace
 
-void load_and_swap(const std::string& name, const DmTable& table) {
+void load_and_swap(const std::string& name, const DmTable& table, dm::Udev udev) {
   dm::load(name, to_kernel(table).targets());
   dm::suspend(name);
-  dm::resume(name);
+  dm::resume(name, udev);
 }
+
+std::string crypt_full_uuid(const std::string& name) { return "CRYPT-TEMP-" + name; }
 
 void commit(MoveState& state, JournalPhase phase, std::uint64_t chunks_done) {
   commit_record(*state.journal, state.record, phase, chunks_done);
@@ -48,7 +51,9 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
   for (std::uint64_t k = state.record.chunks_done; k < plan.chunk_count(); ++k) {
     if (stop && stop()) {
       // Chunk k - 1 is committed; leave it crypt-only, as a resume would.
-      if (k > 0) load_and_swap(state.intermediate, table_after(plan, k - 1, state.devices));
+      if (k > 0) {
+        load_and_swap(state.intermediate, table_after(plan, k - 1, state.devices), dm::Udev::kNoScan);
+      }
       return MoveOutcome::kStopped;
     }
     const Chunk chunk = plan.chunk(k);
@@ -57,7 +62,7 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
       // plaintext source and its ciphertext copy. The journal still says k
       // chunks are done, and the source stays whole (the plan never lets a
       // copy land on its own source), so a resume redoes chunk k from it.
-      load_and_swap(state.intermediate, table_for_step(plan, k, state.devices));
+      load_and_swap(state.intermediate, table_for_step(plan, k, state.devices), dm::Udev::kNoScan);
       test_point("chunk-mirror " + std::to_string(k));
       if (commit_early && *commit_early == k) {
         commit(state, JournalPhase::kMoving, k + 1);
@@ -80,11 +85,22 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
     // is no longer needed, so the header may overwrite it.
     commit(state, JournalPhase::kMoved, plan.chunk_count());
   }
-  load_and_swap(state.intermediate, final_table(plan, state.devices));
+  load_and_swap(state.intermediate, final_table(plan, state.devices), dm::Udev::kNoScan);
   test_point("moved");
   write_front_header(state.header, state.device);
+  test_point("header-written");
+  // Only now may udev's rules look inside: the partition shows a LUKS header,
+  // so the PV is seen once, on the crypt device. A suspend and resume gives
+  // them the uevent (the crypt device's table is unchanged).
+  dm::suspend(state.intermediate);
+  dm::resume(state.intermediate, dm::Udev::kScan);
+  // The VG may autoactivate again: its PV is on a LUKS volume now. LVM
+  // writes that through the crypt device. A crash before the next commit
+  // redoes the header and this (lvm/autoactivation.h).
+  restore_autoactivation("/dev/mapper/" + state.intermediate);
   // Commit point: the header at the front is durable: the device is a
-  // complete LUKS volume that stock cryptsetup opens.
+  // complete LUKS volume that stock cryptsetup opens, and its VG
+  // autoactivates as it did before the conversion.
   commit(state, JournalPhase::kComplete, plan.chunk_count());
   progress({"header", total_bytes, total_bytes});
   // The journal's job is done; a device with a header and no journal is

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "convert/outcome.h"
+#include "dm/dm_device.h"
 #include "journal/area.h"
 #include "journal/record.h"
 #include "plan/plan.h"
@@ -39,7 +40,14 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
 // Writes the next record with `phase` and `chunks_done`, durably.
 void commit(MoveState& state, JournalPhase phase, std::uint64_t chunks_done);
 
-// Loads `table` into dm device `name` and swaps it in (suspend, resume).
-void load_and_swap(const std::string& name, const DmTable& table);
+// Loads `table` into dm device `name` and swaps it in (suspend, resume),
+// the resume's uevent marked `udev`.
+void load_and_swap(const std::string& name, const DmTable& table, dm::Udev udev);
+
+// The dm UUID of crypt_full: temporary, so "CRYPT-TEMP-<name>", which LVM
+// skips as it skips cryptsetup's own temporary devices. (The intermediate
+// device becomes the LUKS device and carries cryptsetup_dm_uuid() from its
+// creation on: a dm UUID cannot change.)
+std::string crypt_full_uuid(const std::string& name);
 
 }  // namespace pv2luks

@@ -15,6 +15,7 @@
 #include "journal/journal_state.h"
 #include "live/after_move.h"
 #include "live/kernel_key.h"
+#include "live/memory_lock.h"
 #include "live/move.h"
 #include "convert/result.h"
 #include "live/remap.h"
@@ -86,7 +87,8 @@ void unsuspend(const std::string& name, const MessageFn& say) {
   say("resumed /dev/mapper/" + name + ", left suspended by a killed run");
 }
 
-PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& say) {
+PlanDevices set_up(const Found& found, const CryptSpec& crypt, const std::string& intermediate_uuid,
+                   const MessageFn& say) {
   for (const std::string& holder : dm::holders_of(found.device.dev)) unsuspend(holder, say);
   const bool live = dm::info(found.intermediate).exists;
   if (live) {
@@ -107,18 +109,20 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const MessageFn& 
   const DmTable full = crypt_full_table(found.journal.plan, devices);
   const dm::DeviceInfo full_info = dm::info(found.crypt_full);
   if (!full_info.exists) {
-    dm::create(found.crypt_full, "", to_kernel(full).targets());
+    dm::create(found.crypt_full, crypt_full_uuid(found.crypt_full), to_kernel(full).targets(),
+               dm::Udev::kHidden);
   } else if (!full_info.live_table || full_info.suspended) {
-    load_and_swap(found.crypt_full, full);  // killed while it was being created
+    load_and_swap(found.crypt_full, full, dm::Udev::kHidden);  // killed while it was being created
   }
   devices.crypt_full = dev_text(dm::device_number(found.crypt_full));
   const DmTable table = table_at(found.journal.plan, found.journal.record.chunks_done, devices);
   if (live) {
     // The converter died with the LVs on it: swap in the recorded state.
-    load_and_swap(found.intermediate, table);
+    load_and_swap(found.intermediate, table, dm::Udev::kNoScan);
     say("found /dev/mapper/" + found.intermediate + " live; reloaded in the journal's state");
   } else {
-    dm::create(found.intermediate, "", to_kernel(table).targets());
+    dm::create(found.intermediate, intermediate_uuid, to_kernel(table).targets(),
+               dm::Udev::kNoScan);
     say("created /dev/mapper/" + found.intermediate + " in the journal's state");
   }
   // LVs still on the partition: a run killed while it remapped them, or
@@ -147,6 +151,7 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
     const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header);
     if (!volume_key) return refused("not confirmed");
     key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, *volume_key);
+    lock_all_memory();  // before any suspend: the root LV may be one of them
     crypt.cipher = found.journal.record.cipher;
     crypt.key = KeyRef::keyring(volume_key->size_bytes(), key->description());
   } catch (const Error& e) {
@@ -160,7 +165,10 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   try {
     MoveState state{options.device, found.intermediate, found.crypt_full, found.journal.plan, {},
                     header, found.journal.area.get(), found.journal.record};
-    state.devices = set_up(found, crypt, say);
+    state.devices = set_up(
+        found, crypt,
+        cryptsetup_dm_uuid(luks_type_of(header), found.journal.record.luks_uuid, found.intermediate),
+        say);
     if (options.activate_only) {
       result.status = ConvertStatus::kStopped;
       // The partition still starts with the PV's label until the last chunk
@@ -188,6 +196,8 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   result.crypttab_line = crypttab_line(found.intermediate, found.journal.record.luks_uuid);
   ConvertOptions after;
   after.device = options.device;
+  after.update_crypttab = options.update_crypttab;
+  after.crypttab_path = options.crypttab_path;
   result.advice = after_move(after, found.intermediate, found.journal.record.luks_uuid, result.crypttab_line);
   return result;
 }

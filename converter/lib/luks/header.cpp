@@ -468,4 +468,18 @@ HeaderInfo read_header(const std::string& path) {
   return info;
 }
 
+LuksType luks_type_of(const std::vector<std::uint8_t>& header) {
+  const unsigned version = header.size() >= 8 ? header[6] * 256u + header[7] : 0;
+  if (version == 1) return LuksType::kLuks1;
+  if (version == 2) return LuksType::kLuks2;
+  Fail() << "not a LUKS1 or LUKS2 header (version field " << version << ")";
+}
+
+std::string cryptsetup_dm_uuid(LuksType type, const std::string& luks_uuid,
+                               const std::string& name) {
+  std::string hex = luks_uuid;
+  std::erase(hex, '-');
+  return "CRYPT-" + std::string(luks_type_name(type)) + "-" + hex + "-" + name;
+}
+
 }  // namespace pv2luks

@@ -52,6 +52,16 @@ inline constexpr std::uint64_t kLuks2MaxKeyslotsAreaBytes = 128 * 1024 * 1024;
 enum class LuksType { kLuks1, kLuks2 };
 std::string_view luks_type_name(LuksType type);  // "LUKS1", "LUKS2" (libcryptsetup's names)
 
+// The version a binary LUKS header (its first bytes) declares: the 16-bit
+// big-endian field after the 6-byte magic. Error when it is neither.
+LuksType luks_type_of(const std::vector<std::uint8_t>& header);
+
+// The dm UUID cryptsetup gives the active device `name` of a LUKS volume:
+// "CRYPT-LUKS2-<uuid without dashes>-<name>". udev and cryptsetup-initramfs's
+// hook know a crypt device by its "CRYPT" prefix (dmsetup's subsystem).
+std::string cryptsetup_dm_uuid(LuksType type, const std::string& luks_uuid,
+                               const std::string& name);
+
 struct HeaderSpec {
   LuksType type = LuksType::kLuks2;
   std::string cipher = "aes";

@@ -164,6 +164,11 @@ PassphraseSource passphrase_source(const std::optional<std::string>& key_file) {
   return source;
 }
 
+int reopen_read_write(int fd) {
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  return open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY);
+}
+
 SecureBuffer read_key_file(const std::string& path) {
   const std::string what = "key file " + path;
   OwnedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
@@ -226,7 +231,12 @@ SecureBuffer read_passphrase(const PassphraseSource& source, PassphrasePurpose p
       // The controlling terminal even when stdout or stderr are redirected,
       // else stdin itself (as cryptsetup does).
       OwnedFd tty(open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
-      return read_passphrase_terminal(tty.get() >= 0 ? tty.get() : STDIN_FILENO, prompt, purpose);
+      // No controlling terminal (an initramfs script has none): stdin's
+      // terminal, reopened read-write so that the prompt shows even when
+      // stdin was opened read-only ('< /dev/console').
+      OwnedFd own(tty.get() >= 0 ? -1 : reopen_read_write(STDIN_FILENO));
+      const int fd = tty.get() >= 0 ? tty.get() : own.get() >= 0 ? own.get() : STDIN_FILENO;
+      return read_passphrase_terminal(fd, prompt, purpose);
     }
   }
   Fail() << "passphrase: unknown source";

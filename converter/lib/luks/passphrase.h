@@ -62,6 +62,9 @@ SecureBuffer read_passphrase(const PassphraseSource& source, PassphrasePurpose p
 SecureBuffer read_key_file(const std::string& path);
 SecureBuffer read_key_stream(int fd, const std::string& what);
 SecureBuffer read_passphrase_line(int fd, const std::string& what);
+// The file open on `fd` (a terminal) opened again for reading and writing:
+// a new descriptor, or -1 with errno.
+int reopen_read_write(int fd);
 // Prompts on `tty_fd` with echo off (restored afterwards, also on errors).
 SecureBuffer read_passphrase_terminal(int tty_fd, const std::string& prompt,
                                       PassphrasePurpose purpose);

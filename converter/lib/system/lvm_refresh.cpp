@@ -54,7 +54,11 @@ LvmRefresh refresh_lvm(const std::string& old_device, const std::string& new_dev
     run_step(refresh, {"lvm", "lvmdevices", "--yes", "--adddev", new_device});
     run_step(refresh, {"lvm", "lvmdevices", "--yes", "--deldev", old_device});
   }
-  run_step(refresh, {"pvscan", "--cache", new_device});
+  // The boot's udev rules recorded the PV as online on the partition, and
+  // `pvscan --cache DEVICE` of the partition (LUKS now) keeps that record,
+  // so a pvscan of the crypt device alone calls it a duplicate. Without a
+  // device, pvscan clears every online record and scans again.
+  run_step(refresh, {"pvscan", "--cache"});
   return refresh;
 }
 

@@ -1,7 +1,9 @@
 // Telling LVM where the PV went: after the conversion its label is read
 // through the opened LUKS device, not the partition. When LVM's devices file
-// is in use it must list the new device, or LVM stops seeing the PV; and
-// event-based activation wants a pvscan of the new device.
+// is in use it must list the new device, or LVM stops seeing the PV; the
+// record that udev's pvscan kept of the PV on the partition must go, or LVM
+// calls the new device a duplicate; and event-based activation wants a
+// pvscan of the new device.
 #pragma once
 
 #include <string>
@@ -19,7 +21,7 @@ struct LvmRefresh {
 std::string devices_file_in_use(const std::string& lvmconfig_output);
 
 // Updates the devices file (when in use) from old_device to new_device and
-// runs `pvscan --cache new_device`. Never throws: problems are reported.
+// runs `pvscan --cache` (every device). Never throws: problems are reported.
 LvmRefresh refresh_lvm(const std::string& old_device, const std::string& new_device);
 
 }  // namespace pv2luks
