@@ -7,8 +7,17 @@ from conftest import HARNESS, PV2LUKS, run
 def test_pv2luks_help_and_version():
     help_ = run([PV2LUKS, "--help"])
     assert help_.returncode == 0 and "Usage: pv2luks" in help_.stdout
+    assert "pv2luks_converting" in help_.stdout  # the autoactivation guard is explained
+    assert "pv2luks resume DEVICE --update-crypttab" in help_.stdout
     version = run([PV2LUKS, "--version"])
     assert version.returncode == 0 and version.stdout.startswith("pv2luks ")
+
+
+def test_resume_update_crypttab_is_for_live_conversions():
+    result = run([PV2LUKS, "resume", "--offline", "disk.img", "--update-crypttab"])
+    assert result.returncode == 2 and "--update-crypttab is for live conversions" in result.stderr
+    result = run([PV2LUKS, "resume", "/dev/nonexistent", "--crypttab"])
+    assert result.returncode == 2 and "--crypttab needs FILE" in result.stderr
 
 
 def test_pv2luks_refuses_unknown_actions():
