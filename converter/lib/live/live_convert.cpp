@@ -228,14 +228,17 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     commit(state, JournalPhase::kStaged, 0);
     test_point("staged");
   } catch (const Error& e) {
-    std::string restored = "autoactivation restored";
+    std::string restored;  // the guard undone, when it was set
     try {
-      restore_autoactivation(options.device);
+      if (!restore_autoactivation(options.device).empty()) {
+        restored = "; the VG's autoactivation is back on";
+      }
     } catch (const Error& again) {
-      restored = std::string("could not restore the VG's autoactivation: ") + again.what();
+      restored = std::string("; could not turn the VG's autoactivation back on (") + again.what() +
+                 "): run vgchange --setautoactivation y --deltag " + kConvertingTag + " VG";
     }
     return refused(std::string(e.what()) + " (while writing the journal into the free room "
-                   "after the PV; the PV is unchanged, " + restored + ")");
+                   "after the PV; the PV is unchanged" + restored + ")");
   }
   try {
     state.devices = insert(checked, prepared, say);
