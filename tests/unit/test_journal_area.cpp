@@ -28,7 +28,7 @@ class JournalFile : public testing::Test {
   std::filesystem::path path_;
 };
 
-TEST_F(JournalFile, RecordsAlternateAndTheNewestWins) {
+TEST_F(JournalFile, EachRecordGoesIntoBothSlots) {
   JournalArea area(path_, kSectors);
   std::string why;
   EXPECT_FALSE(area.read(why));
@@ -42,6 +42,13 @@ TEST_F(JournalFile, RecordsAlternateAndTheNewestWins) {
     const auto back = area.read(why);
     ASSERT_TRUE(back) << why;
     EXPECT_EQ(back->chunks_done, seq * 10);
+    for (const std::uint64_t slot_at : {0u, 8u}) {  // either slot alone holds it
+      std::vector<std::uint8_t> block(512);
+      std::ifstream file(path_, std::ios::binary);
+      file.seekg(static_cast<std::streamoff>((journal_start_sectors(kSectors) + slot_at) * 512));
+      file.read(reinterpret_cast<char*>(block.data()), 512);
+      EXPECT_EQ(decode_slot(block).record->chunks_done, seq * 10) << "slot at +" << slot_at;
+    }
   }
   area.wipe();
   EXPECT_FALSE(area.read(why));

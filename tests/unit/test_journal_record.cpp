@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string_view>
+
+#include "base/sha256.h"
 #include "journal/record.h"
 
 namespace pv2luks {
@@ -37,7 +41,7 @@ TEST(JournalRecord, RoundTrips) {
 TEST(JournalRecord, LayoutIsLittleEndianAtFixedOffsets) {
   const auto bytes = encode_record(sample());
   EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 8), "PV2LUKSJ");
-  EXPECT_EQ(bytes[8], 1);    // version
+  EXPECT_EQ(bytes[8], 2);    // version
   EXPECT_EQ(bytes[12], 2);   // phase: moving
   EXPECT_EQ(bytes[16], 7);   // sequence
   EXPECT_EQ(bytes[24], 3);   // chunks done
@@ -70,22 +74,76 @@ TEST(JournalRecord, TooLongTextIsRefused) {
   EXPECT_THROW(encode_record(r), std::invalid_argument);
 }
 
-TEST(JournalRecord, NewestOfTwoSlotsSurvivesATornWrite) {
-  JournalRecord older = sample();
+JournalSlot slot(const std::vector<std::uint8_t>& bytes) { return decode_slot(bytes); }
+
+// A record as pv2luks wrote it before the double write: version 1.
+std::vector<std::uint8_t> version1(const JournalRecord& r) {
+  auto bytes = encode_record(r);
+  bytes[8] = 1;
+  const auto sum = sha256_digest(std::string_view(reinterpret_cast<const char*>(bytes.data()),
+                                                  kJournalRecordBytes - 32));
+  std::copy(sum.begin(), sum.end(), bytes.end() - 32);
+  return bytes;
+}
+
+TEST(JournalRecord, TheNewerOfTwoGoodSlotsWins) {
   JournalRecord newer = sample();
   newer.sequence = 8;
   newer.chunks_done = 4;
-  const auto a = encode_record(older);
-  auto b = encode_record(newer);
-  std::string why;
-  EXPECT_EQ(newest_record(a, b, why)->chunks_done, 4u);
-  EXPECT_EQ(newest_record(b, a, why)->chunks_done, 4u);
-  b[300] ^= 1;  // the newer write was torn by the cut
-  EXPECT_EQ(newest_record(a, b, why)->chunks_done, 3u);
-  auto a_bad = a;
-  a_bad[20] ^= 1;
-  EXPECT_FALSE(newest_record(a_bad, b, why));
-  EXPECT_NE(why.find("checksum mismatch"), std::string::npos) << why;
+  const auto a = slot(encode_record(sample()));
+  const auto b = slot(encode_record(newer));
+  EXPECT_EQ(newest_record(a, b).newest->chunks_done, 4u);
+  EXPECT_EQ(newest_record(b, a).newest->chunks_done, 4u);
+  EXPECT_EQ(newest_record(a, a).newest->chunks_done, 3u);
+}
+
+TEST(JournalRecord, OneDamagedSlotOfADoubleWrittenJournalLosesNothing) {
+  const auto bytes = encode_record(sample());
+  auto damaged = bytes;
+  damaged[300] ^= 1;  // torn by a cut, or flipped later: either way
+  const JournalSlots read = newest_record(slot(damaged), slot(bytes));
+  ASSERT_TRUE(read.newest) << read.why;
+  EXPECT_EQ(read.newest->chunks_done, 3u);
+  EXPECT_EQ(newest_record(slot(bytes), slot(damaged)).newest->chunks_done, 3u);
+}
+
+TEST(JournalRecord, BothSlotsDamagedIsRefusedButLeavesTraces) {
+  auto a = encode_record(sample());
+  auto b = a;
+  a[20] ^= 1;
+  b[100] ^= 1;
+  const JournalSlots read = newest_record(slot(a), slot(b));
+  EXPECT_FALSE(read.newest);
+  EXPECT_TRUE(read.traces);
+  EXPECT_NE(read.why.find("checksum mismatch"), std::string::npos) << read.why;
+}
+
+TEST(JournalRecord, ZerosLeaveNoTraces) {
+  const std::vector<std::uint8_t> zeros(kJournalRecordBytes, 0);
+  const JournalSlots read = newest_record(slot(zeros), slot(zeros));
+  EXPECT_FALSE(read.newest);
+  EXPECT_FALSE(read.traces);
+  const auto good = slot(encode_record(sample()));
+  EXPECT_EQ(newest_record(slot(zeros), good).newest->sequence, 7u);
+}
+
+TEST(JournalRecord, Version1WithADamagedSlotIsRefused) {
+  // Version 1 wrote one slot per record: the damaged slot may have held the
+  // newer record, whose chunk may have begun over the older one's source.
+  const auto older = version1(sample());
+  auto newer_damaged = older;
+  newer_damaged[16] = 8;  // the next sequence, then damaged: no checksum
+  const JournalSlots read = newest_record(slot(older), slot(newer_damaged));
+  EXPECT_FALSE(read.newest);
+  EXPECT_TRUE(read.traces);
+  EXPECT_NE(read.why.find("version 1"), std::string::npos) << read.why;
+  // Both good, version 1: the newer, as before.
+  JournalRecord newer = sample();
+  newer.sequence = 8;
+  const JournalSlots both = newest_record(slot(older), slot(version1(newer)));
+  ASSERT_TRUE(both.newest) << both.why;
+  EXPECT_EQ(both.newest->sequence, 8u);
+  EXPECT_EQ(both.newest->version, 1u);
 }
 
 }  // namespace

@@ -43,6 +43,17 @@ JournalArea::JournalArea(const std::string& device, std::uint64_t device_sectors
       start_(journal_start_sectors(device_sectors)),
       base_bytes_(base_offset_bytes) {
   if (start_ == 0) Fail() << device << ": too small for a pv2luks journal";
+  open_fd(direct_io);
+}
+
+JournalArea::JournalArea(const std::string& device, At at, std::uint64_t base_offset_bytes,
+                         bool direct_io)
+    : device_(device), start_(at.start_sectors), base_bytes_(base_offset_bytes) {
+  open_fd(direct_io);
+}
+
+void JournalArea::open_fd(bool direct_io) {
+  const std::string& device = device_;
   if (direct_io) fd_ = Fd(::open(device.c_str(), O_RDWR | O_DIRECT | O_DSYNC | O_CLOEXEC));
   // A file on tmpfs (the unit tests) has no O_DIRECT; O_DSYNC remains.
   if (!fd_ && (!direct_io || errno == EINVAL)) {
@@ -82,15 +93,27 @@ std::vector<std::uint8_t> JournalArea::read_at(std::uint64_t byte_offset, std::s
   return std::vector<std::uint8_t>(buffer.get(), buffer.get() + size);
 }
 
-std::optional<JournalRecord> JournalArea::read(std::string& why) const {
+JournalSlots JournalArea::read_slots() const {
   const std::uint64_t base = start_ * 512;
-  return newest_record(read_at(base, kJournalRecordBytes),
-                       read_at(base + 8 * 512, kJournalRecordBytes), why);
+  const JournalSlot slots[2] = {decode_slot(read_at(base, kJournalRecordBytes)),
+                                decode_slot(read_at(base + 8 * 512, kJournalRecordBytes))};
+  for (int i = 0; i < 2; ++i) slot_sequence_[i] = slots[i].record ? slots[i].record->sequence : 0;
+  return newest_record(slots[0], slots[1]);
+}
+
+std::optional<JournalRecord> JournalArea::read(std::string& why) const {
+  JournalSlots slots = read_slots();
+  if (!slots.newest) why = slots.why;
+  return slots.newest;
 }
 
 void JournalArea::write(const JournalRecord& record) {
-  const std::uint64_t slot = record.sequence % 2;
-  write_at((start_ + slot * 8) * 512, encode_record(record));
+  const std::vector<std::uint8_t> bytes = encode_record(record);
+  const int first = slot_sequence_[1] < slot_sequence_[0] ? 1 : 0;
+  for (const int slot : {first, 1 - first}) {
+    write_at((start_ + static_cast<std::uint64_t>(slot) * 8) * 512, bytes);
+    slot_sequence_[slot] = record.sequence;
+  }
 }
 
 void JournalArea::write_header_copy(const std::vector<std::uint8_t>& header,
@@ -112,6 +135,7 @@ std::vector<std::uint8_t> JournalArea::read_header_copy(std::uint64_t used_bytes
 
 void JournalArea::wipe() {
   write_at(start_ * 512, std::vector<std::uint8_t>(kJournalAreaSectors * 512, 0));
+  slot_sequence_[0] = slot_sequence_[1] = 0;
 }
 
 }  // namespace pv2luks

@@ -2,7 +2,8 @@
 //
 // The journal takes the device's last MiB (kJournalAreaSectors, starting at
 // a 4 KiB boundary), past the end of the shifted data, so no chunk ever
-// lands on it and a resume finds it from the device's size alone:
+// lands on it and a resume finds it from the device's size (or, when the
+// device grew after the conversion began, by a search: journal/locate.h):
 //
 //   [J, J+8)      record slot A (one 512-byte record in a 4 KiB block)
 //   [J+8, J+16)   record slot B
@@ -40,10 +41,18 @@ class JournalArea {
   // O_DIRECT writes are unsafe); O_DSYNC remains.
   JournalArea(const std::string& device, std::uint64_t device_sectors,
               std::uint64_t base_offset_bytes = 0, bool direct_io = true);
+  // The same, for a journal found at `start_sectors` (journal/locate.h).
+  struct At {
+    std::uint64_t start_sectors;
+  };
+  JournalArea(const std::string& device, At at, std::uint64_t base_offset_bytes, bool direct_io);
 
   // The newest good record; nullopt with `why` when there is none.
   std::optional<JournalRecord> read(std::string& why) const;
-  // Writes `record` into the slot its sequence number picks, durably.
+  // What the two slots hold, and the record a resume continues from.
+  JournalSlots read_slots() const;
+  // Writes `record` durably into both slots: first the one that held the
+  // older record (as last read or written here), then the other.
   void write(const JournalRecord& record);
   // Writes the header's first `used_bytes` (its metadata and keyslot 0)
   // durably.
@@ -59,8 +68,12 @@ class JournalArea {
   void write_at(std::uint64_t byte_offset, const std::vector<std::uint8_t>& bytes);
   std::vector<std::uint8_t> read_at(std::uint64_t byte_offset, std::size_t size) const;
 
+  void open_fd(bool direct_io);
+
   std::string device_;
   std::uint64_t start_ = 0;
+  // Each slot's sequence number as last read or written; 0 for none.
+  mutable std::uint64_t slot_sequence_[2] = {0, 0};
   std::uint64_t base_bytes_ = 0;
   Fd fd_;
 };

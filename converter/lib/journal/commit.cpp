@@ -9,6 +9,7 @@ namespace pv2luks {
 void commit_record(JournalArea& journal, JournalRecord& newest, JournalPhase phase,
                    std::uint64_t chunks_done) {
   JournalRecord next = newest;
+  next.version = kJournalVersion;
   next.sequence += 1;
   next.phase = phase;
   next.chunks_done = chunks_done;

@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/memory_file.h"
 #include "base/sha256.h"
+#include "journal/locate.h"
 #include "luks/header.h"
 #include "luks/volume_key.h"
 
@@ -36,18 +37,26 @@ Plan plan_of(const JournalRecord& record) {
 
 JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
                           std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks) {
-  JournalState state;
-  state.area = std::make_unique<JournalArea>(path, device_sectors, base_offset_bytes, direct_io);
-  std::string why;
-  const auto record = state.area->read(why);
-  if (!record) {
+  const auto place = locate_journal(path, device_sectors, base_offset_bytes, direct_io);
+  if (!place) {
     if (looks_like_luks) {
       Fail() << path << ": a LUKS device with no pv2luks journal: already converted; nothing to resume";
     }
-    Fail() << path << ": no pv2luks journal (" << why << "); nothing to resume";
+    Fail() << path << ": no pv2luks journal; nothing to resume";
   }
+  JournalState state;
+  state.area = std::make_unique<JournalArea>(path, JournalArea::At{place->start_sectors},
+                                             base_offset_bytes, direct_io);
+  state.grown = place->moved;
+  const JournalSlots slots = state.area->read_slots();
+  if (!slots.newest) {
+    Fail() << path << ": the pv2luks journal at sector " << place->start_sectors
+           << " cannot be trusted (" << slots.why << "); refusing to resume, nothing written";
+  }
+  const JournalRecord* record = &*slots.newest;
   state.record = *record;
-  if (record->device_sectors != device_sectors) {
+  if (record->device_sectors > device_sectors ||
+      journal_start_sectors(record->device_sectors) != place->start_sectors) {
     Fail() << path << ": the journal was written for a device of " << record->device_sectors
            << " sectors, this one has " << device_sectors << "; refusing to guess";
   }
@@ -59,6 +68,34 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
            << (state.plan.ok() ? "" : ": " + state.plan.problems.front()) << "; refusing to resume";
   }
   return state;
+}
+
+std::optional<std::string> journal_on_device(const std::string& path,
+                                             std::uint64_t device_sectors,
+                                             std::uint64_t base_offset_bytes, bool direct_io) {
+  const auto place = locate_journal(path, device_sectors, base_offset_bytes, direct_io);
+  if (!place) return std::nullopt;
+  const JournalSlots& slots = place->slots;
+  std::ostringstream out;
+  out << "a pv2luks journal at sector " << place->start_sectors;
+  if (slots.newest) {
+    out << " (phase " << phase_name(slots.newest->phase) << ", " << slots.newest->chunks_done
+        << " chunks moved, LUKS UUID " << slots.newest->luks_uuid << ")";
+  } else {
+    out << " (damaged: " << slots.why << ")";
+  }
+  if (place->moved) out << ", written when the device was smaller";
+  return out.str();
+}
+
+void refuse_over_journal(const ByteRange& device, const std::string& what,
+                         const std::string& resume) {
+  const auto journal = journal_on_device(device.path, device.size_bytes / kSectorBytes,
+                                         device.offset_bytes, device.direct_io);
+  if (!journal) return;
+  Fail() << what << ": a conversion of it was interrupted: " << *journal
+         << ". Converting again would encrypt data that is already encrypted, and the key is "
+            "only in that journal; run '" << resume << "' to finish it";
 }
 
 std::vector<std::uint8_t> staged_header(const JournalState& state) {
@@ -99,6 +136,10 @@ std::string describe_journal(const JournalState& state) {
       << state.plan.chunk_count() << " chunks moved (" << mib(moved) << " of "
       << mib(r.move_sectors) << "), LUKS UUID " << r.luks_uuid << ", " << r.cipher
       << ", data offset " << r.data_offset_sectors << " sectors";
+  if (state.grown) {
+    out << "; found at sector " << state.area->start_sectors() << ", where a device of "
+        << r.device_sectors << " sectors has it (the device grew since)";
+  }
   return out.str();
 }
 

@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "journal/area.h"
 #include "journal/record.h"
 #include "luks/secure_buffer.h"
+#include "offline/range_file.h"
 #include "plan/plan.h"
 
 namespace pv2luks {
@@ -20,13 +22,29 @@ struct JournalState {
   std::unique_ptr<JournalArea> area;
   JournalRecord record;
   Plan plan;  // rebuilt from the record: the same schedule as the first run
+  bool grown = false;  // found below where today's size puts it (journal/locate.h)
 };
 
 // Reads the journal in the last MiB of the PV's device: `device_sectors`
-// long, at `base_offset_bytes` of `path`. `looks_like_luks` only words the
+// long, at `base_offset_bytes` of `path` (or below, when the device grew
+// since: journal/locate.h). Refuses a journal neither of whose slots can be
+// trusted. `looks_like_luks` only words the
 // refusal when there is no journal ("already converted").
 JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
                           std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks);
+
+// When the device holds a conversion's journal (good or damaged, wherever a
+// conversion can have put it), a line saying so; nullopt when not. Convert
+// refuses to start over one: the data may be half moved and its key is only
+// in the journal. Reads only.
+std::optional<std::string> journal_on_device(const std::string& path,
+                                             std::uint64_t device_sectors,
+                                             std::uint64_t base_offset_bytes, bool direct_io);
+
+// Fails, naming `what` and the command `resume` that finishes it, when
+// journal_on_device finds a journal.
+void refuse_over_journal(const ByteRange& device, const std::string& what,
+                         const std::string& resume);
 
 // The header for the front: the journal's copy of its metadata and keyslot
 // 0, checked against the record's checksum, then fresh random bytes for the

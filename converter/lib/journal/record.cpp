@@ -112,9 +112,10 @@ std::optional<JournalRecord> decode_record(const std::uint8_t* bytes, std::size_
     why = "journal record checksum mismatch (torn or corrupted)";
     return std::nullopt;
   }
-  if (get(bytes, kOffVersion, 4) != kJournalVersion) {
-    why = "journal version " + std::to_string(get(bytes, kOffVersion, 4)) + " is not " +
-          std::to_string(kJournalVersion);
+  const std::uint64_t version = get(bytes, kOffVersion, 4);
+  if (version < kJournalOldestVersion || version > kJournalVersion) {
+    why = "journal version " + std::to_string(version) + " is unknown (this pv2luks reads " +
+          std::to_string(kJournalOldestVersion) + " to " + std::to_string(kJournalVersion) + ")";
     return std::nullopt;
   }
   const std::uint64_t phase = get(bytes, kOffPhase, 4);
@@ -123,6 +124,7 @@ std::optional<JournalRecord> decode_record(const std::uint8_t* bytes, std::size_
     return std::nullopt;
   }
   JournalRecord r;
+  r.version = static_cast<std::uint32_t>(version);
   r.phase = static_cast<JournalPhase>(phase);
   r.sequence = get(bytes, kOffSequence, 8);
   r.chunks_done = get(bytes, kOffChunksDone, 8);
@@ -141,17 +143,37 @@ std::optional<JournalRecord> decode_record(const std::uint8_t* bytes, std::size_
   return r;
 }
 
-std::optional<JournalRecord> newest_record(const std::vector<std::uint8_t>& slot_a,
-                                           const std::vector<std::uint8_t>& slot_b,
-                                           std::string& why) {
-  std::string why_a, why_b;
-  const auto a = decode_record(slot_a.data(), slot_a.size(), why_a);
-  const auto b = decode_record(slot_b.data(), slot_b.size(), why_b);
-  if (a && b) return a->sequence >= b->sequence ? a : b;
-  if (a) return a;
-  if (b) return b;
-  why = why_a == why_b ? why_a : "slot A: " + why_a + "; slot B: " + why_b;
-  return std::nullopt;
+JournalSlot decode_slot(const std::vector<std::uint8_t>& bytes) {
+  JournalSlot slot;
+  slot.record = decode_record(bytes.data(), bytes.size(), slot.why);
+  slot.damaged = !slot.record && bytes.size() >= sizeof kMagic &&
+                 std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0;
+  return slot;
+}
+
+JournalSlots newest_record(const JournalSlot& a, const JournalSlot& b) {
+  JournalSlots out;
+  out.traces = a.record || b.record || a.damaged || b.damaged;
+  if (a.record && b.record) {
+    out.newest = a.record->sequence >= b.record->sequence ? a.record : b.record;
+    return out;
+  }
+  const JournalSlot& good = a.record ? a : b;
+  const JournalSlot& other = a.record ? b : a;
+  const char* other_name = a.record ? "B" : "A";
+  if (!good.record) {
+    out.why = a.why == b.why ? a.why : "slot A: " + a.why + "; slot B: " + b.why;
+    return out;
+  }
+  if (other.damaged && good.record->version < 2) {
+    out.why = std::string("journal slot ") + other_name + " is damaged (" + other.why +
+              ") and the other holds a version 1 record, written one slot at a time: the "
+              "damaged slot may have held a newer record whose chunk had already begun, so "
+              "neither can be trusted";
+    return out;
+  }
+  out.newest = good.record;
+  return out;
 }
 
 }  // namespace pv2luks

@@ -2,9 +2,12 @@
 // between moved and unmoved data. Pure: bytes in, bytes out.
 //
 // A record is one 512-byte block, little-endian, ending in the SHA-256 of
-// everything before it. Two slots alternate (sequence number parity), so a
-// write torn by a power cut damages at most the newer slot and the older one
-// still says where the move stood. docs/journal.md has the byte layout.
+// everything before it. Each record is written into both of two slots, the
+// one holding the older record first (version 2; version 1 alternated). So a
+// write torn by a power cut damages at most one slot while the other still
+// says where the move stood, and once a record is in both slots (the only
+// time the next chunk may begin) one damaged slot loses nothing either.
+// docs/journal.md has the byte layout and the argument.
 #pragma once
 
 #include <array>
@@ -16,7 +19,9 @@
 namespace pv2luks {
 
 inline constexpr std::size_t kJournalRecordBytes = 512;
-inline constexpr std::uint32_t kJournalVersion = 1;
+inline constexpr std::uint32_t kJournalVersion = 2;
+// Version 1 (pv2luks 0.1 before the double write) is still read, strictly.
+inline constexpr std::uint32_t kJournalOldestVersion = 1;
 
 enum class JournalPhase : std::uint32_t {
   kStaged = 1,     // header copy and key durable in the journal; no data moved
@@ -28,6 +33,7 @@ enum class JournalPhase : std::uint32_t {
 std::string phase_name(JournalPhase phase);
 
 struct JournalRecord {
+  std::uint32_t version = kJournalVersion;  // what was read; writes are kJournalVersion
   std::uint64_t sequence = 0;
   JournalPhase phase = JournalPhase::kStaged;
   std::uint64_t chunks_done = 0;
@@ -58,9 +64,28 @@ std::vector<std::uint8_t> encode_record(const JournalRecord& record);
 std::optional<JournalRecord> decode_record(const std::uint8_t* bytes, std::size_t size,
                                            std::string& why);
 
-// The newest good record of two slots; nullopt with `why` when neither is.
-std::optional<JournalRecord> newest_record(const std::vector<std::uint8_t>& slot_a,
-                                           const std::vector<std::uint8_t>& slot_b,
-                                           std::string& why);
+// What one slot holds: nothing of ours (no magic), a good record, or the
+// magic with a bad checksum, version or phase (torn, or damaged).
+struct JournalSlot {
+  std::optional<JournalRecord> record;
+  bool damaged = false;
+  std::string why;  // when there is no record
+};
+JournalSlot decode_slot(const std::vector<std::uint8_t>& bytes);
+
+// The record a resume continues from, out of two slots.
+struct JournalSlots {
+  std::optional<JournalRecord> newest;
+  // A slot holds the journal's magic: a conversion was under way, even when
+  // no record can be trusted (then `why` says why).
+  bool traces = false;
+  std::string why;
+};
+
+// Both good: the higher sequence number. One good, the other damaged: the
+// good one when it is version 2 (both slots held the newest record before
+// anything moved on); refused for version 1, where the damaged slot may have
+// held a newer record whose chunk had begun. Neither: no record.
+JournalSlots newest_record(const JournalSlot& slot_a, const JournalSlot& slot_b);
 
 }  // namespace pv2luks

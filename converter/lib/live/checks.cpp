@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "convert/prepared_header.h"
 #include "convert/room_choice.h"
+#include "journal/journal_state.h"
 
 namespace pv2luks {
 
@@ -25,6 +26,8 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   if (checked.device.read_only) {
     Fail() << options.device << ": the device is read-only; nothing to convert on it";
   }
+  refuse_over_journal({options.device, 0, checked.device.size_bytes, true},
+                      options.device, "pv2luks resume " + options.device);
   if (starts_with_luks_header(options.device)) {
     Fail() << options.device << ": already a LUKS device; nothing to convert";
   }

@@ -7,7 +7,7 @@
 
 #include "base/error.h"
 #include "image/disk_partitions.h"
-#include "journal/area.h"
+#include "journal/locate.h"
 
 namespace pv2luks {
 
@@ -63,10 +63,8 @@ bool has_luks_magic(const ByteRange& range) {
 }
 
 bool has_journal(const ByteRange& range) {
-  const std::uint64_t sectors = range.size_bytes / 512;
-  if (journal_start_sectors(sectors) == 0) return false;
-  std::string why;
-  return JournalArea(range.path, sectors, range.offset_bytes, false).read(why).has_value();
+  return locate_journal(range.path, range.size_bytes / 512, range.offset_bytes, range.direct_io)
+      .has_value();
 }
 
 PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const CandidateTest& test,

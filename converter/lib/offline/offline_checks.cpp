@@ -6,6 +6,7 @@
 #include "convert/prepared_header.h"
 #include "convert/room_choice.h"
 #include "crypto/xts.h"
+#include "journal/journal_state.h"
 #include "offline/guest_config.h"
 #include "offline/guestfs_session.h"
 
@@ -39,7 +40,7 @@ std::vector<PvSegment> used_segments(const PvOnDisk& pv) {
 // then refused as such rather than as "no PV".
 PvLocation locate_pv_to_convert(const ImageView& image, std::uint32_t partition) {
   const auto pv_or_luks = [](const ByteRange& range) {
-    return has_lvm_label(range) || has_luks_magic(range);
+    return has_lvm_label(range) || has_luks_magic(range) || has_journal(range);
   };
   return locate_pv(image, partition, pv_or_luks, "LVM physical volume");
 }
@@ -47,6 +48,9 @@ PvLocation locate_pv_to_convert(const ImageView& image, std::uint32_t partition)
 // The PV to convert, and no LUKS volume there yet.
 PvLocation locate_unconverted(const ImageView& image, const ConvertOptions& options) {
   const PvLocation location = locate_pv_to_convert(image, options.partition);
+  refuse_over_journal(location.range, options.device + ": " + location.name,
+                      "pv2luks resume --offline " + options.device +
+                          (options.partition ? " --partition " + std::to_string(options.partition) : ""));
   if (has_luks_magic(location.range)) {
     Fail() << options.device << ": " << location.name
            << " is already a LUKS volume; nothing to convert";
