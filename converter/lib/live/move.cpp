@@ -3,21 +3,26 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "base/fd.h"
 #include "base/test_point.h"
 #include "convert/front_header.h"
 #include "dm/dm_device.h"
+#include "image/fd_io.h"
 #include "journal/commit.h"
 #include "live/mirror_sync.h"
 #include "luks/error.h"
 #include "lvm/autoactivation.h"
+#include "offline/aligned_buffer.h"
 
 namespace pv2luks {
 
 namespace {
 
 constexpr std::uint64_t kSectorBytes = 512;
+constexpr std::size_t kWipeBytes = 1 << 20;
 
 // Makes every write that has completed on `device` durable: a flush of the
 // disk's volatile cache. The mirror's copies into crypt_full completed on
@@ -25,6 +30,28 @@ constexpr std::uint64_t kSectorBytes = 512;
 void flush_device(const std::string& device) {
   Fd fd(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd || ::fsync(fd.get()) != 0) Fail() << device << ": flush failed: " << errno_text(errno);
+}
+
+// The rest of the LUKS data area, between the moved PV's end and the
+// journal: the old tail room, which may still hold plaintext (extents that
+// pvmove moved away and pvresize cut off for --make-room, or whatever the
+// partition held before). Written as zeros through the intermediate device,
+// whose final table maps the whole data area as crypt, so it holds the
+// ciphertext of zeros, as after an offline conversion. No LV maps it.
+void wipe_tail(const MoveState& state) {
+  const std::uint64_t start = state.plan.input.move_sectors;
+  const std::uint64_t end = state.journal->start_sectors() - state.plan.input.data_offset_sectors;
+  if (end <= start) return;
+  const std::string path = "/dev/mapper/" + state.intermediate;
+  Fd fd(::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
+  if (!fd) Fail() << path << ": open failed: " << errno_text(errno);
+  AlignedBuffer zeros(kWipeBytes);
+  for (std::uint64_t at = start; at < end;) {
+    const std::uint64_t sectors = std::min<std::uint64_t>(end - at, kWipeBytes / kSectorBytes);
+    write_at(fd.get(), at * kSectorBytes, zeros.span().first(sectors * kSectorBytes), path);
+    at += sectors;
+  }
+  if (::fsync(fd.get()) != 0) Fail() << path << ": flush failed: " << errno_text(errno);
 }
 
 }  // namespace
@@ -87,6 +114,10 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
   }
   load_and_swap(state.intermediate, final_table(plan, state.devices), dm::Udev::kNoScan);
   test_point("moved");
+  // Write point: the old tail room becomes ciphertext of zeros. Nothing
+  // reads it and no commit depends on it, so a resume (which comes back here
+  // from phase moved) simply writes it again.
+  wipe_tail(state);
   write_front_header(state.header, state.device);
   test_point("header-written");
   // Only now may udev's rules look inside: the partition shows a LUKS header,
