@@ -10,6 +10,8 @@
 - the old tail room past the PV (here full of a marker) holds no plaintext
   afterwards: the LUKS data area past the moved PV is ciphertext. The
   marker count before the conversion is the check's negative control."""
+import os
+
 from conversion_scenario import (CONVERT_ARGS, SETUP, VERIFY_WITH_STOCK_CRYPTSETUP,
                                  assert_verified, field)
 
@@ -85,3 +87,45 @@ def test_convert_again_after_a_kill_under_load_is_refused(lab, tmp_path):
     assert "a conversion of it was interrupted" in result.stdout, result.stdout[-3000:]
     assert field(result.stdout, "RESUME exit") == "0", result.stdout[-3000:]
     assert_verified(result.stdout, result.stdout)
+
+
+CONVERT_ONLY_AFTER_THE_CUT = r"""#!/bin/bash
+set -uo pipefail
+disk=$(readlink -f "$LAB_DISKS/pv")
+before=$(sha256sum < "$disk" | cut -d' ' -f1)
+pv2luks convert "$disk" """ + CONVERT_ARGS + r""" > /run/again.out 2>&1
+echo "AGAIN exit=$?"
+cat /run/again.out
+echo "AGAIN same=$([ "$before" = "$(sha256sum < "$disk" | cut -d' ' -f1)" ] && echo yes || echo no)"
+"""
+
+RESUME_THEN_VERIFY = r"""#!/bin/bash
+set -uo pipefail
+disk=$(readlink -f "$LAB_DISKS/pv")
+pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key" --progress-json; echo "RESUME exit=$?"
+""" + VERIFY_WITH_STOCK_CRYPTSETUP
+
+
+def test_a_disk_shrunk_after_the_cut_is_not_converted_again(lab, tmp_path):
+    """The disk loses its last 8 MiB after the cut, and with them the journal.
+    The PV still fits with room for a header, so only the VG's guard tag
+    tells that a conversion is under way: convert must refuse on it. With
+    the size restored, resume finds the journal and finishes."""
+    image = tmp_path / "pv.img"
+    out = tmp_path / "out"
+    out.mkdir()
+    first = lab(CONVERT_UNTIL_CUT, f"pv:160M:{image}",
+                extra=["--out", out, "--power-cut-on-line", "test point: chunk-done 3"])
+    assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
+    size = image.stat().st_size
+    os.truncate(image, size - (8 << 20))
+    shrunk = lab(CONVERT_ONLY_AFTER_THE_CUT, f"pv:auto:{image}", extra=["--out", out])
+    assert shrunk.returncode == 0, shrunk.stderr
+    assert field(shrunk.stdout, "AGAIN exit") != "0", shrunk.stdout[-3000:]
+    assert "carries the tag pv2luks_converting" in shrunk.stdout, shrunk.stdout[-3000:]
+    assert field(shrunk.stdout, "AGAIN same") == "yes", "the refused convert wrote to the disk"
+    os.truncate(image, size)
+    last = lab(RESUME_THEN_VERIFY, f"pv:auto:{image}", extra=["--out", out])
+    assert last.returncode == 0, last.stderr
+    assert field(last.stdout, "RESUME exit") == "0", last.stdout[-3000:]
+    assert_verified(first.stdout, last.stdout)

@@ -8,12 +8,28 @@
 #include "convert/prepared_header.h"
 #include "convert/room_choice.h"
 #include "journal/journal_state.h"
+#include "lvm/autoactivation.h"
 
 namespace pv2luks {
 
 namespace {
 
 constexpr std::uint64_t kSectorBytes = 512;
+
+// The VG still carries the guard's tag, though no journal was found: a
+// conversion began and did not finish. Its journal may be gone with a
+// shrunk device (then restoring the size lets resume find it), or it was
+// never written (a stop before staging). Only the user can tell.
+void refuse_guarded_vg(const std::string& device, const std::string& vg) {
+  if (!read_vg_activation(device).converting_tag) return;
+  Fail() << device << ": VG " << vg << " carries the tag " << kConvertingTag
+         << ": a conversion of this PV began and did not finish, but its journal is not "
+            "where the device's size puts it. If the device was made smaller since, restore "
+            "its size and run 'pv2luks resume " << device << "'. If that conversion stopped "
+            "before writing its journal, nothing moved: turn the VG's autoactivation back on "
+            "and drop the tag ('vgchange --setautoactivation y --deltag " << kConvertingTag << " "
+         << vg << "'), then convert again";
+}
 
 }  // namespace
 
@@ -34,6 +50,7 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   checked.pv = read_pv_report(options.device);
   const auto refusals = pv_refusals(checked.pv);
   if (!refusals.empty()) Fail() << options.device << ": " << refusals.front();
+  refuse_guarded_vg(options.device, checked.pv.vg_name);
   const RoomChoice room = choose_room_and_header(options, checked.pv, options.device, say);
   checked.make_room = room.make_room;
   checked.header = room.header;
