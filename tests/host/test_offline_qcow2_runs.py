@@ -24,6 +24,7 @@ import time
 import pytest
 
 from conftest import PV2LUKS
+from image_view_tool import held_view
 from offline_common import FAST_PBKDF, build_image, key_file, pv2luks, verify
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "qemu-img", "qemu-storage-daemon"]
@@ -103,4 +104,35 @@ def test_ctrl_c_stops_a_qcow2_conversion_resumably(tmp_path):
         assert "pv2luks resume --offline" in err, err
     result = pv2luks("resume", "--offline", image, "--yes", "--key-file", key)
     assert result.returncode == 0, result.stderr
+    assert verify(image, key) == manifest
+
+
+def mounts_under(directory):
+    return [line.split()[4] for line in pathlib.Path("/proc/self/mountinfo").read_text().splitlines()
+            if line.split()[4].startswith(str(directory) + "/")]
+
+
+def test_a_killed_qcow2_conversion_leaves_no_temporary_directory(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    image, manifest = build_image(tmp_path, fmt="qcow2")
+    other = tmp_path / "other.qcow2"
+    assert subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", other, "8M"]).returncode == 0
+    key = key_file(tmp_path)
+    result = pv2luks("convert", "--offline", image, "--yes", "--key-file", key, *FAST_PBKDF,
+                     env=dict(env, PV2LUKS_TEST_KILL_AT="staged"))
+    assert result.returncode == -9, result.stderr
+    # The daemon ends on its own (SIGTERM when its parent dies) and unmounts.
+    wait_for(lambda: not mounts_under(scratch), "the killed conversion's export to end")
+    stale = list(scratch.iterdir())
+    assert len(stale) == 1, stale
+    # A view another process holds meanwhile (its directory is live) is left alone.
+    with held_view(other, tmpdir=scratch) as view:
+        live = pathlib.Path(view["path"]).parent
+        result = pv2luks("resume", "--offline", image, "--yes", "--key-file", key, env=env)
+        assert result.returncode == 0, result.stderr
+        assert sorted(scratch.iterdir()) == [live], "the stale directory is still there"
+        assert mounts_under(scratch) == [view["path"]]
+    assert list(scratch.iterdir()) == []
     assert verify(image, key) == manifest
