@@ -136,3 +136,23 @@ def test_a_killed_qcow2_conversion_leaves_no_temporary_directory(tmp_path):
         assert mounts_under(scratch) == [view["path"]]
     assert list(scratch.iterdir()) == []
     assert verify(image, key) == manifest
+
+
+@pytest.mark.parametrize("fmt", ["raw", "qcow2"])
+def test_a_second_pv2luks_is_told_a_conversion_is_running(tmp_path, fmt):
+    image, manifest = build_image(tmp_path, fmt=fmt)
+    key = key_file(tmp_path)
+    with conversion_held_at(image, key, "chunk-done 0") as proc:
+        for argv in (["status", "--offline", image],
+                     ["convert", "--offline", image, "--yes", "--key-file", key],
+                     ["resume", "--offline", image, "--yes", "--key-file", key],
+                     ["verify", "--offline", image, "--key-file", key]):
+            result = pv2luks(*argv)
+            assert result.returncode == 1, (argv, result.stderr)
+            assert f"{image} is being converted by another pv2luks" in result.stderr, \
+                (argv, result.stderr)
+            assert "QEMU" not in result.stderr, (argv, result.stderr)
+        os.killpg(proc.pid, signal.SIGCONT)
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    assert verify(image, key) == manifest

@@ -1,4 +1,4 @@
-// image/image_view, image_lock and fd_io on raw image files (no root, no
+// image/image_view, conversion_lock, image_lock and fd_io on raw image files (no root, no
 // FUSE: the qcow2 export and block devices are host tests,
 // tests/host/test_image_view.py).
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "error_of.h"
 #include "base/fd.h"
+#include "image/conversion_lock.h"
 #include "image/fd_io.h"
 #include "image/image_lock.h"
 #include "image/image_view.h"
@@ -72,14 +73,16 @@ TEST_F(RawImage, ReadOnlyFileOpenedWritableIsRefused) {
   EXPECT_EQ(error_of([&] { open_image(image_, true); }), "");
 }
 
-// OFD locks conflict between open file descriptions, also in one process.
+// OFD locks conflict between open file descriptions, also in one process. A
+// second pv2luks is told it meets a pv2luks, not a QEMU (conversion_lock.h).
 TEST_F(RawImage, WritableViewExcludesEveryOtherOpener) {
-  const std::string in_use =
-      image_ + " is in use by another program (QEMU holds its lock): stop the VM first";
+  const std::string converting = image_ + " is being converted by another pv2luks (convert or "
+                                 "resume): wait for it to end, then see 'pv2luks status "
+                                 "--offline " + image_ + "'";
   {
     ImageView first = open_image(image_, true);
-    EXPECT_EQ(error_of([&] { open_image(image_, true); }), in_use);
-    EXPECT_EQ(error_of([&] { open_image(image_, false); }), in_use);
+    EXPECT_EQ(error_of([&] { open_image(image_, true); }), converting);
+    EXPECT_EQ(error_of([&] { open_image(image_, false); }), converting);
   }
   EXPECT_EQ(error_of([&] { open_image(image_, true); }), "");  // released with the view
 }
@@ -87,9 +90,25 @@ TEST_F(RawImage, WritableViewExcludesEveryOtherOpener) {
 TEST_F(RawImage, ReadersShareButExcludeAWriter) {
   ImageView reader = open_image(image_, false);
   EXPECT_EQ(error_of([&] { open_image(image_, false); }), "");
-  EXPECT_NE(error_of([&] { open_image(image_, true); }).find("is in use"), std::string::npos);
+  EXPECT_EQ(error_of([&] { open_image(image_, true); }),
+            image_ + " is being read by another pv2luks (status, verify or a dry run): wait for "
+                     "it to end");
   reader.close();
   EXPECT_EQ(error_of([&] { open_image(image_, true); }), "");
+}
+
+// A classic POSIX lock on pv2luks's byte names its process.
+TEST_F(RawImage, OtherProgramsLockOnOurByteIsNamed) {
+  Fd other(::open(image_.c_str(), O_RDWR | O_CLOEXEC));
+  struct flock range {};
+  range.l_type = F_WRLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = static_cast<off_t>(kConversionLockByte);
+  range.l_len = 1;
+  ASSERT_EQ(::fcntl(other.get(), F_SETLK, &range), 0);
+  EXPECT_NE(error_of([&] { open_image(image_, false); })
+                .find(image_ + " is locked by another program (pid " + std::to_string(::getpid())),
+            std::string::npos);
 }
 
 // A QEMU holding the image (a shared lock on byte 100, its "consistent read"

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "device/block_device.h"
+#include "image/conversion_lock.h"
 #include "image/fd_io.h"
 #include "image/image_lock.h"
 #include "image/qcow2_export.h"
@@ -71,6 +72,7 @@ ImageView::~ImageView() {
 }
 
 void ImageView::close() {
+  const std::unique_ptr<ConversionLock> last = std::move(conversion_lock_);
   std::unique_ptr<Qcow2Export> done = std::move(export_);
   lock_.reset();
   if (done) done->close();
@@ -88,6 +90,7 @@ ImageView open_image(const std::string& path, bool writable) {
       Fail() << path << " is read-only: the kernel marks the device read-only; `blockdev "
              << "--setrw " << path << "` if you mean to convert it";
     }
+    view.conversion_lock_ = std::make_unique<ConversionLock>(path, writable);
     view.lock_ = std::make_unique<ImageLock>(path, writable);
     view.format_ = ImageFormat::block;
     view.size_bytes_ = device.size_bytes;
@@ -99,6 +102,7 @@ ImageView open_image(const std::string& path, bool writable) {
            << "block device";
   }
   if (writable) check_file_writable(path, st);
+  view.conversion_lock_ = std::make_unique<ConversionLock>(path, writable);
   std::uint64_t virtual_size_bytes = 0;
   view.format_ = file_format(path, static_cast<std::uint64_t>(st.st_size), &virtual_size_bytes);
   view.logical_sector_bytes_ = kImageFileSectorBytes;

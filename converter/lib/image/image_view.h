@@ -1,7 +1,8 @@
 // The one way offline conversion opens what it converts: a raw image file,
 // a block device or a qcow2 image, as a raw disk to read and write by offset,
-// with QEMU kept off it for as long as the view lives (image_lock.h; for
-// qcow2 the export's daemon holds QEMU's locks, qcow2_export.h).
+// with other pv2luks (conversion_lock.h) and QEMU kept off it for as long as
+// the view lives (image_lock.h; for qcow2 the export's daemon holds QEMU's
+// locks, qcow2_export.h).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 namespace pv2luks {
 
+class ConversionLock;
 class ImageLock;
 class Qcow2Export;
 
@@ -49,6 +51,7 @@ class ImageView {
   std::uint64_t size_bytes_ = 0;
   std::uint32_t logical_sector_bytes_ = 0;
   bool writable_ = false;
+  std::unique_ptr<ConversionLock> conversion_lock_;
   std::unique_ptr<ImageLock> lock_;
   std::unique_ptr<Qcow2Export> export_;
 };
@@ -56,7 +59,8 @@ class ImageView {
 // Opens `path` for offline conversion (read-write when `writable`). Errors, each
 // naming the path: it does not exist; it is neither a regular file nor a block
 // device; "PATH is read-only: ..." (no write permission bits, a read-only file
-// system, a device the kernel marks read-only) when writable; "in use" (QEMU
+// system, a device the kernel marks read-only) when writable; "being converted
+// by another pv2luks" (or, when writable, "being read by" one); "in use" (QEMU
 // holds its lock, or a device is mounted or has active LVs); a qcow2 image that
 // is damaged, truncated, encrypted or has a backing file (image_format.h); the
 // export failing to start.
