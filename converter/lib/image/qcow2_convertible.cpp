@@ -1,0 +1,63 @@
+#include "image/qcow2_convertible.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "base/error.h"
+#include "base/fd.h"
+#include "base/shell_quote.h"
+#include "image/fd_io.h"
+#include "image/qcow2_snapshots.h"
+
+namespace pv2luks {
+
+namespace {
+
+constexpr std::size_t kSnapshotsListed = 8;
+
+std::string counted(std::uint64_t count, const std::string& thing) {
+  return std::to_string(count) + " " + thing + (count == 1 ? "" : "s");
+}
+
+std::string copy_command(const std::string& path) {
+  return "`qemu-img convert -O qcow2 " + shell_word(path) + " NEW`";
+}
+
+void refuse_snapshots(const std::vector<Qcow2Snapshot>& snapshots, const std::string& path) {
+  if (snapshots.empty()) return;
+  std::ostringstream names;
+  std::ostringstream deletes;
+  for (std::size_t i = 0; i < snapshots.size() && i < kSnapshotsListed; ++i) {
+    names << (i ? ", " : "") << '"' << snapshots[i].name << '"';
+    deletes << (i ? "; " : "") << "`qemu-img snapshot -d " << shell_word(snapshots[i].name) << " "
+            << shell_word(path) << "`";
+  }
+  if (snapshots.size() > kSnapshotsListed) {
+    names << " and " << snapshots.size() - kSnapshotsListed << " more (`qemu-img snapshot -l "
+          << shell_word(path) << "` lists them)";
+  }
+  Fail() << path << " has " << counted(snapshots.size(), "internal snapshot") << " ("
+         << names.str() << "): each keeps the disk as it was, and the conversion encrypts only "
+         << "the current disk, so their plaintext would stay in the image (`qemu-img snapshot "
+         << "-a` brings it back). Delete them first: " << deletes.str() << ". A deleted "
+         << "snapshot's clusters keep their bytes in the file until QEMU reuses them; to leave "
+         << "none behind, convert a copy made without the snapshots instead: "
+         << copy_command(path);
+}
+
+}  // namespace
+
+std::vector<std::string> check_qcow2_convertible(const std::string& path,
+                                                 const Qcow2Header& header,
+                                                 std::uint64_t file_size_bytes) {
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
+  const ReadAt read = fd_read_at(fd.get(), 0, path);
+  refuse_snapshots(read_qcow2_snapshots(read, header, file_size_bytes, path), path);
+  return {};
+}
+
+}  // namespace pv2luks
