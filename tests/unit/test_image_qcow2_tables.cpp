@@ -1,7 +1,8 @@
-// image/qcow2_snapshots: snapshot names in images qemu-img makes (skipped
-// without qemu-img), damaged tables named as such, and random garbage in a
-// real image's tables: every parser either answers or throws our Error (never
-// crashes, hangs or reads out of bounds; run under ASan to see the last).
+// image/qcow2_snapshots and qemu_img_check: snapshot names in images
+// qemu-img makes (skipped without qemu-img), damaged tables named as such,
+// random garbage in a real image's tables: every parser either answers or
+// throws our Error (never crashes, hangs or reads out of bounds; run under
+// ASan to see the last); and qemu-img check's reports read.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "error_of.h"
 #include "image/image_format.h"
 #include "image/qcow2_snapshots.h"
+#include "image/qemu_img_check.h"
 
 namespace pv2luks {
 namespace {
@@ -140,6 +142,40 @@ TEST_F(Qcow2Tables, GarbageNeverEscapesAsAnythingButError) {
       }
     }
   }
+}
+
+TEST(QemuImgCheckReport, CleanLeaksCorruptionsAndIncomplete) {
+  const QemuImgCheck clean = parse_qemu_img_check(
+      0, R"({"image-end-offset": 4784128, "total-clusters": 1024, "check-errors": 0,
+             "allocated-clusters": 64, "filename": "a.qcow2", "format": "qcow2"})", "");
+  EXPECT_TRUE(clean.complete);
+  EXPECT_EQ(clean.corruptions + clean.leaks + clean.check_errors, 0u);
+
+  const QemuImgCheck leaks = parse_qemu_img_check(
+      3, R"({"leaks": 2, "check-errors": 0, "format": "qcow2"})",
+      "Leaked cluster 90 refcount=1 reference=0\nLeaked cluster 91 refcount=1 reference=0\n");
+  EXPECT_TRUE(leaks.complete);
+  EXPECT_EQ(leaks.leaks, 2u);
+  EXPECT_EQ(leaks.first_error, "");
+
+  const QemuImgCheck cut = parse_qemu_img_check(
+      2, R"({"corruptions": 197, "check-errors": 0})",
+      "\nERROR: counting reference for region exceeding the end of the file by one cluster or "
+      "more: offset 0x1400000 size 0x10000\nERROR: counting reference ...\n");
+  EXPECT_TRUE(cut.complete);
+  EXPECT_EQ(cut.corruptions, 197u);
+  EXPECT_TRUE(cut.past_end_of_file);
+  EXPECT_EQ(cut.first_error,
+            "ERROR: counting reference for region exceeding the end of the file by one cluster "
+            "or more: offset 0x1400000 size 0x10000");
+
+  const QemuImgCheck failed =
+      parse_qemu_img_check(1, "", "qemu-img: Could not open 'x': Image is not in qcow2 format\n");
+  EXPECT_FALSE(failed.complete);
+  EXPECT_EQ(failed.messages, "qemu-img: Could not open 'x': Image is not in qcow2 format");
+
+  EXPECT_FALSE(parse_qemu_img_check(0, "{not json", "").complete);
+  EXPECT_FALSE(parse_qemu_img_check(2, R"({"corruptions": "many"})", "").complete);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "base/shell_quote.h"
 #include "image/fd_io.h"
 #include "image/qcow2_snapshots.h"
+#include "image/qemu_img_check.h"
 
 namespace pv2luks {
 
@@ -48,6 +49,35 @@ void refuse_snapshots(const std::vector<Qcow2Snapshot>& snapshots, const std::st
          << copy_command(path);
 }
 
+// Refusals for what `qemu-img check` found; the leak note otherwise.
+std::vector<std::string> judge_check(const QemuImgCheck& check, const std::string& path) {
+  if (!check.complete) {
+    Fail() << path << " could not be checked: `qemu-img check` did not complete"
+           << (check.messages.empty() ? "" : " (" + check.messages + ")")
+           << "; pv2luks converts a qcow2 image only once QEMU's own check finds it sound";
+  }
+  if (check.corruptions != 0 || check.check_errors != 0) {
+    std::ostringstream why;
+    why << path << " is damaged: `qemu-img check` finds " << counted(check.corruptions, "corruption");
+    if (check.check_errors != 0) why << " and " << counted(check.check_errors, "check error");
+    if (!check.first_error.empty()) why << " (the first: " << check.first_error << ")";
+    if (check.past_end_of_file) {
+      why << "; its tables point past the end of the file: it was cut short (an interrupted "
+          << "copy, a full disk?)";
+    }
+    Fail() << why.str() << ". Converting it would write the damaged or missing clusters back "
+           << "as ordinary encrypted data, and `qemu-img check` would find nothing wrong "
+           << "afterwards: the damage would be hidden. Find a complete copy of the image, or "
+           << "repair a copy (`qemu-img check -r all COPY`), check the guest's file systems in "
+           << "it, and convert that";
+  }
+  if (check.leaks == 0) return {};
+  return {path + ": `qemu-img check` finds " + counted(check.leaks, "leaked cluster") +
+          ": space the image holds but no longer uses. That is harmless to the conversion (the "
+          "disk's data is not in them), but they may hold old data of the guest, which is not "
+          "encrypted; " + copy_command(path) + " makes a copy without them"};
+}
+
 }  // namespace
 
 std::vector<std::string> check_qcow2_convertible(const std::string& path,
@@ -57,7 +87,8 @@ std::vector<std::string> check_qcow2_convertible(const std::string& path,
   if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
   const ReadAt read = fd_read_at(fd.get(), 0, path);
   refuse_snapshots(read_qcow2_snapshots(read, header, file_size_bytes, path), path);
-  return {};
+  std::vector<std::string> notes = judge_check(run_qemu_img_check(path), path);
+  return notes;
 }
 
 }  // namespace pv2luks

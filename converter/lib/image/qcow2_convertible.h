@@ -7,6 +7,12 @@
 //   the conversion encrypts the current disk only, so their plaintext would
 //   stay (`qemu-img snapshot -a` brings it back). Refused, naming them, with
 //   the commands that delete them or copy the image without them.
+// - `qemu-img check` (qemu_img_check.h): corruptions, or a check that cannot
+//   complete, are refused: the conversion would encrypt lost or misplaced
+//   data as if it were the disk's, and QEMU's check would come out clean
+//   afterwards (a file cut short is named as such). Leaked clusters are
+//   harmless to the conversion: a note, saying they may hold old data that
+//   stays as it is.
 #pragma once
 
 #include <cstdint>

@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "image/export_dir.h"
+#include "image/qemu_option.h"
 
 namespace pv2luks {
 
@@ -22,16 +23,6 @@ namespace {
 constexpr const char* kDaemon = "qemu-storage-daemon";
 constexpr std::chrono::milliseconds kPollInterval{10};
 constexpr std::size_t kMaxQuotedLogBytes = 2000;
-
-// QEMU's option syntax ends a value at a comma; a doubled comma is a literal one.
-std::string qemu_option_value(const std::string& text) {
-  std::string escaped;
-  for (const char c : text) {
-    escaped += c;
-    if (c == ',') escaped += ',';
-  }
-  return escaped;
-}
 
 void create_empty_file(const std::string& path) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
