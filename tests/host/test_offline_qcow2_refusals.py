@@ -5,13 +5,17 @@ do, and the whole image file byte-identical (sha256 before and after).
 - An internal snapshot keeps the disk as it was: the conversion rewrites
   the current state only, and `qemu-img snapshot -a` would bring the
   plaintext back.
+- Compressed clusters: QEMU writes a rewritten compressed cluster elsewhere
+  and leaves the compressed bytes in the file, where they decompress to the
+  plaintext.
 - Damage `qemu-img check` finds (here a file cut short): the conversion
   would encrypt zeros for the lost data, and `qemu-img check` would find
   nothing wrong afterwards.
 Leaked clusters are harmless to the conversion: it goes ahead and says so.
 
 Controls: the advice each refusal gives, followed, gives an image that
-converts and verifies."""
+converts and verifies, and for compressed clusters its file holds none of
+the plaintext."""
 import json
 import os
 import shutil
@@ -19,7 +23,8 @@ import shutil
 import pytest
 
 from conftest import run
-from offline_common import assert_refused, build_image, convert, key_file, verify
+from offline_common import (as_raw, assert_refused, build_image, convert, key_file,
+                            plaintext_hits, plaintext_samples, verify)
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "qemu-img", "qemu-storage-daemon"]
 pytestmark = [
@@ -55,6 +60,25 @@ def test_internal_snapshot_is_refused(tmp_path):
     result = convert(image, key)
     assert result.returncode == 0, result.stderr
     assert verify(image, key) == manifest
+
+
+def test_compressed_clusters_are_refused(tmp_path):
+    plain, manifest = build_image(tmp_path, fmt="qcow2")
+    samples = plaintext_samples(as_raw(plain, tmp_path))
+    image = tmp_path / "compressed.qcow2"
+    qemu_img("convert", "-c", "-O", "qcow2", plain, image)
+    assert qemu_img_check(image)["compressed-clusters"] > 0
+    key = key_file(tmp_path)
+    assert_refused(image, key, says=["compressed clusters", "its plaintext would stay",
+                                     f"qemu-img convert -O qcow2 {image} NEW"])
+    # Control: the uncompressed copy the refusal asks for converts, and no
+    # plaintext is left anywhere in its file (not only in the disk it holds).
+    copy = tmp_path / "copy.qcow2"
+    qemu_img("convert", "-O", "qcow2", image, copy)
+    result = convert(copy, key)
+    assert result.returncode == 0, result.stderr
+    assert verify(copy, key) == manifest
+    assert plaintext_hits(copy, samples) == []
 
 
 def test_truncated_qcow2_is_refused(tmp_path):

@@ -1,8 +1,8 @@
-// image/qcow2_snapshots and qemu_img_check: snapshot names in images
-// qemu-img makes (skipped without qemu-img), damaged tables named as such,
-// random garbage in a real image's tables: every parser either answers or
-// throws our Error (never crashes, hangs or reads out of bounds; run under
-// ASan to see the last); and qemu-img check's reports read.
+// image/qcow2_snapshots, qcow2_compressed and qemu_img_check: snapshot names
+// and compressed clusters in images qemu-img makes (skipped without
+// qemu-img), damaged tables named as such, and random garbage in a real
+// image's tables: every parser either answers or throws our Error (never
+// crashes, hangs or reads out of bounds; run under ASan to see the last).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,6 +18,7 @@
 #include "base/process.h"
 #include "error_of.h"
 #include "image/image_format.h"
+#include "image/qcow2_compressed.h"
 #include "image/qcow2_snapshots.h"
 #include "image/qemu_img_check.h"
 
@@ -58,6 +59,9 @@ struct Image {
   }
   std::vector<Qcow2Snapshot> snapshots() const {
     return read_qcow2_snapshots(memory_read_at(bytes), header(), bytes.size(), "img.qcow2");
+  }
+  CompressedClusters compressed() const {
+    return find_compressed_clusters(memory_read_at(bytes), header(), bytes.size(), "img.qcow2");
   }
 };
 
@@ -108,9 +112,42 @@ TEST_F(Qcow2Tables, SnapshotNamesInTableOrder) {
   EXPECT_EQ(load(file).header().nb_snapshots, 2u);
 }
 
+TEST_F(Qcow2Tables, CompressedClustersFoundOnlyWhenCompressed) {
+  const std::string plain = with_data("plain.qcow2");
+  EXPECT_EQ(load(plain).compressed().count, 0u);
+  run({"qemu-img", "convert", "-c", "-O", "qcow2", plain, path("packed.qcow2")});
+  const CompressedClusters found = load(path("packed.qcow2")).compressed();
+  EXPECT_EQ(found.count, 32u);  // two runs of 1 MiB in 64 KiB clusters
+  EXPECT_EQ(found.first_guest_offset_bytes, 0u);
+}
+
+TEST_F(Qcow2Tables, CompressedClustersWithExtendedL2Entries) {
+  const std::string plain = with_data("plain.qcow2");
+  run({"qemu-img", "convert", "-c", "-O", "qcow2", "-o", "extended_l2=on", plain,
+       path("packed-ext.qcow2")});
+  const Image image = load(path("packed-ext.qcow2"));
+  EXPECT_TRUE(image.header().incompatible_features & kQcow2ExtendedL2Bit);
+  EXPECT_EQ(image.compressed().count, 32u);
+  EXPECT_EQ(load(with_data("ext.qcow2", "extended_l2=on")).compressed().count, 0u);
+}
+
 TEST_F(Qcow2Tables, DamagedTablesAreNamed) {
   const Image good = load(with_data("plain.qcow2"));
+  const Qcow2Header header = good.header();
   Image image = good;
+  put_be64(image.bytes, header.l1_table_offset, 1ULL << 40);  // far past the end
+  EXPECT_TRUE(contains(error_of([&] { image.compressed(); }), "past the end of the file"));
+  image = good;
+  put_be64(image.bytes, header.l1_table_offset, kCluster + 512);
+  EXPECT_TRUE(contains(error_of([&] { image.compressed(); }), "not on a cluster boundary"));
+  image = good;
+  put_be64(image.bytes, header.l1_table_offset, (1ULL << 60) | kCluster);
+  EXPECT_TRUE(contains(error_of([&] { image.compressed(); }), "reserved bits"));
+  image = good;
+  put_be32(image.bytes, 36, 0);  // an L1 table of no entries for an 8 MiB disk
+  EXPECT_TRUE(contains(error_of([&] { image.compressed(); }), "that needs 1"));
+
+  image = good;
   put_be32(image.bytes, 60, 70000);  // nb_snapshots
   EXPECT_TRUE(contains(error_of([&] { image.snapshots(); }), "more than QEMU allows"));
   image = good;
@@ -124,7 +161,8 @@ TEST_F(Qcow2Tables, DamagedTablesAreNamed) {
 TEST_F(Qcow2Tables, GarbageNeverEscapesAsAnythingButError) {
   const std::string file = with_data("fuzz.qcow2");
   run({"qemu-img", "snapshot", "-c", "s1", file});
-  for (const std::string& name : {file}) {
+  run({"qemu-img", "convert", "-c", "-O", "qcow2", file, path("fuzz-packed.qcow2")});
+  for (const std::string& name : {file, path("fuzz-packed.qcow2")}) {
     const Image good = load(name);
     std::mt19937_64 rng(20261203);
     const std::size_t span = std::min<std::size_t>(good.bytes.size(), 8 * kCluster);
@@ -138,6 +176,10 @@ TEST_F(Qcow2Tables, GarbageNeverEscapesAsAnythingButError) {
       if (round % 7 == 0) image.bytes.resize(rng() % good.bytes.size());
       try {
         image.snapshots();
+      } catch (const Error&) {
+      }
+      try {
+        image.compressed();
       } catch (const Error&) {
       }
     }

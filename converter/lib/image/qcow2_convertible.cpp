@@ -10,6 +10,7 @@
 #include "base/fd.h"
 #include "base/shell_quote.h"
 #include "image/fd_io.h"
+#include "image/qcow2_compressed.h"
 #include "image/qcow2_snapshots.h"
 #include "image/qemu_img_check.h"
 
@@ -78,6 +79,16 @@ std::vector<std::string> judge_check(const QemuImgCheck& check, const std::strin
           "encrypted; " + copy_command(path) + " makes a copy without them"};
 }
 
+void refuse_compressed(const CompressedClusters& found, const std::string& path) {
+  if (found.count == 0) return;
+  Fail() << path << " has " << counted(found.count, "compressed cluster")
+         << " (the first at byte " << found.first_guest_offset_bytes << " of the disk): QEMU "
+         << "writes a rewritten compressed cluster elsewhere in the file and does not erase the "
+         << "old one, so its plaintext would stay in the file, compressed. Convert an "
+         << "uncompressed copy instead: " << copy_command(path)
+         << ", then convert NEW and use it in place of " << path;
+}
+
 }  // namespace
 
 std::vector<std::string> check_qcow2_convertible(const std::string& path,
@@ -88,6 +99,7 @@ std::vector<std::string> check_qcow2_convertible(const std::string& path,
   const ReadAt read = fd_read_at(fd.get(), 0, path);
   refuse_snapshots(read_qcow2_snapshots(read, header, file_size_bytes, path), path);
   std::vector<std::string> notes = judge_check(run_qemu_img_check(path), path);
+  refuse_compressed(find_compressed_clusters(read, header, file_size_bytes, path), path);
   return notes;
 }
 

@@ -13,6 +13,10 @@
 //   afterwards (a file cut short is named as such). Leaked clusters are
 //   harmless to the conversion: a note, saying they may hold old data that
 //   stays as it is.
+// - compressed clusters (qcow2_compressed.h): QEMU writes a rewritten
+//   compressed cluster elsewhere and frees the old one without erasing it,
+//   so the compressed plaintext would stay in the file. Refused, with the
+//   command for an uncompressed copy.
 #pragma once
 
 #include <cstdint>
