@@ -101,7 +101,8 @@ def test_pv2luks_offline_usage_errors(words, says):
 def test_pv2luks_help_explains_offline():
     text = run([PV2LUKS, "--help"]).stdout
     for words in ["convert --offline IMAGE", "verify --offline IMAGE", "--partition N",
-                  "qemu-storage-daemon", "backing file", "holes in a sparse image"]:
+                  "qemu-storage-daemon", "backing file", "internal snapshots",
+                  "compressed clusters", "qemu-img check", "holes in a sparse image"]:
         assert words in text, words
 
 

@@ -23,13 +23,15 @@ def read_fields(proc):
 
 
 @contextlib.contextmanager
-def held_view(image, read_only=False):
+def held_view(image, read_only=False, tmpdir=None):
     """Opens the view in the tool and holds it; yields its fields (a test that
-    kills the tool itself sets fields["killed"])."""
+    kills the tool itself sets fields["killed"]). With `tmpdir` the export's
+    temporary directory goes there."""
     assert TOOL.exists(), f"{TOOL} is missing: build the project first"
     argv = [str(TOOL), "open"] + (["--read-only"] if read_only else []) + [str(image)]
+    env = dict(os.environ, TMPDIR=str(tmpdir)) if tmpdir else None
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=env)
     try:
         fields = read_fields(proc)
         assert fields is not None, f"open failed: {proc.stderr.read()}"

@@ -7,8 +7,9 @@ open fail, and a view we hold makes a QEMU started meanwhile fail to open the
 image; each with a control (after the other side is gone it works). For
 qcow2 the same through qemu-storage-daemon's own locks, plus its clean-up: no
 mount, no temporary directory and no lock is left behind, also when the holder
-is killed. Block devices: their size and logical sector size, the kernel's
-read-only mark and an exclusive holder (as a mount or dm would be).
+is killed (the next export removes its directory). Block devices: their size
+and logical sector size, the kernel's read-only mark and an exclusive holder
+(as a mount or dm would be).
 Only processes and loop devices this file starts are stopped, by pid/path.
 """
 import contextlib
@@ -214,17 +215,21 @@ def test_held_qcow2_view_refuses_qemu(qcow2_image):
         wait_qemu_holds(qemu, qcow2_image)
 
 
-def test_qcow2_export_ends_when_its_holder_is_killed(qcow2_image):
+def test_qcow2_export_ends_when_its_holder_is_killed(qcow2_image, tmp_path):
     """The daemon gets SIGTERM when the process that started it dies, and
-    unmounts on its way out; only the emptied temporary directory stays."""
-    with held_view(qcow2_image) as view:
+    unmounts on its way out; the emptied temporary directory stays until the
+    next export removes it (no live process holds its lock)."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with held_view(qcow2_image, tmpdir=scratch) as view:
         export = Path(view["path"])
         os.kill(view["pid"], 9)
         view["killed"] = True
         wait_for(lambda: not mounted(export) and not locks_on(qcow2_image),
                  "the export to end after its holder was killed")
-    shutil.rmtree(export.parent, ignore_errors=True)
-    assert open_once(qcow2_image).returncode == 0
+    assert export.parent.exists()
+    assert open_once(qcow2_image, tmpdir=scratch).returncode == 0
+    assert list(scratch.iterdir()) == []
 
 
 def test_block_device_fields(loop):

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    pv2luks::ImageView view = pv2luks::open_image(argv[argc - 1], !read_only);
+    pv2luks::ImageView view = pv2luks::open_image(
+        argv[argc - 1], read_only ? pv2luks::ImageUse::read : pv2luks::ImageUse::convert);
     std::cout << "path=" << view.path() << "\n"
               << "format=" << pv2luks::format_name(view.format()) << "\n"
               << "size_bytes=" << view.size_bytes() << "\n"

@@ -1,6 +1,7 @@
 // base/process BackgroundProcess: start, log, stop with SIGTERM, SIGKILL
-// after the grace time, and no signals blocked in the child even when the
-// starting thread holds them back (as pv2luks does during a move).
+// after the grace time, a session of its own, and no signals blocked in the
+// child even when the starting thread holds them back (as pv2luks does during
+// a move).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -50,6 +51,22 @@ TEST_F(Background, ExitCodeAndBothStreamsInTheLog) {
   EXPECT_EQ(process.exit_status(), 3);
   EXPECT_EQ(process.stop(milliseconds(0)), 3);  // already ended: nothing to stop
   EXPECT_EQ(log_text(), "out\nerr\n");
+}
+
+// A session of its own: a terminal's Ctrl-C (SIGINT to our process group)
+// does not reach it; pv2luks stops it itself.
+TEST_F(Background, RunsInASessionOfItsOwn) {
+  BackgroundProcess process({"sh", "-c", "echo $$ $(ps -o sid= -p $$) $(ps -o pgid= -p $$)"},
+                            log_);
+  wait_exit(process);
+  EXPECT_EQ(process.exit_status(), 0);
+  std::istringstream fields(log_text());
+  long pid = 0, sid = 0, pgid = 0;
+  fields >> pid >> sid >> pgid;
+  EXPECT_EQ(pid, process.pid());
+  EXPECT_EQ(sid, pid) << log_text();
+  EXPECT_EQ(pgid, pid) << log_text();
+  EXPECT_NE(pgid, ::getpgrp());
 }
 
 TEST_F(Background, StopSendsSigterm) {

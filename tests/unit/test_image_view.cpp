@@ -1,4 +1,4 @@
-// image/image_view, image_lock and fd_io on raw image files (no root, no
+// image/image_view, conversion_lock, image_lock and fd_io on raw image files (no root, no
 // FUSE: the qcow2 export and block devices are host tests,
 // tests/host/test_image_view.py).
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "error_of.h"
 #include "base/fd.h"
+#include "image/conversion_lock.h"
 #include "image/fd_io.h"
 #include "image/image_lock.h"
 #include "image/image_view.h"
@@ -42,7 +43,7 @@ class RawImage : public ::testing::Test {
 };
 
 TEST_F(RawImage, OpensARawFile) {
-  ImageView view = open_image(image_, true);
+  ImageView view = open_image(image_, ImageUse::convert);
   EXPECT_EQ(view.path(), image_);
   EXPECT_EQ(view.image_path(), image_);
   EXPECT_EQ(view.format(), ImageFormat::raw);
@@ -54,42 +55,60 @@ TEST_F(RawImage, OpensARawFile) {
 
 TEST_F(RawImage, MissingFileIsNamed) {
   const std::string missing = dir_ + "/no-such.img";
-  EXPECT_EQ(error_of([&] { open_image(missing, false); }),
+  EXPECT_EQ(error_of([&] { open_image(missing, ImageUse::read); }),
             missing + ": no such file or device; name a disk image (raw or qcow2) or a block device");
 }
 
 TEST_F(RawImage, DirectoryIsRefused) {
-  EXPECT_NE(error_of([&] { open_image(dir_, false); }).find("neither a regular file nor a block"),
+  EXPECT_NE(error_of([&] { open_image(dir_, ImageUse::read); }).find("neither a regular file nor a block"),
             std::string::npos);
 }
 
 TEST_F(RawImage, ReadOnlyFileOpenedWritableIsRefused) {
   fs::permissions(image_, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
-  const std::string error = error_of([&] { open_image(image_, true); });
+  const std::string error = error_of([&] { open_image(image_, ImageUse::convert); });
   EXPECT_EQ(error.rfind(image_ + " is read-only: its mode 444", 0), 0u) << error;
-  EXPECT_EQ(open_image(image_, false).size_bytes(), kBytes);  // reading it is fine
+  EXPECT_EQ(open_image(image_, ImageUse::read).size_bytes(), kBytes);  // reading it is fine
   fs::permissions(image_, fs::perms::owner_write, fs::perm_options::add);
-  EXPECT_EQ(error_of([&] { open_image(image_, true); }), "");
+  EXPECT_EQ(error_of([&] { open_image(image_, ImageUse::convert); }), "");
 }
 
-// OFD locks conflict between open file descriptions, also in one process.
+// OFD locks conflict between open file descriptions, also in one process. A
+// second pv2luks is told it meets a pv2luks, not a QEMU (conversion_lock.h).
 TEST_F(RawImage, WritableViewExcludesEveryOtherOpener) {
-  const std::string in_use =
-      image_ + " is in use by another program (QEMU holds its lock): stop the VM first";
+  const std::string converting = image_ + " is being converted by another pv2luks (convert or "
+                                 "resume): wait for it to end, then see 'pv2luks status "
+                                 "--offline " + image_ + "'";
   {
-    ImageView first = open_image(image_, true);
-    EXPECT_EQ(error_of([&] { open_image(image_, true); }), in_use);
-    EXPECT_EQ(error_of([&] { open_image(image_, false); }), in_use);
+    ImageView first = open_image(image_, ImageUse::convert);
+    EXPECT_EQ(error_of([&] { open_image(image_, ImageUse::convert); }), converting);
+    EXPECT_EQ(error_of([&] { open_image(image_, ImageUse::read); }), converting);
   }
-  EXPECT_EQ(error_of([&] { open_image(image_, true); }), "");  // released with the view
+  EXPECT_EQ(error_of([&] { open_image(image_, ImageUse::convert); }), "");  // released with the view
 }
 
 TEST_F(RawImage, ReadersShareButExcludeAWriter) {
-  ImageView reader = open_image(image_, false);
-  EXPECT_EQ(error_of([&] { open_image(image_, false); }), "");
-  EXPECT_NE(error_of([&] { open_image(image_, true); }).find("is in use"), std::string::npos);
+  ImageView reader = open_image(image_, ImageUse::read);
+  EXPECT_EQ(error_of([&] { open_image(image_, ImageUse::read); }), "");
+  EXPECT_EQ(error_of([&] { open_image(image_, ImageUse::convert); }),
+            image_ + " is being read by another pv2luks (status, verify or a dry run): wait for "
+                     "it to end");
   reader.close();
-  EXPECT_EQ(error_of([&] { open_image(image_, true); }), "");
+  EXPECT_EQ(error_of([&] { open_image(image_, ImageUse::convert); }), "");
+}
+
+// A classic POSIX lock on pv2luks's byte names its process.
+TEST_F(RawImage, OtherProgramsLockOnOurByteIsNamed) {
+  Fd other(::open(image_.c_str(), O_RDWR | O_CLOEXEC));
+  struct flock range {};
+  range.l_type = F_WRLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = static_cast<off_t>(kConversionLockByte);
+  range.l_len = 1;
+  ASSERT_EQ(::fcntl(other.get(), F_SETLK, &range), 0);
+  EXPECT_NE(error_of([&] { open_image(image_, ImageUse::read); })
+                .find(image_ + " is locked by another program (pid " + std::to_string(::getpid())),
+            std::string::npos);
 }
 
 // A QEMU holding the image (a shared lock on byte 100, its "consistent read"
@@ -103,18 +122,18 @@ TEST_F(RawImage, QemuLockBytesAreHonoured) {
   range.l_start = 100;
   range.l_len = 1;
   ASSERT_EQ(::fcntl(qemu.get(), F_OFD_SETLK, &range), 0);
-  EXPECT_NE(error_of([&] { open_image(image_, true); }).find("QEMU holds its lock"),
+  EXPECT_NE(error_of([&] { open_image(image_, ImageUse::convert); }).find("QEMU holds its lock"),
             std::string::npos);
-  EXPECT_EQ(error_of([&] { open_image(image_, false); }), "");
+  EXPECT_EQ(error_of([&] { open_image(image_, ImageUse::read); }), "");
   range.l_start = 101;  // QEMU's write permission
   ASSERT_EQ(::fcntl(qemu.get(), F_OFD_SETLK, &range), 0);
-  EXPECT_NE(error_of([&] { open_image(image_, false); }).find("QEMU holds its lock"),
+  EXPECT_NE(error_of([&] { open_image(image_, ImageUse::read); }).find("QEMU holds its lock"),
             std::string::npos);
 }
 
 // The other direction: while we hold the image, QEMU's own shared lock fails.
 TEST_F(RawImage, HeldViewBlocksQemuLockBytes) {
-  ImageView view = open_image(image_, true);
+  ImageView view = open_image(image_, ImageUse::convert);
   Fd qemu(::open(image_.c_str(), O_RDONLY | O_CLOEXEC));
   for (const off_t byte : {100, 101, 103, 200, 201, 203}) {
     struct flock range {};

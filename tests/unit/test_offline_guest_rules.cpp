@@ -141,10 +141,5 @@ TEST(GuestRules, VgOfLvDevice) {
   EXPECT_EQ(vg_of_lv_device("btrfsvol:/dev/sda2/root"), "");
 }
 
-TEST(GuestRules, ShellQuote) {
-  EXPECT_EQ(shell_quote("/boot/initrd.img-6.1.0-50-amd64"), "'/boot/initrd.img-6.1.0-50-amd64'");
-  EXPECT_EQ(shell_quote("a'b"), "'a'\\''b'");
-}
-
 }  // namespace
 }  // namespace pv2luks

@@ -97,12 +97,17 @@ struct BackgroundProcess::Child {
 namespace {
 
 // Runs in the child between fork and exec: no inherited blocked signals (a
-// daemon that cannot get SIGTERM could only be killed), and SIGTERM when its
-// parent thread goes away, so it never outlives us holding an image.
-void reset_child_signals() {
+// daemon that cannot get SIGTERM could only be killed); a session of its own,
+// so a terminal's Ctrl-C (SIGINT to the foreground process group) or hangup
+// reaches only us, and we stop it when we are ready (a daemon that ended on
+// the user's Ctrl-C would take the image away in the middle of a chunk);
+// and SIGTERM when its parent thread goes away, so it never outlives us
+// holding an image.
+void prepare_background_child() {
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::setsid();
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
@@ -126,7 +131,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
     child_ = std::make_unique<Child>(Child{bp::child(
         exe, bp::args(args), bp::std_in < bp::null, (bp::std_out & bp::std_err) > log_path,
         bp::extend::on_exec_setup = [](auto&) {
-          reset_child_signals();
+          prepare_background_child();
           close_inherited_fds();
         })});
   } catch (const bp::process_error& e) {

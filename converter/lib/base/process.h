@@ -32,9 +32,11 @@ std::string find_program(const std::string& name);
 
 // A child left running in the background (a daemon such as qemu-storage-daemon),
 // its standard output and error going to `log_path`, its standard input from
-// /dev/null. It starts with no signals blocked (whatever this thread holds back)
-// and gets SIGTERM when the thread that started it exits. Destroying it while it
-// runs kills it (SIGKILL) and reaps it.
+// /dev/null. It starts with no signals blocked (whatever this thread holds back),
+// in a session of its own (signals for our terminal's process group, such as
+// Ctrl-C's SIGINT, do not reach it: we decide when it stops), and gets SIGTERM
+// when the thread that started it exits. Destroying it while it runs kills it
+// (SIGKILL) and reaps it.
 class BackgroundProcess {
  public:
   BackgroundProcess(const std::vector<std::string>& argv, const std::string& log_path);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "image/big_endian.h"
 
 namespace pv2luks {
 
@@ -13,16 +14,6 @@ namespace {
 constexpr std::uint32_t kMinClusterBits = 9;
 constexpr std::uint32_t kMaxClusterBits = 21;
 constexpr std::uint64_t kL1EntryBytes = 8;
-
-std::uint32_t be32(std::span<const std::uint8_t> bytes, std::size_t offset) {
-  std::uint32_t value = 0;
-  for (std::size_t i = 0; i < 4; ++i) value = (value << 8) | bytes[offset + i];
-  return value;
-}
-
-std::uint64_t be64(std::span<const std::uint8_t> bytes, std::size_t offset) {
-  return (std::uint64_t{be32(bytes, offset)} << 32) | be32(bytes, offset + 4);
-}
 
 [[noreturn]] void fail_truncated(const std::string& path, std::uint64_t have_bytes,
                                  const std::string& what, std::uint64_t need_bytes) {
@@ -83,6 +74,8 @@ Qcow2Header parse_qcow2_header(std::span<const std::uint8_t> bytes, const std::s
   header.l1_table_offset = be64(bytes, 40);
   header.refcount_table_offset = be64(bytes, 48);
   header.refcount_table_clusters = be32(bytes, 56);
+  header.nb_snapshots = be32(bytes, 60);
+  header.snapshots_offset = be64(bytes, 64);
   header.header_length = kQcow2V2HeaderBytes;
   if (header.version == 3) {
     if (bytes.size() < kQcow2V3HeaderBytes) {

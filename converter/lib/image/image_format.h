@@ -33,6 +33,7 @@ inline constexpr std::uint32_t kQcow2CryptLuks = 2;
 // qcow2 incompatible feature bits we act on.
 inline constexpr std::uint64_t kQcow2CorruptBit = std::uint64_t{1} << 1;
 inline constexpr std::uint64_t kQcow2ExternalDataFileBit = std::uint64_t{1} << 2;
+inline constexpr std::uint64_t kQcow2ExtendedL2Bit = std::uint64_t{1} << 4;
 
 // The fields of the fixed qcow2 header pv2luks looks at.
 struct Qcow2Header {
@@ -46,6 +47,8 @@ struct Qcow2Header {
   std::uint64_t l1_table_offset = 0;
   std::uint64_t refcount_table_offset = 0;
   std::uint32_t refcount_table_clusters = 0;
+  std::uint32_t nb_snapshots = 0;  // internal snapshots
+  std::uint64_t snapshots_offset = 0;
   std::uint64_t incompatible_features = 0;  // version 3; 0 for version 2
   std::uint32_t header_length = 0;          // version 3; 72 for version 2
 };

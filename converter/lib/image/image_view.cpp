@@ -9,8 +9,10 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "device/block_device.h"
+#include "image/conversion_lock.h"
 #include "image/fd_io.h"
 #include "image/image_lock.h"
+#include "image/qcow2_convertible.h"
 #include "image/qcow2_export.h"
 
 namespace pv2luks {
@@ -45,15 +47,13 @@ void check_file_writable(const std::string& path, const struct stat& st) {
   if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
 }
 
-ImageFormat file_format(const std::string& path, std::uint64_t size_bytes,
-                        std::uint64_t* virtual_size_bytes) {
+// The file's format, and its header when it is qcow2.
+ImageFormat file_format(const std::string& path, std::uint64_t size_bytes, Qcow2Header* header) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
   const ReadAt read = fd_read_at(fd.get(), 0, path);
   const ImageFormat format = detect_file_format(read, size_bytes);
-  if (format == ImageFormat::qcow2) {
-    *virtual_size_bytes = read_qcow2_header(read, size_bytes, path).size_bytes;
-  }
+  if (format == ImageFormat::qcow2) *header = read_qcow2_header(read, size_bytes, path);
   return format;
 }
 
@@ -71,12 +71,14 @@ ImageView::~ImageView() {
 }
 
 void ImageView::close() {
+  const std::unique_ptr<ConversionLock> last = std::move(conversion_lock_);
   std::unique_ptr<Qcow2Export> done = std::move(export_);
   lock_.reset();
   if (done) done->close();
 }
 
-ImageView open_image(const std::string& path, bool writable) {
+ImageView open_image(const std::string& path, ImageUse use) {
+  const bool writable = use == ImageUse::convert;
   const struct stat st = stat_or_fail(path);
   ImageView view;
   view.image_path_ = path;
@@ -88,6 +90,7 @@ ImageView open_image(const std::string& path, bool writable) {
       Fail() << path << " is read-only: the kernel marks the device read-only; `blockdev "
              << "--setrw " << path << "` if you mean to convert it";
     }
+    view.conversion_lock_ = std::make_unique<ConversionLock>(path, writable);
     view.lock_ = std::make_unique<ImageLock>(path, writable);
     view.format_ = ImageFormat::block;
     view.size_bytes_ = device.size_bytes;
@@ -99,20 +102,28 @@ ImageView open_image(const std::string& path, bool writable) {
            << "block device";
   }
   if (writable) check_file_writable(path, st);
-  std::uint64_t virtual_size_bytes = 0;
-  view.format_ = file_format(path, static_cast<std::uint64_t>(st.st_size), &virtual_size_bytes);
+  view.conversion_lock_ = std::make_unique<ConversionLock>(path, writable);
+  const auto file_size_bytes = static_cast<std::uint64_t>(st.st_size);
+  Qcow2Header header;
+  view.format_ = file_format(path, file_size_bytes, &header);
   view.logical_sector_bytes_ = kImageFileSectorBytes;
   if (view.format_ == ImageFormat::raw) {
     view.lock_ = std::make_unique<ImageLock>(path, writable);
-    view.size_bytes_ = static_cast<std::uint64_t>(st.st_size);
+    view.size_bytes_ = file_size_bytes;
     return view;
+  }
+  if (use != ImageUse::read) {
+    // QEMU's reader locks meanwhile (qemu-img check shares them): no VM
+    // writes to the image while it is checked.
+    const ImageLock reading(path, false);
+    view.notes_ = check_qcow2_convertible(path, header, file_size_bytes);
   }
   view.export_ = std::make_unique<Qcow2Export>(path, writable);
   view.io_path_ = view.export_->path();
   view.size_bytes_ = view.export_->size_bytes();
-  if (view.size_bytes_ != virtual_size_bytes) {
+  if (view.size_bytes_ != header.size_bytes) {
     Fail() << path << ": the qcow2 export has " << view.size_bytes_ << " bytes, its header says "
-           << virtual_size_bytes;
+           << header.size_bytes;
   }
   return view;
 }

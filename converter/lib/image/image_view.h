@@ -1,19 +1,28 @@
 // The one way offline conversion opens what it converts: a raw image file,
 // a block device or a qcow2 image, as a raw disk to read and write by offset,
-// with QEMU kept off it for as long as the view lives (image_lock.h; for
-// qcow2 the export's daemon holds QEMU's locks, qcow2_export.h).
+// with other pv2luks (conversion_lock.h) and QEMU kept off it for as long as
+// the view lives (image_lock.h; for qcow2 the export's daemon holds QEMU's
+// locks, qcow2_export.h).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "image/image_format.h"
 
 namespace pv2luks {
 
+class ConversionLock;
 class ImageLock;
 class Qcow2Export;
+
+// What a view is for. A conversion (and its dry run, which writes nothing
+// but should refuse what the conversion would) checks a qcow2 image for what
+// an in-place conversion must not meet (qcow2_convertible.h); reading
+// (status, verify) does not.
+enum class ImageUse { read, dry_run, convert };
 
 class ImageView {
  public:
@@ -33,6 +42,9 @@ class ImageView {
   // data: open path() without O_DIRECT then.
   bool direct_io_allowed() const { return format_ != ImageFormat::qcow2; }
   bool writable() const { return writable_; }
+  // What the caller should tell the user about the image (a qcow2 image's
+  // leaked clusters); empty for most.
+  const std::vector<std::string>& notes() const { return notes_; }
 
   // Ends the view: for qcow2, flushes and stops the export (an Error when the
   // flush or the daemon's end failed); then drops the lock. The destructor
@@ -40,7 +52,7 @@ class ImageView {
   void close();
 
  private:
-  friend ImageView open_image(const std::string& path, bool writable);
+  friend ImageView open_image(const std::string& path, ImageUse use);
   ImageView() = default;
 
   std::string image_path_;
@@ -49,17 +61,21 @@ class ImageView {
   std::uint64_t size_bytes_ = 0;
   std::uint32_t logical_sector_bytes_ = 0;
   bool writable_ = false;
+  std::vector<std::string> notes_;
+  std::unique_ptr<ConversionLock> conversion_lock_;
   std::unique_ptr<ImageLock> lock_;
   std::unique_ptr<Qcow2Export> export_;
 };
 
-// Opens `path` for offline conversion (read-write when `writable`). Errors, each
-// naming the path: it does not exist; it is neither a regular file nor a block
-// device; "PATH is read-only: ..." (no write permission bits, a read-only file
-// system, a device the kernel marks read-only) when writable; "in use" (QEMU
+// Opens `path` for offline conversion (read-write for ImageUse::convert).
+// Errors, each naming the path: it does not exist; it is neither a regular
+// file nor a block device; "PATH is read-only: ..." (no write permission bits,
+// a read-only file system, a device the kernel marks read-only) when writable; "being converted
+// by another pv2luks" (or, when writable, "being read by" one); "in use" (QEMU
 // holds its lock, or a device is mounted or has active LVs); a qcow2 image that
-// is damaged, truncated, encrypted or has a backing file (image_format.h); the
-// export failing to start.
-ImageView open_image(const std::string& path, bool writable);
+// is damaged, truncated, encrypted or has a backing file (image_format.h); for
+// a conversion or its dry run, a qcow2 image it must not convert in place
+// (qcow2_convertible.h); the export failing to start.
+ImageView open_image(const std::string& path, ImageUse use);
 
 }  // namespace pv2luks

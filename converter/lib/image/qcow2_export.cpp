@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -14,6 +13,8 @@
 
 #include "base/error.h"
 #include "base/fd.h"
+#include "image/export_dir.h"
+#include "image/qemu_option.h"
 
 namespace pv2luks {
 
@@ -22,25 +23,6 @@ namespace {
 constexpr const char* kDaemon = "qemu-storage-daemon";
 constexpr std::chrono::milliseconds kPollInterval{10};
 constexpr std::size_t kMaxQuotedLogBytes = 2000;
-
-// QEMU's option syntax ends a value at a comma; a doubled comma is a literal one.
-std::string qemu_option_value(const std::string& text) {
-  std::string escaped;
-  for (const char c : text) {
-    escaped += c;
-    if (c == ',') escaped += ',';
-  }
-  return escaped;
-}
-
-std::string make_private_dir() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/pv2luks-qcow2-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    Fail() << pattern << ": mkdtemp failed: " << std::strerror(errno);
-  }
-  return pattern;
-}
 
 void create_empty_file(const std::string& path) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
@@ -106,9 +88,9 @@ Qcow2Export::~Qcow2Export() {
 }
 
 void Qcow2Export::start(bool writable) {
-  dir_ = make_private_dir();
-  mountpoint_ = dir_ + "/disk";
-  log_path_ = dir_ + "/" + kDaemon + ".log";
+  dir_.emplace();
+  mountpoint_ = dir_->path() + "/disk";
+  log_path_ = dir_->path() + "/" + kDaemon + ".log";
   create_empty_file(mountpoint_);
   const std::uint64_t dev_before = device_of(mountpoint_);
   daemon_.emplace(qcow2_export_argv(image_path_, mountpoint_, writable), log_path_);
@@ -195,10 +177,7 @@ void Qcow2Export::unmount() {
 }
 
 void Qcow2Export::remove_directory() noexcept {
-  if (dir_.empty()) return;
-  ::unlink(log_path_.c_str());
-  ::unlink(mountpoint_.c_str());
-  ::rmdir(dir_.c_str());
+  if (dir_) dir_->remove();
 }
 
 }  // namespace pv2luks

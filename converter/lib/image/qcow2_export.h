@@ -1,5 +1,6 @@
 // A qcow2 image seen as a raw disk: qemu-storage-daemon exports the image's
-// qcow2 node over FUSE onto a regular file in a private temporary directory,
+// qcow2 node over FUSE onto a regular file in a private temporary directory
+// (export_dir.h: a SIGKILLed pv2luks's directory is removed by the next one),
 // for as long as this object lives.
 //
 // Buffered I/O through the export is correct. O_DIRECT writes larger than
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "base/process.h"
+#include "image/export_dir.h"
 
 namespace pv2luks {
 
@@ -63,7 +65,7 @@ class Qcow2Export {
 
   std::string image_path_;
   ExportTimeouts timeouts_;
-  std::string dir_;
+  std::optional<ExportDir> dir_;
   std::string mountpoint_;
   std::string log_path_;
   std::optional<BackgroundProcess> daemon_;

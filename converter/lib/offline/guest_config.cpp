@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "base/key_value.h"
+#include "base/shell_quote.h"
 #include "offline/guestfs_session.h"
 #include "system/crypttab.h"
 

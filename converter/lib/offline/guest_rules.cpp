@@ -103,16 +103,4 @@ std::string vg_of_lv_device(const std::string& device) {
   return vg;
 }
 
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 }  // namespace pv2luks

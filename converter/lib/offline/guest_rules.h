@@ -54,7 +54,4 @@ bool initramfs_crypttab_lists(const std::string& text, const std::string& name);
 // "/dev/VG/LV" -> "VG"; "" for other devices ("/dev/sda1").
 std::string vg_of_lv_device(const std::string& device);
 
-// `text` in single quotes for sh, with embedded quotes escaped.
-std::string shell_quote(const std::string& text);
-
 }  // namespace pv2luks

@@ -64,7 +64,7 @@ PvLocation locate_unconverted(const ImageView& image, const ConvertOptions& opti
 GuestFacts check_guest(const ConvertOptions& options, const MessageFn& say) {
   ImageFormat format = ImageFormat::raw;
   {
-    const ImageView view = open_image(options.device, false);
+    const ImageView view = open_image(options.device, ImageUse::dry_run);
     locate_unconverted(view, options);
     format = view.format();
   }
@@ -116,8 +116,11 @@ OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say
   }
   std::optional<GuestFacts> guest;
   if (options.guest_config) guest = check_guest(options, say);
-  OfflineChecked checked{open_image(options.device, !options.dry_run), {}, {}, {}, {}, {}, guest};
+  OfflineChecked checked{
+      open_image(options.device, options.dry_run ? ImageUse::dry_run : ImageUse::convert),
+      {}, {}, {}, {}, {}, guest};
   const std::string& image = options.device;
+  for (const std::string& note : checked.image.notes()) say(note);
   checked.location = locate_unconverted(checked.image, options);
   const ByteRange& range = checked.location.range;
   RangeFile file(range, false);

@@ -28,8 +28,8 @@ struct FoundOffline {
 };
 
 FoundOffline find_offline_journal(const std::string& image_path, std::uint32_t partition,
-                                  bool writable) {
-  FoundOffline found{open_image(image_path, writable), {}, {}};
+                                  ImageUse use) {
+  FoundOffline found{open_image(image_path, use), {}, {}};
   const auto journal_or_luks = [](const ByteRange& range) {
     return has_journal(range) || has_luks_magic(range);
   };
@@ -117,7 +117,8 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
     }
     std::vector<std::uint8_t> header;
     found = std::make_unique<FoundOffline>(
-        find_offline_journal(options.device, options.partition, true));
+        find_offline_journal(options.device, options.partition, ImageUse::convert));
+    for (const std::string& note : found->image.notes()) say(note);
     say(options.device + ": " + found->location.name + ": " + describe_journal(found->journal));
     header = staged_header(found->journal);
     const JournalRecord& record = found->journal.record;
@@ -152,7 +153,7 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
 ConvertResult offline_conversion_status(const std::string& image, std::uint32_t partition,
                                         const MessageFn& say) {
   try {
-    const FoundOffline found = find_offline_journal(image, partition, false);
+    const FoundOffline found = find_offline_journal(image, partition, ImageUse::read);
     say(image + ": " + found.location.name + " is being converted; " +
         describe_journal(found.journal));
     staged_header(found.journal);

@@ -52,7 +52,7 @@ std::vector<std::uint8_t> read_luks_header(const RangeFile& file, HeaderInfo& in
 VerifyResult verify_offline(const VerifyOptions& options, const MessageFn& say) {
   VerifyResult result;
   try {
-    const ImageView image = open_image(options.image, false);
+    const ImageView image = open_image(options.image, ImageUse::read);
     const PvLocation location = locate_pv(image, options.partition, has_luks_magic, "LUKS volume");
     const RangeFile file(location.range, false);
     HeaderInfo info;

@@ -1,0 +1,126 @@
+"""qcow2 images an in-place conversion must not touch (issue 15): each is
+refused before anything is written, exit 1, the problem named with what to
+do, and the whole image file byte-identical (sha256 before and after).
+
+- An internal snapshot keeps the disk as it was: the conversion rewrites
+  the current state only, and `qemu-img snapshot -a` would bring the
+  plaintext back.
+- Compressed clusters: QEMU writes a rewritten compressed cluster elsewhere
+  and leaves the compressed bytes in the file, where they decompress to the
+  plaintext.
+- Damage `qemu-img check` finds (here a file cut short): the conversion
+  would encrypt zeros for the lost data, and `qemu-img check` would find
+  nothing wrong afterwards.
+Leaked clusters are harmless to the conversion: it goes ahead and says so.
+
+Controls: the advice each refusal gives, followed, gives an image that
+converts and verifies, and for compressed clusters its file holds none of
+the plaintext."""
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import run
+from offline_common import (as_raw, assert_refused, build_image, convert, key_file,
+                            plaintext_hits, plaintext_samples, verify)
+
+TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "qemu-img", "qemu-storage-daemon"]
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices, FUSE exports)"),
+    pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
+                       reason="needs " + ", ".join(TOOLS)),
+]
+
+
+def qemu_img(*args):
+    result = run(["qemu-img", *args])
+    assert result.returncode == 0, (args, result.stderr)
+    return result.stdout
+
+
+def qemu_img_check(image):
+    """qemu-img check's JSON report (its exit code is 2 or 3 for damage or leaks)."""
+    return json.loads(run(["qemu-img", "check", "--output=json", image]).stdout)
+
+
+def test_internal_snapshot_is_refused(tmp_path):
+    image, manifest = build_image(tmp_path, fmt="qcow2")
+    qemu_img("snapshot", "-c", "before", image)
+    qemu_img("snapshot", "-c", "it's late", image)
+    key = key_file(tmp_path)
+    assert_refused(image, key, says=["2 internal snapshots", "before", "it's late",
+                                     f"qemu-img snapshot -d before {image}",
+                                     f"qemu-img snapshot -d 'it'\\''s late' {image}",
+                                     f"qemu-img convert -O qcow2 {image} NEW"])
+    # Control: without its snapshots the image converts.
+    qemu_img("snapshot", "-d", "before", image)
+    qemu_img("snapshot", "-d", "it's late", image)
+    result = convert(image, key)
+    assert result.returncode == 0, result.stderr
+    assert verify(image, key) == manifest
+
+
+def test_compressed_clusters_are_refused(tmp_path):
+    plain, manifest = build_image(tmp_path, fmt="qcow2")
+    samples = plaintext_samples(as_raw(plain, tmp_path))
+    image = tmp_path / "compressed.qcow2"
+    qemu_img("convert", "-c", "-O", "qcow2", plain, image)
+    assert qemu_img_check(image)["compressed-clusters"] > 0
+    key = key_file(tmp_path)
+    assert_refused(image, key, says=["compressed clusters", "its plaintext would stay",
+                                     f"qemu-img convert -O qcow2 {image} NEW"])
+    # Control: the uncompressed copy the refusal asks for converts, and no
+    # plaintext is left anywhere in its file (not only in the disk it holds).
+    copy = tmp_path / "copy.qcow2"
+    qemu_img("convert", "-O", "qcow2", image, copy)
+    result = convert(copy, key)
+    assert result.returncode == 0, result.stderr
+    assert verify(copy, key) == manifest
+    assert plaintext_hits(copy, samples) == []
+
+
+def test_truncated_qcow2_is_refused(tmp_path):
+    """Cut short in its data clusters, past its header and tables (the header
+    checks pass): only a check of every cluster reference sees it."""
+    image, _ = build_image(tmp_path, fmt="qcow2")
+    os.truncate(image, os.path.getsize(image) - (8 << 20))
+    assert qemu_img_check(image)["corruptions"] > 0
+    stderr = assert_refused(image, key_file(tmp_path),
+                            says=["damaged", "qemu-img check", "corruptions",
+                                  "past the end of the file"])
+    assert len(stderr) < 4000, "the refusal should quote qemu-img check, not copy all of it"
+
+
+def add_leaked_cluster(image):
+    """One leaked cluster, as a QEMU killed between allocating a cluster and
+    linking it leaves: the file grows by a cluster whose refcount is 1 though
+    nothing refers to it."""
+    with open(image, "r+b") as f:
+        header = f.read(104)
+        cluster_bits = int.from_bytes(header[20:24], "big")
+        refcount_table = int.from_bytes(header[48:56], "big")
+        assert int.from_bytes(header[96:100], "big") == 4, "16-bit refcounts, qemu-img's default"
+        cluster = 1 << cluster_bits
+        index = -(-os.path.getsize(image) // cluster)
+        per_block = cluster // 2
+        f.seek(refcount_table + 8 * (index // per_block))
+        block = int.from_bytes(f.read(8), "big") & ~0x1ff
+        assert block != 0, "no refcount block covers the cluster"
+        f.truncate((index + 1) * cluster)
+        f.seek(block + 2 * (index % per_block))
+        f.write((1).to_bytes(2, "big"))
+
+
+def test_leaked_clusters_are_converted_with_a_note(tmp_path):
+    image, manifest = build_image(tmp_path, fmt="qcow2")
+    add_leaked_cluster(image)
+    report = qemu_img_check(image)
+    assert report["leaks"] == 1 and report.get("corruptions", 0) == 0, report
+    key = key_file(tmp_path)
+    result = convert(image, key)
+    assert result.returncode == 0, result.stderr
+    assert "1 leaked cluster" in result.stderr, result.stderr
+    assert "harmless" in result.stderr, result.stderr
+    assert verify(image, key) == manifest
