@@ -48,6 +48,19 @@ def convert(image, key, *extra, env=None):
                    env=env)
 
 
+def assert_refused(image, key, *extra, says):
+    """convert --offline refuses: exit 1, every phrase of `says` on stderr,
+    "nothing written", and the whole image byte-identical (sha256)."""
+    before = sha256(image)
+    result = convert(image, key, *extra)
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    for words in says:
+        assert words in result.stderr, result.stderr
+    assert "nothing written" in result.stderr or "nothing was written" in result.stderr, result.stderr
+    assert sha256(image) == before
+    return result.stderr
+
+
 def verify(image, key):
     """The lv lines `pv2luks verify --offline` prints (asserting it exits 0)."""
     result = pv2luks("verify", "--offline", image, "--key-file", key)

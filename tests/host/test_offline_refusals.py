@@ -10,24 +10,13 @@ import time
 import pytest
 
 from conftest import run
-from offline_common import build_image, convert, key_file, sha256
+from offline_common import assert_refused, build_image, convert, key_file
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (the harness builds images on loop devices)"),
     pytest.mark.skipif(shutil.which("lvm") is None or shutil.which("qemu-img") is None,
                        reason="needs lvm2 and qemu-utils"),
 ]
-
-
-def assert_refused(image, key, *extra, says):
-    before = sha256(image)
-    result = convert(image, key, *extra)
-    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
-    for words in says:
-        assert words in result.stderr, result.stderr
-    assert "nothing written" in result.stderr or "nothing was written" in result.stderr, result.stderr
-    assert sha256(image) == before
-    return result.stderr
 
 
 def test_truncated_image(tmp_path):
