@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "args.h"
+#include "hardening.h"
 #include "pv2luks/pv2luks.h"
 #include "report.h"
 
@@ -217,6 +218,11 @@ int flatten_action(const std::string& action, const std::vector<std::string>& wo
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const std::string problem = harden(); !problem.empty()) {
+    std::fprintf(stderr, "pv2luks: cannot keep keys out of core dumps and swap: %s\n",
+                 problem.c_str());
+    return kExitRefused;
+  }
   const std::vector<std::string> words(argv + 1, argv + argc);
   if (words.empty()) {
     std::fputs(kHelp, stderr);

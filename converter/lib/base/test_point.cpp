@@ -13,6 +13,8 @@ void test_point(const std::string& name) {
   }
   const char* kill_at = std::getenv("PV2LUKS_TEST_KILL_AT");
   if (kill_at && name == kill_at) std::raise(SIGKILL);
+  const char* stop_at = std::getenv("PV2LUKS_TEST_STOP_AT");
+  if (stop_at && name == stop_at) std::raise(SIGSTOP);
 }
 
 std::optional<std::uint64_t> test_number(const char* name) {

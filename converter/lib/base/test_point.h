@@ -3,6 +3,9 @@
 //   PV2LUKS_TEST_POINTS=1       print "pv2luks: test point: NAME" on stderr
 //   PV2LUKS_TEST_KILL_AT=NAME   SIGKILL this process at that point, as a
 //                               crash there would (no cleanup, no unwinding)
+//   PV2LUKS_TEST_STOP_AT=NAME   SIGSTOP it there, so a test can look at the
+//                               process mid-conversion (send it a signal,
+//                               take a core with gcore), then SIGCONT or kill it
 // Names: staged, chunk-mirror K, chunk-half K, chunk-written K, chunk-done K,
 // moved, header-half, header-torn, header-written, committed-early K.
 #pragma once
