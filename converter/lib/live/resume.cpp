@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "convert/resume_key.h"
+#include "convert/unused_options.h"
 #include "device/block_device.h"
 #include "dm/dm_device.h"
 #include "journal/area.h"
@@ -139,6 +140,7 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const std::string
 
 ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& say,
                                 const ProgressFn& progress) {
+  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
   if (options.offline) return resume_offline(options, say, progress);
   Found found;
   std::vector<std::uint8_t> header;
