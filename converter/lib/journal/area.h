@@ -37,9 +37,11 @@ class JournalArea {
   // a byte range of a file (a partition of a disk image): it starts at
   // `base_offset_bytes` of `device`, and every offset here is relative to it.
   // `direct_io` false: no O_DIRECT (an image exported over FUSE, where
-  // O_DIRECT writes are unsafe); O_DSYNC remains.
+  // O_DIRECT writes are unsafe); O_DSYNC remains. `writable` false opens it
+  // read-only (status, and finding the journal), so an image on a read-only
+  // mount can be read; the writes then fail.
   JournalArea(const std::string& device, std::uint64_t device_sectors,
-              std::uint64_t base_offset_bytes = 0, bool direct_io = true);
+              std::uint64_t base_offset_bytes = 0, bool direct_io = true, bool writable = true);
 
   // The newest good record; nullopt with `why` when there is none.
   std::optional<JournalRecord> read(std::string& why) const;
@@ -62,6 +64,7 @@ class JournalArea {
   std::string device_;
   std::uint64_t start_ = 0;
   std::uint64_t base_bytes_ = 0;
+  bool writable_ = true;
   Fd fd_;
 };
 

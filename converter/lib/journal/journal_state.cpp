@@ -35,9 +35,11 @@ Plan plan_of(const JournalRecord& record) {
 }  // namespace
 
 JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
-                          std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks) {
+                          std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks,
+                          bool writable) {
   JournalState state;
-  state.area = std::make_unique<JournalArea>(path, device_sectors, base_offset_bytes, direct_io);
+  state.area =
+      std::make_unique<JournalArea>(path, device_sectors, base_offset_bytes, direct_io, writable);
   std::string why;
   const auto record = state.area->read(why);
   if (!record) {

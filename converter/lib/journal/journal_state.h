@@ -24,9 +24,11 @@ struct JournalState {
 
 // Reads the journal in the last MiB of the PV's device: `device_sectors`
 // long, at `base_offset_bytes` of `path`. `looks_like_luks` only words the
-// refusal when there is no journal ("already converted").
+// refusal when there is no journal ("already converted"). `writable` false
+// (status) opens the device read-only; `area` then cannot write.
 JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
-                          std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks);
+                          std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks,
+                          bool writable);
 
 // The header for the front: the journal's copy of its metadata and keyslot
 // 0, checked against the record's checksum, then fresh random bytes for the

@@ -42,14 +42,15 @@ struct Found {
   std::string crypt_full;
 };
 
-// Reads and checks the journal. Refusals are Errors; nothing is written.
-Found find_journal(const std::string& path) {
+// Reads and checks the journal, opened for writing when `writable` (resume)
+// and read-only otherwise (status). Refusals are Errors; nothing is written.
+Found find_journal(const std::string& path, bool writable) {
   if (::geteuid() != 0) Fail() << "pv2luks must run as root";
   Found found;
   found.device = inspect_block_device(path);
   found.lock = std::make_shared<DeviceLock>(found.device);
   found.journal = read_journal(path, found.device.size_bytes / kSectorBytes, 0, true,
-                               starts_with_luks_header(path));
+                               starts_with_luks_header(path), writable);
   found.base_name = std::filesystem::canonical(path).filename().string();
   found.intermediate = found.base_name + "_crypt";
   found.crypt_full = "pv2luks-" + found.base_name + "-full";
@@ -147,7 +148,7 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   std::unique_ptr<KernelKey> key;
   CryptSpec crypt;
   try {
-    found = find_journal(options.device);
+    found = find_journal(options.device, true);
     say(options.device + ": " + describe(found));
     header = staged_header(found.journal);
     const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header);
@@ -206,7 +207,7 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
 
 ConvertResult conversion_status(const std::string& device, const MessageFn& say) {
   try {
-    const Found found = find_journal(device);
+    const Found found = find_journal(device, false);
     say(device + ": being converted; " + describe(found));
     staged_header(found.journal);
     say("the staged LUKS header matches its checksum; 'pv2luks resume " + device +

@@ -66,7 +66,7 @@ bool has_journal(const ByteRange& range) {
   const std::uint64_t sectors = range.size_bytes / 512;
   if (journal_start_sectors(sectors) == 0) return false;
   std::string why;
-  return JournalArea(range.path, sectors, range.offset_bytes, false).read(why).has_value();
+  return JournalArea(range.path, sectors, range.offset_bytes, false, false).read(why).has_value();
 }
 
 PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const CandidateTest& test,
