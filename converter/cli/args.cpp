@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -201,6 +203,12 @@ std::string parse_status(const std::vector<std::string>& words, StatusCli& cli) 
   if (problem == "needs a DEVICE" && cli.offline) return "status --offline needs an IMAGE";
   if (!problem.empty() && problem != "needs a DEVICE") return problem;
   return needs_offline(cli.offline, cli.partition);
+}
+
+bool names_a_file(const std::string& word) {
+  if (word.find('/') != std::string::npos) return true;
+  struct stat st {};
+  return !word.empty() && ::stat(word.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 std::string parse_flatten(const std::vector<std::string>& words, pv2luks::FlattenOptions& options) {

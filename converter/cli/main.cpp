@@ -172,7 +172,7 @@ int status_action(const std::vector<std::string>& words) {
   if (const std::string problem = parse_status(words, args); !problem.empty()) {
     return usage("status", problem);
   }
-  const bool device = args.device.rfind('/', 0) == 0;
+  const bool device = names_a_file(args.device);
   const pv2luks::ConvertResult result =
       args.offline ? pv2luks::offline_conversion_status(args.device, args.partition, say)
       : device     ? pv2luks::conversion_status(args.device, say)

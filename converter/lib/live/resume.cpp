@@ -45,9 +45,10 @@ struct Found {
 // Reads and checks the journal, opened for writing when `writable` (resume)
 // and read-only otherwise (status). Refusals are Errors; nothing is written.
 Found find_journal(const std::string& path, bool writable) {
-  if (::geteuid() != 0) Fail() << "pv2luks must run as root";
   Found found;
+  // First: a disk image given without --offline is told so, root or not.
   found.device = inspect_block_device(path);
+  if (::geteuid() != 0) Fail() << "pv2luks must run as root";
   found.lock = std::make_shared<DeviceLock>(found.device);
   found.journal = read_journal(path, found.device.size_bytes / kSectorBytes, 0, true,
                                starts_with_luks_header(path), writable);
