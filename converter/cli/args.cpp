@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -81,6 +83,14 @@ std::string offline_option(const std::string& word, Value& value, bool& offline,
   return "?";
 }
 
+// The crypttab options mean something only in a live conversion.
+std::string live_only(bool offline, bool update_crypttab, bool crypttab) {
+  if (!offline || (!update_crypttab && !crypttab)) return "";
+  return std::string(update_crypttab ? "--update-crypttab" : "--crypttab") +
+         " is for live conversions; offline, --guest-config adds the crypttab line inside the "
+         "guest";
+}
+
 // --partition means something only with --offline.
 std::string needs_offline(bool offline, std::uint32_t partition, bool guest_config = false) {
   if (offline) return "";
@@ -93,6 +103,7 @@ std::string needs_offline(bool offline, std::uint32_t partition, bool guest_conf
 
 std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli) {
   auto& o = cli.options;
+  bool crypttab = false;
   const std::string problem = walk(words, o.device, [&](const std::string& word, auto& value) -> std::string {
     std::string v;
     if (const std::string common = common_option(word, value, o.key_file, cli.progress_json, cli.yes);
@@ -112,6 +123,7 @@ std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli
       o.update_crypttab = true;
     } else if (word == "--crypttab") {
       if (!value(o.crypttab_path)) return "--crypttab needs FILE";
+      crypttab = true;
     } else if (word == "--cipher") {
       if (!value(o.cipher) || o.cipher.find('-') == std::string::npos) {
         return "--cipher takes CIPHER-MODE, e.g. aes-xts-plain64";
@@ -138,11 +150,16 @@ std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli
     return "";
   });
   if (problem == "needs a DEVICE") return "convert needs a DEVICE (or an IMAGE with --offline)";
-  return problem.empty() ? needs_offline(o.offline, o.partition, o.guest_config) : problem;
+  if (!problem.empty()) return problem;
+  if (const std::string live = live_only(o.offline, o.update_crypttab, crypttab); !live.empty()) {
+    return live;
+  }
+  return needs_offline(o.offline, o.partition, o.guest_config);
 }
 
 std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli) {
   auto& o = cli.options;
+  bool crypttab = false;
   const std::string problem = walk(words, o.device, [&](const std::string& word, auto& value) -> std::string {
     if (const std::string common = common_option(word, value, o.key_file, cli.progress_json, cli.yes);
         common != "?") {
@@ -163,14 +180,18 @@ std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli) 
       o.update_crypttab = true;
       return "";
     }
-    if (word == "--crypttab") return value(o.crypttab_path) ? "" : "--crypttab needs FILE";
+    if (word == "--crypttab") {
+      if (!value(o.crypttab_path)) return "--crypttab needs FILE";
+      crypttab = true;
+      return "";
+    }
     return "?";
   });
   if (problem == "needs a DEVICE") return "resume needs a DEVICE (or an IMAGE with --offline)";
   if (!problem.empty()) return problem;
   if (o.offline && o.activate_only) return "--activate-only is for live conversions, not --offline";
-  if (o.offline && o.update_crypttab) {
-    return "--update-crypttab is for live conversions; offline, use --guest-config";
+  if (const std::string live = live_only(o.offline, o.update_crypttab, crypttab); !live.empty()) {
+    return live;
   }
   return needs_offline(o.offline, o.partition, o.guest_config);
 }
@@ -182,6 +203,12 @@ std::string parse_status(const std::vector<std::string>& words, StatusCli& cli) 
   if (problem == "needs a DEVICE" && cli.offline) return "status --offline needs an IMAGE";
   if (!problem.empty() && problem != "needs a DEVICE") return problem;
   return needs_offline(cli.offline, cli.partition);
+}
+
+bool names_a_file(const std::string& word) {
+  if (word.find('/') != std::string::npos) return true;
+  struct stat st {};
+  return !word.empty() && ::stat(word.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 std::string parse_flatten(const std::vector<std::string>& words, pv2luks::FlattenOptions& options) {

@@ -32,6 +32,11 @@ std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli
 std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli);
 // status [DEVICE|VG|CRYPT] | status --offline IMAGE [--partition N]
 std::string parse_status(const std::vector<std::string>& words, StatusCli& cli);
+// Whether status's word is a path (a DEVICE, or an image given without
+// --offline) rather than a VG or dm name: it holds a '/', which names never
+// do, or names a file in the current directory that is not a directory
+// (/dev/VG is one).
+bool names_a_file(const std::string& word);
 // verify --offline IMAGE [--partition N] [--key-file FILE|-]
 std::string parse_verify(const std::vector<std::string>& words, pv2luks::VerifyOptions& options);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "args.h"
+#include "hardening.h"
 #include "pv2luks/pv2luks.h"
 #include "report.h"
 
@@ -173,7 +174,7 @@ int status_action(const std::vector<std::string>& words) {
   if (const std::string problem = parse_status(words, args); !problem.empty()) {
     return usage("status", problem);
   }
-  const bool device = args.device.rfind('/', 0) == 0;
+  const bool device = names_a_file(args.device);
   const pv2luks::ConvertResult result =
       args.offline ? pv2luks::offline_conversion_status(args.device, args.partition, say)
       : device     ? pv2luks::conversion_status(args.device, say)
@@ -219,6 +220,11 @@ int flatten_action(const std::string& action, const std::vector<std::string>& wo
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (const std::string problem = harden(); !problem.empty()) {
+    std::fprintf(stderr, "pv2luks: cannot keep keys out of core dumps and swap: %s\n",
+                 problem.c_str());
+    return kExitRefused;
+  }
   const std::vector<std::string> words(argv + 1, argv + argc);
   if (words.empty()) {
     std::fputs(kHelp, stderr);

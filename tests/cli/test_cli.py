@@ -20,6 +20,30 @@ def test_resume_update_crypttab_is_for_live_conversions():
     assert result.returncode == 2 and "--crypttab needs FILE" in result.stderr
 
 
+def device_mapper_here():
+    with open("/proc/misc") as misc:
+        return any(line.split()[-1:] == ["device-mapper"] for line in misc)
+
+
+def test_status_of_an_image_named_without_offline(tmp_path):
+    """A relative path names a file, not a VG: status says it is no block
+    device and to use --offline (it said "dm list failed: out of memory")."""
+    (tmp_path / "disk.img").write_bytes(bytes(4096))
+    result = run([PV2LUKS, "status", "disk.img"], cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "disk.img: not a block device; for a disk image use --offline" in result.stderr
+    assert "out of memory" not in result.stderr
+
+
+@pytest.mark.skipif(device_mapper_here(), reason="this kernel has device-mapper")
+def test_status_of_a_name_without_device_mapper(tmp_path):
+    result = run([PV2LUKS, "status", "somevg"], cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "device-mapper is not available in this kernel" in result.stderr, result.stderr
+    assert "'pv2luks status --offline IMAGE'" in result.stderr
+    assert "out of memory" not in result.stderr
+
+
 def test_pv2luks_refuses_unknown_actions():
     result = run([PV2LUKS, "explode"])
     assert result.returncode == 2 and "unknown action 'explode'" in result.stderr
@@ -83,6 +107,14 @@ def test_harness_vm_help():
     (["convert", "--offline"], "convert needs a DEVICE (or an IMAGE with --offline)"),
     (["resume", "--offline", "--activate-only", "x.img"], "--activate-only is for live"),
     (["resume", "--guest-config", "/dev/null"], "--guest-config needs --offline"),
+    # Options the mode does not use are refused, never ignored.
+    (["convert", "--offline", "x.img", "--update-crypttab"],
+     "--update-crypttab is for live conversions; offline, --guest-config adds the crypttab line"),
+    (["convert", "--offline", "x.img", "--crypttab", "/etc/crypttab"],
+     "--crypttab is for live conversions"),
+    (["convert", "--offline", "x.img", "--update-crypttab", "--crypttab", "ct"],
+     "--update-crypttab is for live conversions"),
+    (["resume", "--offline", "x.img", "--crypttab", "ct"], "--crypttab is for live conversions"),
     (["verify", "x.img"], "give --offline IMAGE"),
     (["verify", "--offline"], "verify needs --offline IMAGE"),
     (["status", "--partition", "1", "x.img"], "--partition needs --offline"),

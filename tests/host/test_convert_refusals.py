@@ -102,6 +102,31 @@ def test_no_tail_room_says_what_to_free(loop):
     assert "pvresize" in message
 
 
+def test_pv_recorded_as_its_whole_device_is_refused(loop):
+    """pvcreate on the whole 104 MiB device: LVM records 104 MiB for the PV,
+    its extents end at 101 MiB. A header fits after the extents, but any
+    header leaves a data area smaller than the recorded size, and LVM would
+    warn on the converted PV; the refusal gives the pvresize that fixes it."""
+    device = loop(104)
+    make_pv(device)
+    message = refused(device)
+    assert "LVM records the PV's size as 212992 sectors (104 MiB)" in message
+    assert f"pvresize --setphysicalvolumesize 206848s {device}" in message
+
+
+def test_recorded_pv_size_bounds_the_header(loop):
+    """A 114 MiB device, the PV recorded as 100 MiB (extents to 97 MiB): the
+    16 MiB header fits after the extents but would leave a 98 MiB data area;
+    the 8 MiB one leaves 106 MiB (tests/host/test_offline_pv_size.py checks
+    the same offline with LVM on the result)."""
+    device = loop(114)
+    make_pv(device, pv_size="100M")
+    result = run([PV2LUKS, "convert", device, "--dry-run"])
+    assert result.returncode == 0, result.stderr
+    assert "LVM records the PV's size as 100 MiB" in result.stderr
+    assert "data offset 16384 sectors" in result.stderr, result.stderr
+
+
 def test_empty_key_file(loop, tmp_path):
     device = loop(96)
     make_pv(device, pv_size="64M")

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import run
-from offline_common import assert_refused, build_image, convert, key_file
+from offline_common import assert_refused, build_image, convert, key_file, partition_of
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (the harness builds images on loop devices)"),
@@ -102,3 +102,22 @@ def test_second_metadata_area_at_the_pv_end(tmp_path):
     finally:
         run(["losetup", "--detach", device])
     assert_refused(image, key_file(tmp_path), says=["2 metadata areas", "sits at its end"])
+
+
+@pytest.mark.parametrize("offset", [None, "partition"])
+def test_image_backing_a_loop_device(tmp_path, offset):
+    """A loop device over the image (or over its PV's partition, at an
+    offset) is how the image's LVs get mounted on the host: converting
+    under it would change what it shows, or lose what it writes."""
+    image, _ = build_image(tmp_path)
+    argv = ["losetup", "--find", "--show", "--read-only"]
+    if offset:
+        start, size = partition_of(image)
+        argv += ["--offset", str(start), "--sizelimit", str(size)]
+    device = run([*argv, image]).stdout.strip()
+    assert device.startswith("/dev/loop"), device
+    try:
+        assert_refused(image, key_file(tmp_path),
+                       says=[f"loop device {device} is backed by it", f"losetup -d {device}"])
+    finally:
+        run(["losetup", "--detach", device])

@@ -279,6 +279,133 @@ TEST(DiskPartitions, GptWithoutAProtectiveMbr) {
   EXPECT_EQ(table.partitions.size(), 1u);
 }
 
+// --- Tables that would let a conversion overwrite something (sfdisk --verify) --
+
+// Rewrites one header's first and last usable LBA, its CRC recomputed.
+void set_usable_range(Disk& disk, std::uint64_t header_lba, std::uint64_t first,
+                      std::uint64_t last) {
+  std::uint8_t* header = disk.lba(header_lba);
+  put_le64(header + 40, first);
+  put_le64(header + 48, last);
+  put_le32(header + 16, 0);
+  put_le32(header + 16, crc32({header, 92}));
+}
+
+TEST(DiskPartitionsChecks, GptPartitionsThatOverlapAreAnError) {
+  Disk disk(64 * kMiB, 512);
+  write_gpt(disk, {{0, kLinuxGuid, 2048, 40000}, {1, kLvmGuid, 40000, 100000}});
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("partitions 1 and 2 overlap"), std::string::npos) << error;
+  EXPECT_NE(error.find("partition 1 (LBA 2048-40000)"), std::string::npos) << error;
+  EXPECT_NE(error.find("partition 2 (LBA 40000-100000)"), std::string::npos) << error;
+  EXPECT_NE(error.find("sfdisk --verify"), std::string::npos) << error;
+}
+
+TEST(DiskPartitionsChecks, GptPartitionInsideAnotherIsAnError) {
+  Disk disk(64 * kMiB, 512);
+  write_gpt(disk, {{0, kLvmGuid, 2048, 100000}, {5, kLinuxGuid, 90000, 90000}});
+  EXPECT_NE(error_of([&] { read_table(disk); }).find("partitions 1 and 6 overlap"),
+            std::string::npos);
+}
+
+TEST(DiskPartitionsChecks, GptPartitionOverTheBackupGptIsAnError) {
+  Disk disk(16 * kMiB, 512);
+  const std::uint64_t last = disk.sectors() - 1;
+  write_gpt(disk, {{0, kLvmGuid, 2048, last}});
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("partition 1 (LBA 2048-" + std::to_string(last) +
+                       ") lies outside the usable range (LBA 34-" + std::to_string(last - 33) + ")"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("the backup GPT header (LBA " + std::to_string(last) + ")"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("the backup GPT's partition entries (LBA " + std::to_string(last - 32) +
+                       "-" + std::to_string(last - 1) + ")"),
+            std::string::npos)
+      << error;
+}
+
+TEST(DiskPartitionsChecks, GptPartitionOverThePrimaryEntriesIsAnError) {
+  Disk disk(16 * kMiB, 512);
+  write_gpt(disk, {{0, kLvmGuid, 20, 30000}});
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("over the primary GPT's partition entries (LBA 2-33)"), std::string::npos)
+      << error;
+}
+
+TEST(DiskPartitionsChecks, GptPartitionUpToTheLastUsableLbaIsFine) {
+  Disk disk(16 * kMiB, 512);
+  write_gpt(disk, {{0, kLvmGuid, 34, disk.sectors() - 34}});
+  EXPECT_EQ(read_table(disk).partitions.size(), 1u);
+}
+
+TEST(DiskPartitionsChecks, GptUsableRangeOverItsOwnBackupIsAnError) {
+  // CRCs valid, the partition inside the usable range: the header itself
+  // claims the backup's sectors for partitions.
+  Disk disk(16 * kMiB, 512);
+  const std::uint64_t last = disk.sectors() - 1;
+  write_gpt(disk, {{0, kLvmGuid, 2048, last}});
+  set_usable_range(disk, 1, 34, last);
+  set_usable_range(disk, last, 34, last);
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("the GPT's usable range (LBA 34-" + std::to_string(last) + ") includes"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("the GPT header is damaged"), std::string::npos) << error;
+}
+
+TEST(DiskPartitionsChecks, GptUsableRangePastTheDiskIsAnError) {
+  Disk disk(16 * kMiB, 512);
+  write_gpt(disk, {{0, kLvmGuid, 2048, 20000}});
+  set_usable_range(disk, 1, 34, disk.sectors() + 100);
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("does not fit a disk of " + std::to_string(disk.sectors()) + " sectors"),
+            std::string::npos)
+      << error;
+}
+
+TEST(DiskPartitionsChecks, ADamagedBackupIsANote) {
+  Disk disk(16 * kMiB, 512);
+  write_gpt(disk, {{0, kLvmGuid, 2048, 30000}});
+  disk.lba(disk.sectors() - 1)[60] ^= 0x01;
+  const PartitionTable table = read_table(disk);
+  EXPECT_TRUE(has_note(table, "the backup GPT at LBA " + std::to_string(disk.sectors() - 1) +
+                                  " is damaged (header CRC32 mismatch)"));
+  EXPECT_EQ(table.partitions.size(), 1u);
+}
+
+TEST(DiskPartitionsChecks, FromTheBackupTheChecksStillApply) {
+  Disk disk(16 * kMiB, 512);
+  write_gpt(disk, {{0, kLinuxGuid, 2048, 4095}, {1, kLvmGuid, 4000, 30000}});
+  disk.lba(1)[60] ^= 0x01;
+  EXPECT_NE(error_of([&] { read_table(disk); }).find("partitions 1 and 2 overlap"),
+            std::string::npos);
+}
+
+TEST(DiskPartitionsChecks, MbrPrimariesThatOverlapAreAnError) {
+  Disk disk(64 * kMiB, 512);
+  write_mbr(disk, {{1, 0x83, 2048, 8192}, {2, 0x8E, 10240, 65536}, {3, 0x83, 70000, 8192}});
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("partitions 2 and 3 overlap (partition 2 (LBA 10240-75775), partition 3 "
+                       "(LBA 70000-78191))"),
+            std::string::npos)
+      << error;
+}
+
+TEST(DiskPartitionsChecks, MbrExtendedPartitionOverAPrimaryIsAnError) {
+  Disk disk(64 * kMiB, 512);
+  write_mbr(disk, {{1, 0x8E, 2048, 65536}, {2, 0x05, 60000, 8192}});
+  EXPECT_NE(error_of([&] { read_table(disk); }).find("partitions 1 and 2 overlap"),
+            std::string::npos);
+}
+
+TEST(DiskPartitionsChecks, MbrPartitionAtSectorZeroIsAnError) {
+  Disk disk(64 * kMiB, 512);
+  write_mbr(disk, {{1, 0x8E, 0, 65536}});
+  EXPECT_NE(error_of([&] { read_table(disk); }).find("starts at sector 0"), std::string::npos);
+}
+
 // --- MBR ---------------------------------------------------------------------
 
 TEST(DiskPartitions, MbrPrimariesAndTypes) {

@@ -80,6 +80,42 @@ TEST_F(JournalFile, WritesOnlyTheLastMib) {
   EXPECT_EQ(back, std::string(512, 'M'));
 }
 
+// Opened read-only (status), it reads what a writable one wrote, on a
+// descriptor that cannot write (O_RDONLY: an image on a read-only mount), and
+// refuses to write.
+TEST_F(JournalFile, ReadOnlyReadsAndRefusesToWrite) {
+  JournalRecord record;
+  record.sequence = 3;
+  record.chunks_done = 4;
+  record.cipher = "aes-xts-plain64";
+  JournalArea(path_, kSectors).write(record);
+  JournalArea read_only(path_, kSectors, 0, true, false);
+  std::string why;
+  const auto back = read_only.read(why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_EQ(back->chunks_done, 4u);
+  try {
+    read_only.write(record);
+    ADD_FAILURE() << "a read-only journal wrote";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("opened read-only"), std::string::npos) << e.what();
+  }
+  const std::string fd_dir = "/proc/self/fdinfo";
+  int read_only_descriptors = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(fd_dir)) {
+    std::ifstream info(entry.path());
+    std::string line;
+    while (std::getline(info, line)) {
+      // flags in octal: O_ACCMODE is the low two bits; 0 is O_RDONLY.
+      if (line.rfind("flags:", 0) == 0 && (std::stoul(line.substr(6), nullptr, 8) & 3) == 0) {
+        const auto target = std::filesystem::read_symlink("/proc/self/fd/" + entry.path().filename().string());
+        if (target == path_) ++read_only_descriptors;
+      }
+    }
+  }
+  EXPECT_EQ(read_only_descriptors, 1);
+}
+
 // A partition of a disk image: the journal sits in the last MiB of the byte
 // range [base, base + device), found again only from the same range.
 TEST_F(JournalFile, LivesInsideAPartitionOfAnImage) {

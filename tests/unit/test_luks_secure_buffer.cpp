@@ -1,9 +1,7 @@
 // Key memory (converter/lib/luks/secure_buffer.h): locked, out of core dumps,
-// zero in forked children, wiped before it is freed, move-only; and the
-// process hardening the CLI calls first.
+// zero in forked children, wiped before it is freed, move-only.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -206,21 +204,6 @@ TEST_F(SecureBufferTest, RefusesMemoryItCannotLock) {
 
 TEST_F(SecureBufferTest, AllowUnlockedHookKeepsGoingUnlocked) {
   EXPECT_EQ(in_child([] { return mlock_refusal_in_child(true); }), 0);
-}
-
-TEST_F(SecureBufferTest, HardenProcessDisablesCoreDumps) {
-  const int status = in_child([] {
-    try {
-      harden_process();
-    } catch (const Error&) {
-      return 1;
-    }
-    rlimit core{};
-    if (getrlimit(RLIMIT_CORE, &core) != 0 || core.rlim_cur != 0 || core.rlim_max != 0) return 2;
-    if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) return 3;
-    return 0;
-  });
-  EXPECT_EQ(status, 0);
 }
 
 }  // namespace

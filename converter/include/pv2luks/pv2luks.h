@@ -17,6 +17,27 @@ namespace pv2luks {
 // The library's version, "MAJOR.MINOR.PATCH".
 std::string_view version();
 
+// Keeping keys out of core dumps and swap, for the whole process. The
+// pv2luks CLI does both; so should any program that uses libpv2luks.
+//
+// lock_openssl_memory(): OpenSSL allocates from memory locked in RAM, left
+// out of core dumps and wiped when freed; the AES key schedules in its
+// cipher contexts (the offline conversion's XTS among them) live in such
+// allocations. OpenSSL accepts this only before its first allocation, and a
+// shared library may allocate through OpenSSL in its constructor, before
+// main (libssh does: libguestfs loads it through libvirt). So call it from
+// the program's .preinit_array, which the dynamic loader runs before any
+// library's constructor (converter/cli/hardening.cpp). False when it came
+// too late.
+bool lock_openssl_memory() noexcept;
+
+// harden_process(), first thing in main: no core dumps (RLIMIT_CORE 0); not
+// dumpable (PR_SET_DUMPABLE 0: no core even through a core_pattern pipe,
+// unless fs.suid_dumpable is 2, and no ptrace but by root); and OpenSSL's
+// memory locked (lock_openssl_memory(), tried again here). "" or what
+// failed.
+std::string harden_process();
+
 enum class LuksVersion { kLuks1, kLuks2 };
 
 struct ConvertOptions {

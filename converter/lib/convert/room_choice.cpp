@@ -1,5 +1,6 @@
 #include "convert/room_choice.h"
 
+#include <algorithm>
 #include <limits>
 #include <sstream>
 
@@ -28,10 +29,39 @@ std::uint64_t journal_sectors(const PvReport& pv) {
   return pv.dev_size_sectors - journal_start_sectors(pv.dev_size_sectors);
 }
 
-// The room after the PV left for the header: the tail minus the journal.
-std::uint64_t header_room_sectors(const PvReport& pv) {
+// The room after the PV left for the header by its extents: the tail minus
+// the journal.
+std::uint64_t room_after_extents(const PvReport& pv) {
   const std::uint64_t tail = pv.tail_room_sectors();
   return tail > journal_sectors(pv) ? tail - journal_sectors(pv) : 0;
+}
+
+// The most the header may take so that the LUKS data area (the device less
+// the header) still holds the size LVM recorded for the PV.
+std::uint64_t room_by_recorded_size(const PvReport& pv) {
+  if (pv.recorded_size_sectors == 0) return std::numeric_limits<std::uint64_t>::max();
+  return pv.dev_size_sectors > pv.recorded_size_sectors
+             ? pv.dev_size_sectors - pv.recorded_size_sectors
+             : 0;
+}
+
+std::uint64_t header_room_sectors(const PvReport& pv) {
+  return std::min(room_after_extents(pv), room_by_recorded_size(pv));
+}
+
+// The refusal when the extents leave room for a header but LVM's recorded
+// size does not.
+[[noreturn]] void refuse_recorded_size(const std::string& device, const PvReport& pv,
+                                       const std::string& pv_device) {
+  Fail() << device << ": LVM records the PV's size as " << pv.recorded_size_sectors
+         << " sectors (" << size_text(pv.recorded_size_sectors * kSectorBytes)
+         << "), and the device has " << pv.dev_size_sectors
+         << " sectors: with any LUKS header in front, the data area would be smaller than that, "
+            "and LVM would warn on the converted PV that its device is smaller than the PV. "
+            "The PV's extents end at sector "
+         << pv.used_sectors() << ": set the recorded size to that first (pvresize "
+         << "--setphysicalvolumesize " << pv.used_sectors() << "s " << pv_device << "), or grow "
+         << "the partition";
 }
 
 }  // namespace
@@ -70,8 +100,21 @@ RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport&
   }
   choice.header = choose_header(luks_type(options), header_room_sectors(pv) * kSectorBytes,
                                 options.key_size_bits, 512);
+  const bool recorded_size_limits = room_by_recorded_size(pv) < room_after_extents(pv);
   if (!choice.header.fits) {
+    if (recorded_size_limits &&
+        choose_header(luks_type(options), room_after_extents(pv) * kSectorBytes,
+                      options.key_size_bits, 512)
+            .fits) {
+      refuse_recorded_size(options.device, pv, pv_device);
+    }
     Fail() << options.device << ": " << room_advice(room, pv_now, pv_device);
+  }
+  if (recorded_size_limits) {
+    say("note: LVM records the PV's size as " +
+        size_text(pv.recorded_size_sectors * kSectorBytes) +
+        ", which the LUKS data area must hold: the header may take " +
+        size_text(room_by_recorded_size(pv) * kSectorBytes) + " at most");
   }
   if (!room.enough() && !choice.make_room && room.tail_extents_free) {
     say("note: --make-room would free the PV's last " + std::to_string(room.extents_to_free) +
@@ -84,6 +127,10 @@ RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport&
 PvReport shrunk(const PvReport& pv, const RoomPlan& room) {
   PvReport out = pv;
   out.pv_size_sectors = room.first_extent_to_free * room.extent_sectors;
+  // pvresize --setphysicalvolumesize records at most the size it was given.
+  if (out.recorded_size_sectors > room.new_pv_device_sectors) {
+    out.recorded_size_sectors = room.new_pv_device_sectors;
+  }
   out.segments.clear();
   for (PvSegment segment : pv.segments) {
     if (segment.start_extents >= room.first_extent_to_free) continue;

@@ -42,7 +42,14 @@ const char* operation_name(int type) {
 
 Task new_task(int type, const std::string& name) {
   Task task(dm_task_create(type));
-  if (!task) Fail() << name << ": dm " << operation_name(type) << " failed: out of memory";
+  if (!task) {
+    // libdevmapper gives no reason; a kernel without device-mapper (or a
+    // driver it cannot talk to) is the usual one, rarely memory.
+    Fail() << (name.empty() ? "" : name + ": ") << "dm " << operation_name(type) << " failed: "
+           << (available() ? "libdevmapper could not talk to the kernel's device-mapper"
+                           : "device-mapper is not available in this kernel (no device-mapper "
+                             "in /proc/misc; load the dm-mod module)");
+  }
   if (!name.empty() && !dm_task_set_name(task.get(), name.c_str())) {
     Fail() << name << ": dm " << operation_name(type) << " failed: bad device name";
   }

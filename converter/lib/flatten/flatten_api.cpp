@@ -8,6 +8,7 @@
 #include "base/test_point.h"
 #include "convert/result.h"
 #include "device/block_device.h"
+#include "dm/dm_device.h"
 #include "flatten/flatten_guard.h"
 #include "flatten/flatten_live.h"
 #include "flatten/flatten_state.h"
@@ -194,8 +195,15 @@ ConvertResult unflatten_found(LiveStack stack, const std::optional<std::string>&
   return result_of(ConvertStatus::kDone, "");
 }
 
+// Every flatten action works on the running system's dm tables.
 template <typename Body>
 ConvertResult guarded(Body body) {
+  if (!dm::available()) {
+    return refused("device-mapper is not available in this kernel (no device-mapper in "
+                   "/proc/misc): flatten, unflatten and status VG|CRYPT read the running "
+                   "system's dm tables (load the dm-mod module); for a disk image, use "
+                   "'pv2luks status --offline IMAGE'");
+  }
   try {
     return body();
   } catch (const Error& e) {

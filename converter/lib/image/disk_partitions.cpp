@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "image/crc32.h"
+#include "image/partition_checks.h"
 
 namespace pv2luks {
 namespace {
@@ -184,11 +185,16 @@ void read_mbr_partitions(const std::array<MbrEntry, kMbrEntryCount>& entries,
     }
     table.partitions.push_back(partition);
   }
+  check_mbr_layout(table.partitions, sector_bytes);
+  check_no_overlaps(table.partitions, sector_bytes);
 }
 
 // --- GPT ---------------------------------------------------------------------
 
 struct GptHeader {
+  std::uint64_t alternate_lba = 0;  // where the other copy's header is
+  std::uint64_t first_usable_lba = 0;
+  std::uint64_t last_usable_lba = 0;
   std::uint64_t entries_lba = 0;
   std::uint32_t entry_count = 0;
   std::uint32_t entry_bytes = 0;
@@ -222,6 +228,9 @@ std::string check_gpt_header(const Bytes& sector, std::uint64_t lba, GptHeader& 
     return "header says it is at LBA " + std::to_string(le64(&sector[24])) + ", not " +
            std::to_string(lba);
   }
+  header.alternate_lba = le64(&sector[32]);
+  header.first_usable_lba = le64(&sector[40]);
+  header.last_usable_lba = le64(&sector[48]);
   header.entries_lba = le64(&sector[72]);
   header.entry_count = le32(&sector[80]);
   header.entry_bytes = le32(&sector[84]);
@@ -260,17 +269,32 @@ std::vector<Partition> gpt_partitions(const Bytes& array, const GptHeader& heade
 
 struct GptCopy {
   std::string problem;  // "" when this copy is sound
+  GptHeader header;
   std::vector<Partition> partitions;
 };
+
+std::uint64_t array_sectors(const GptHeader& header, std::uint32_t sector_bytes) {
+  const std::uint64_t bytes = std::uint64_t{header.entry_count} * header.entry_bytes;
+  return std::max<std::uint64_t>((bytes + sector_bytes - 1) / sector_bytes, 1);
+}
+
+// Where a sound copy keeps its header and its entry array.
+void add_structures(const GptCopy& copy, std::uint64_t header_lba, const std::string& which,
+                    std::uint32_t sector_bytes, GptLayout& layout) {
+  layout.structures.push_back({header_lba, header_lba, "the " + which + " GPT header"});
+  const std::uint64_t first = copy.header.entries_lba;
+  layout.structures.push_back({first, first + array_sectors(copy.header, sector_bytes) - 1,
+                               "the " + which + " GPT's partition entries"});
+}
 
 GptCopy read_gpt_copy(const ReadAt& read, std::uint64_t disk_bytes, std::uint32_t sector_bytes,
                       std::uint64_t lba) {
   Bytes sector;
   if (!read_lba(read, disk_bytes, sector_bytes, lba, sector))
-    return {"it lies outside the disk", {}};
+    return {"it lies outside the disk", {}, {}};
   GptHeader header;
   if (std::string problem = check_gpt_header(sector, lba, header); !problem.empty()) {
-    return {problem, {}};
+    return {problem, {}, {}};
   }
   const std::uint64_t array_bytes = std::uint64_t{header.entry_count} * header.entry_bytes;
   const std::uint64_t disk_sectors = disk_bytes / sector_bytes;
@@ -278,22 +302,43 @@ GptCopy read_gpt_copy(const ReadAt& read, std::uint64_t disk_bytes, std::uint32_
       array_bytes > (disk_sectors - header.entries_lba) * sector_bytes) {
     return {"its partition entry array at LBA " + std::to_string(header.entries_lba) +
                 " lies outside the disk",
+            {},
             {}};
   }
   const Bytes array = read_bytes(read, header.entries_lba * sector_bytes, array_bytes);
-  if (crc32(array) != header.entries_crc) return {"partition entry array CRC32 mismatch", {}};
-  return {"", gpt_partitions(array, header, sector_bytes)};
+  if (crc32(array) != header.entries_crc) {
+    return {"partition entry array CRC32 mismatch", {}, {}};
+  }
+  return {"", header, gpt_partitions(array, header, sector_bytes)};
 }
 
-// The primary GPT, or the backup at the last LBA when the primary is damaged.
+// The primary GPT, or the backup at the last LBA when the primary is damaged;
+// then the checks of partition_checks.h against the copy that was read and
+// the other copy's structures where they are known.
 void read_gpt_partitions(const ReadAt& read, std::uint64_t disk_bytes, std::uint32_t sector_bytes,
                          PartitionTable& table) {
   table.kind = "gpt";
-  GptCopy primary = read_gpt_copy(read, disk_bytes, sector_bytes, kGptPrimaryLba);
+  const std::uint64_t disk_sectors = disk_bytes / sector_bytes;
+  GptLayout layout;
+  layout.structures.push_back({0, 0, "the protective MBR"});
+  const GptCopy primary = read_gpt_copy(read, disk_bytes, sector_bytes, kGptPrimaryLba);
+  GptCopy in_use;
   if (primary.problem.empty()) {
-    table.partitions = std::move(primary.partitions);
+    in_use = primary;
+    add_structures(primary, kGptPrimaryLba, "primary", sector_bytes, layout);
+    const std::uint64_t backup_lba = primary.header.alternate_lba;
+    const GptCopy backup = read_gpt_copy(read, disk_bytes, sector_bytes, backup_lba);
+    if (backup.problem.empty()) {
+      add_structures(backup, backup_lba, "backup", sector_bytes, layout);
+    } else {
+      table.notes.push_back("the backup GPT at LBA " + std::to_string(backup_lba) +
+                            " is damaged (" + backup.problem + ")");
+      if (backup_lba < disk_sectors) {
+        layout.structures.push_back({backup_lba, backup_lba, "the backup GPT header"});
+      }
+    }
   } else {
-    const std::uint64_t backup_lba = disk_bytes / sector_bytes - 1;
+    const std::uint64_t backup_lba = disk_sectors - 1;
     GptCopy backup = read_gpt_copy(read, disk_bytes, sector_bytes, backup_lba);
     if (!backup.problem.empty()) {
       Fail() << "partition table: damaged GPT: the primary header at LBA " << kGptPrimaryLba << ": "
@@ -302,9 +347,16 @@ void read_gpt_partitions(const ReadAt& read, std::uint64_t disk_bytes, std::uint
     }
     table.notes.push_back("the primary GPT at LBA 1 is damaged (" + primary.problem +
                           "): read the backup at LBA " + std::to_string(backup_lba));
-    table.partitions = std::move(backup.partitions);
+    layout.structures.push_back({kGptPrimaryLba, kGptPrimaryLba, "the primary GPT header"});
+    add_structures(backup, backup_lba, "backup", sector_bytes, layout);
+    in_use = std::move(backup);
   }
+  table.partitions = std::move(in_use.partitions);
   for (const Partition& partition : table.partitions) check_inside_disk(partition, disk_bytes);
+  layout.first_usable_lba = in_use.header.first_usable_lba;
+  layout.last_usable_lba = in_use.header.last_usable_lba;
+  check_gpt_layout(layout, table.partitions, disk_sectors, sector_bytes);
+  check_no_overlaps(table.partitions, sector_bytes);
 }
 
 }  // namespace

@@ -13,7 +13,11 @@
 //   - none: no 55 AA signature, a sector 0 that is not a partition table, or
 //     a whole-disk PV (an LVM "LABELONE" label in 512-byte sectors 0-3).
 // Every partition must lie inside the disk: one that runs past its end (a
-// truncated image) is an Error naming the partition and both sizes.
+// truncated image) is an Error naming the partition and both sizes. Then the
+// table must pass the checks of image/partition_checks.h (no overlaps, no
+// partition over the MBR or the GPT's own structures, the GPT's usable
+// range sound), or it is an Error naming the partitions: a conversion must
+// never write into one partition what belongs to another.
 #pragma once
 
 #include <cstdint>
@@ -37,13 +41,14 @@ struct PartitionTable {
   std::string kind;                   // "gpt", "msdos" or "none"
   std::vector<Partition> partitions;  // in number order
   // What was found but not used, one sentence each: an extended partition,
-  // a damaged primary GPT, a whole-disk PV label.
+  // a damaged primary or backup GPT, a whole-disk PV label.
   std::vector<std::string> notes;
 };
 
 // The partition table of a disk of disk_bytes whose logical sectors are
 // sector_bytes (a power of two, 512 to 4096). Error on a damaged GPT, a
-// partition outside the disk, or a read that fails.
+// partition outside the disk, a table that fails partition_checks.h, or a
+// read that fails.
 PartitionTable read_partition_table(const ReadAt& read, std::uint64_t disk_bytes,
                                     std::uint32_t sector_bytes = 512);
 

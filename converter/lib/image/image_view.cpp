@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "base/error.h"
 #include "base/fd.h"
@@ -12,6 +13,7 @@
 #include "image/conversion_lock.h"
 #include "image/fd_io.h"
 #include "image/image_lock.h"
+#include "image/loop_backing.h"
 #include "image/qcow2_convertible.h"
 #include "image/qcow2_export.h"
 
@@ -57,6 +59,26 @@ ImageFormat file_format(const std::string& path, std::uint64_t size_bytes, Qcow2
   return format;
 }
 
+// A loop device over the image (whole, or a partition at an offset) shows
+// it to the host, where it may be mounted or hold active LVs.
+void refuse_loop_backing(const std::string& path, const struct stat& st) {
+  const std::vector<std::string> loops = loop_devices_backed_by(st);
+  if (loops.empty()) return;
+  std::string names;
+  std::string detach;
+  for (const std::string& loop : loops) {
+    names += (names.empty() ? "" : ", ") + loop;
+    detach += (detach.empty() ? "" : "; ") + ("losetup -d " + loop);
+  }
+  Fail() << path << " is in use: loop device" << (loops.size() > 1 ? "s " : " ") << names
+         << (loops.size() > 1 ? " are" : " is") << " backed by it, and what uses "
+         << (loops.size() > 1 ? "them" : "it")
+         << " (a mount, LVs activated from it) would see the conversion half done or write "
+            "into it; unmount and deactivate what uses "
+         << (loops.size() > 1 ? "them" : "it") << ", detach it (" << detach
+         << ") and convert again";
+}
+
 }  // namespace
 
 ImageView::ImageView(ImageView&&) noexcept = default;
@@ -80,6 +102,7 @@ void ImageView::close() {
 ImageView open_image(const std::string& path, ImageUse use) {
   const bool writable = use == ImageUse::convert;
   const struct stat st = stat_or_fail(path);
+  if (writable) refuse_loop_backing(path, st);
   ImageView view;
   view.image_path_ = path;
   view.io_path_ = path;

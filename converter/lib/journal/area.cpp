@@ -38,31 +38,36 @@ std::uint64_t journal_start_sectors(std::uint64_t device_sectors) {
 }
 
 JournalArea::JournalArea(const std::string& device, std::uint64_t device_sectors,
-                         std::uint64_t base_offset_bytes, bool direct_io)
+                         std::uint64_t base_offset_bytes, bool direct_io, bool writable)
     : device_(device),
       start_(journal_start_sectors(device_sectors)),
-      base_bytes_(base_offset_bytes) {
+      base_bytes_(base_offset_bytes),
+      writable_(writable) {
   if (start_ == 0) Fail() << device << ": too small for a pv2luks journal";
   open_fd(direct_io);
 }
 
 JournalArea::JournalArea(const std::string& device, At at, std::uint64_t base_offset_bytes,
-                         bool direct_io)
-    : device_(device), start_(at.start_sectors), base_bytes_(base_offset_bytes) {
+                         bool direct_io, bool writable)
+    : device_(device), start_(at.start_sectors), base_bytes_(base_offset_bytes), writable_(writable) {
   open_fd(direct_io);
 }
 
 void JournalArea::open_fd(bool direct_io) {
   const std::string& device = device_;
-  if (direct_io) fd_ = Fd(::open(device.c_str(), O_RDWR | O_DIRECT | O_DSYNC | O_CLOEXEC));
+  const bool writable = writable_;
+  const int mode = writable ? O_RDWR | O_DSYNC : O_RDONLY;
+  if (direct_io) fd_ = Fd(::open(device.c_str(), mode | O_DIRECT | O_CLOEXEC));
   // A file on tmpfs (the unit tests) has no O_DIRECT; O_DSYNC remains.
-  if (!fd_ && (!direct_io || errno == EINVAL)) {
-    fd_ = Fd(::open(device.c_str(), O_RDWR | O_DSYNC | O_CLOEXEC));
+  if (!fd_ && (!direct_io || errno == EINVAL)) fd_ = Fd(::open(device.c_str(), mode | O_CLOEXEC));
+  if (!fd_) {
+    Fail() << device << ": open for the journal" << (writable ? "" : " (read-only)")
+           << " failed: " << errno_text(errno);
   }
-  if (!fd_) Fail() << device << ": open for the journal failed: " << errno_text(errno);
 }
 
 void JournalArea::write_at(std::uint64_t byte_offset, const std::vector<std::uint8_t>& bytes) {
+  if (!writable_) Fail() << device_ << ": journal write refused: the journal was opened read-only";
   const std::size_t size = round_up(bytes.size());
   auto buffer = aligned(size);
   std::memcpy(buffer.get(), bytes.data(), bytes.size());

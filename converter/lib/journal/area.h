@@ -38,14 +38,17 @@ class JournalArea {
   // a byte range of a file (a partition of a disk image): it starts at
   // `base_offset_bytes` of `device`, and every offset here is relative to it.
   // `direct_io` false: no O_DIRECT (an image exported over FUSE, where
-  // O_DIRECT writes are unsafe); O_DSYNC remains.
+  // O_DIRECT writes are unsafe); O_DSYNC remains. `writable` false opens it
+  // read-only (status, and finding the journal), so an image on a read-only
+  // mount can be read; the writes then fail.
   JournalArea(const std::string& device, std::uint64_t device_sectors,
-              std::uint64_t base_offset_bytes = 0, bool direct_io = true);
+              std::uint64_t base_offset_bytes = 0, bool direct_io = true, bool writable = true);
   // The same, for a journal found at `start_sectors` (journal/locate.h).
   struct At {
     std::uint64_t start_sectors;
   };
-  JournalArea(const std::string& device, At at, std::uint64_t base_offset_bytes, bool direct_io);
+  JournalArea(const std::string& device, At at, std::uint64_t base_offset_bytes, bool direct_io,
+              bool writable = true);
 
   // The newest good record; nullopt with `why` when there is none.
   std::optional<JournalRecord> read(std::string& why) const;
@@ -75,6 +78,7 @@ class JournalArea {
   // Each slot's sequence number as last read or written; 0 for none.
   mutable std::uint64_t slot_sequence_[2] = {0, 0};
   std::uint64_t base_bytes_ = 0;
+  bool writable_ = true;
   Fd fd_;
 };
 

@@ -36,7 +36,8 @@ Plan plan_of(const JournalRecord& record) {
 }  // namespace
 
 JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
-                          std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks) {
+                          std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks,
+                          bool writable) {
   const auto place = locate_journal(path, device_sectors, base_offset_bytes, direct_io);
   if (!place) {
     if (looks_like_luks) {
@@ -46,7 +47,7 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
   }
   JournalState state;
   state.area = std::make_unique<JournalArea>(path, JournalArea::At{place->start_sectors},
-                                             base_offset_bytes, direct_io);
+                                             base_offset_bytes, direct_io, writable);
   state.grown = place->moved;
   const JournalSlots slots = state.area->read_slots();
   if (!slots.newest) {

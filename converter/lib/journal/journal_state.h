@@ -28,10 +28,12 @@ struct JournalState {
 // Reads the journal in the last MiB of the PV's device: `device_sectors`
 // long, at `base_offset_bytes` of `path` (or below, when the device grew
 // since: journal/locate.h). Refuses a journal neither of whose slots can be
-// trusted. `looks_like_luks` only words the
-// refusal when there is no journal ("already converted").
+// trusted. `looks_like_luks` only words the refusal when there is no journal
+// ("already converted"). `writable` false (status) opens the device
+// read-only; `area` then cannot write.
 JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
-                          std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks);
+                          std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks,
+                          bool writable);
 
 // When the device holds a conversion's journal (good or damaged, wherever a
 // conversion can have put it), a line saying so; nullopt when not. Convert

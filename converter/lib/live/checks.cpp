@@ -9,6 +9,8 @@
 #include "convert/room_choice.h"
 #include "journal/journal_state.h"
 #include "lvm/autoactivation.h"
+#include "lvm/pv_metadata.h"
+#include "offline/range_file.h"
 
 namespace pv2luks {
 
@@ -31,6 +33,19 @@ void refuse_guarded_vg(const std::string& device, const std::string& vg) {
          << vg << "'), then convert again";
 }
 
+// The PV's size as LVM's VG metadata records it (PvReport's
+// recorded_size_sectors), read from the device's own bytes: pvs does not
+// report it. LVM writes its metadata with O_DIRECT, so the page cache holds
+// nothing older.
+std::uint64_t recorded_size_sectors(const BlockDevice& device) {
+  try {
+    const RangeFile file({device.path, 0, device.size_bytes, true}, false);
+    return read_pv(file.reader(), device.size_bytes).meta().dev_size_sectors;
+  } catch (const Error& e) {
+    Fail() << device.path << ": reading the PV's LVM metadata from the device failed: " << e.what();
+  }
+}
+
 }  // namespace
 
 Checked check(const ConvertOptions& options, const MessageFn& say) {
@@ -51,6 +66,7 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   const auto refusals = pv_refusals(checked.pv);
   if (!refusals.empty()) Fail() << options.device << ": " << refusals.front();
   refuse_guarded_vg(options.device, checked.pv.vg_name);
+  checked.pv.recorded_size_sectors = recorded_size_sectors(checked.device);
   const RoomChoice room = choose_room_and_header(options, checked.pv, options.device, say);
   checked.make_room = room.make_room;
   checked.header = room.header;

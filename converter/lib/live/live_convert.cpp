@@ -38,6 +38,7 @@
 #include "live/memory_lock.h"
 #include "live/move.h"
 #include "convert/result.h"
+#include "convert/unused_options.h"
 #include "live/resume.h"
 #include "live/remap.h"
 #include "live/signals.h"
@@ -163,6 +164,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
   ConvertResult result;
   Checked checked;
   Prepared prepared;
+  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
   try {
     checked = check(options, say);
     if (options.dry_run) return dry_run(options, checked, say);

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "convert/resume_key.h"
+#include "convert/unused_options.h"
 #include "device/block_device.h"
 #include "dm/dm_device.h"
 #include "journal/area.h"
@@ -41,14 +42,16 @@ struct Found {
   std::string crypt_full;
 };
 
-// Reads and checks the journal. Refusals are Errors; nothing is written.
-Found find_journal(const std::string& path) {
-  if (::geteuid() != 0) Fail() << "pv2luks must run as root";
+// Reads and checks the journal, opened for writing when `writable` (resume)
+// and read-only otherwise (status). Refusals are Errors; nothing is written.
+Found find_journal(const std::string& path, bool writable) {
   Found found;
+  // First: a disk image given without --offline is told so, root or not.
   found.device = inspect_block_device(path);
+  if (::geteuid() != 0) Fail() << "pv2luks must run as root";
   found.lock = std::make_shared<DeviceLock>(found.device);
   found.journal = read_journal(path, found.device.size_bytes / kSectorBytes, 0, true,
-                               starts_with_luks_header(path));
+                               starts_with_luks_header(path), writable);
   found.base_name = std::filesystem::canonical(path).filename().string();
   found.intermediate = found.base_name + "_crypt";
   found.crypt_full = "pv2luks-" + found.base_name + "-full";
@@ -139,13 +142,14 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const std::string
 
 ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& say,
                                 const ProgressFn& progress) {
+  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
   if (options.offline) return resume_offline(options, say, progress);
   Found found;
   std::vector<std::uint8_t> header;
   std::unique_ptr<KernelKey> key;
   CryptSpec crypt;
   try {
-    found = find_journal(options.device);
+    found = find_journal(options.device, true);
     say(options.device + ": " + describe(found));
     header = staged_header(found.journal);
     const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header);
@@ -204,7 +208,7 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
 
 ConvertResult conversion_status(const std::string& device, const MessageFn& say) {
   try {
-    const Found found = find_journal(device);
+    const Found found = find_journal(device, false);
     say(device + ": being converted; " + describe(found));
     staged_header(found.journal);
     say("the staged LUKS header matches its checksum; 'pv2luks resume " + device +

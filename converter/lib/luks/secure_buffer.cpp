@@ -2,8 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -128,16 +126,6 @@ void SecureBuffer::wipe() {
   size_bytes_ = 0;
   mapped_bytes_ = 0;
   locked_ = false;
-}
-
-void harden_process() {
-  const rlimit no_core{0, 0};
-  if (setrlimit(RLIMIT_CORE, &no_core) != 0) {
-    Fail() << "process hardening: setrlimit(RLIMIT_CORE, 0) failed: " << errno_text(errno);
-  }
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-    Fail() << "process hardening: prctl(PR_SET_DUMPABLE, 0) failed: " << errno_text(errno);
-  }
 }
 
 namespace test_hooks {

@@ -57,11 +57,6 @@ class SecureBuffer {
   bool locked_ = false;
 };
 
-// For the CLI to call first thing: no core dumps (RLIMIT_CORE 0) and not
-// dumpable (PR_SET_DUMPABLE 0: no core, no ptrace attach by the same user, and
-// /proc/PID/mem readable by root only). Error when either call fails.
-void harden_process();
-
 // Test hooks. Never used by the CLI.
 namespace test_hooks {
 

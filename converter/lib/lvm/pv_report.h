@@ -24,6 +24,13 @@ struct PvReport {
   std::uint64_t pe_start_sectors = 0;
   std::uint64_t pv_size_sectors = 0;   // the extents' area, after pe_start
   std::uint64_t dev_size_sectors = 0;  // the partition or disk
+  // The size LVM's VG metadata records for the PV (its "dev_size": the
+  // device's size at pvcreate, or what pvresize --setphysicalvolumesize
+  // made it), which pvs does not report. LVM warns when a PV's device is
+  // smaller ("Device ... has size of N sectors which is smaller than
+  // corresponding PV size"), so the LUKS data area must hold this much.
+  // 0: not known.
+  std::uint64_t recorded_size_sectors = 0;
   std::uint32_t mda_count = 0;
   std::vector<PvSegment> segments;
 

@@ -70,8 +70,13 @@ bool has_journal(const ByteRange& range) {
 PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const CandidateTest& test,
                      const std::string& what) {
   const RangeFile whole({image.path(), 0, image.size_bytes(), false}, false);
-  const PartitionTable table =
-      read_partition_table(whole.reader(), image.size_bytes(), image.logical_sector_bytes());
+  const PartitionTable table = [&] {
+    try {
+      return read_partition_table(whole.reader(), image.size_bytes(), image.logical_sector_bytes());
+    } catch (const Error& e) {
+      Fail() << image.image_path() << ": " << e.what();
+    }
+  }();
   const std::vector<PvLocation> all = candidates(image, table);
   if (partition != 0) {
     for (const PvLocation& location : all) {

@@ -91,6 +91,7 @@ PvReport pv_report_of(const PvOnDisk& pv, std::uint64_t device_bytes) {
   report.pe_start_sectors = pv.pe_start_bytes / kSectorBytes;
   report.pv_size_sectors = pv.pe_count() * pv.vg.extent_size_sectors;
   report.dev_size_sectors = device_bytes / kSectorBytes;
+  report.recorded_size_sectors = pv.meta().dev_size_sectors;
   report.mda_count = pv.metadata_area_count;
   std::uint64_t next = 0;
   for (const PvSegment& used : used_segments(pv)) {

@@ -23,6 +23,7 @@
 #include "base/test_point.h"
 #include "convert/prepared_header.h"
 #include "convert/result.h"
+#include "convert/unused_options.h"
 #include "crypto/xts.h"
 #include "journal/area.h"
 #include "journal/commit.h"
@@ -76,6 +77,7 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
   PreparedHeader prepared;
   std::unique_ptr<XtsCipher> cipher;
   std::unique_ptr<GuestConfigInput> guest;
+  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
   try {
     checked = std::make_unique<OfflineChecked>(check_offline(options, say));
     if (options.dry_run) return dry_run(*checked, say);

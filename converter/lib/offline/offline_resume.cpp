@@ -44,7 +44,7 @@ FoundOffline find_offline_journal(const std::string& image_path, std::uint32_t p
            << " is a LUKS volume with no pv2luks journal: already converted; nothing to resume";
   }
   found.journal = read_journal(range.path, range.size_bytes / kSectorBytes, range.offset_bytes,
-                               range.direct_io, false);
+                               range.direct_io, false, use == ImageUse::convert);
   return found;
 }
 
