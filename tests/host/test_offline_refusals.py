@@ -121,3 +121,14 @@ def test_image_backing_a_loop_device(tmp_path, offset):
                        says=[f"loop device {device} is backed by it", f"losetup -d {device}"])
     finally:
         run(["losetup", "--detach", device])
+
+
+def test_no_header_fits_the_size_lvm_recorded(tmp_path):
+    """test-gpt's PV partition shrunk to the PV's recorded 100 MiB: after its
+    extents (97 MiB) a small header would fit, but any header would leave a
+    data area smaller than what LVM recorded (tests/host/test_offline_pv_size.py)."""
+    image, _ = build_image(tmp_path)
+    run(["sfdisk", "--quiet", "--no-reread", "--no-tell-kernel", "-N", "2", image], input=",204800\n")
+    assert_refused(image, key_file(tmp_path),
+                   says=["LVM records the PV's size as 204800 sectors (100 MiB)",
+                         "pvresize --setphysicalvolumesize 198656s PV"])
