@@ -8,7 +8,8 @@
   next pv2luks that exports a qcow2 image removes such leftovers, and only
   those no live pv2luks holds.
 - A second pv2luks on an image being converted is told that a pv2luks
-  conversion is running on it (not that QEMU holds it), raw and qcow2.
+  conversion is running on it (not that QEMU holds it), raw and qcow2, and
+  changes nothing (the whole file's sha256, the conversion held meanwhile).
 
 The conversion is held at a test point by PV2LUKS_TEST_STOP_AT (it SIGSTOPs
 itself there), so the signals land at a known place. Only processes this
@@ -25,7 +26,7 @@ import pytest
 
 from conftest import PV2LUKS
 from image_view_tool import held_view
-from offline_common import FAST_PBKDF, build_image, key_file, pv2luks, verify
+from offline_common import FAST_PBKDF, build_image, key_file, pv2luks, sha256, verify
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "qemu-img", "qemu-storage-daemon"]
 pytestmark = [
@@ -143,6 +144,7 @@ def test_a_second_pv2luks_is_told_a_conversion_is_running(tmp_path, fmt):
     image, manifest = build_image(tmp_path, fmt=fmt)
     key = key_file(tmp_path)
     with conversion_held_at(image, key, "chunk-done 0") as proc:
+        held = sha256(image)
         for argv in (["status", "--offline", image],
                      ["convert", "--offline", image, "--yes", "--key-file", key],
                      ["resume", "--offline", image, "--yes", "--key-file", key],
@@ -152,6 +154,7 @@ def test_a_second_pv2luks_is_told_a_conversion_is_running(tmp_path, fmt):
             assert f"{image} is being converted by another pv2luks" in result.stderr, \
                 (argv, result.stderr)
             assert "QEMU" not in result.stderr, (argv, result.stderr)
+            assert sha256(image) == held, argv
         os.killpg(proc.pid, signal.SIGCONT)
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
