@@ -1,19 +1,15 @@
 #include "journal/locate.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "base/error.h"
-#include "base/fd.h"
 #include "journal/area.h"
 #include "journal/record.h"
-#include "luks/error.h"
 #include "lvm/pv_metadata.h"
 #include "offline/aligned_buffer.h"
+#include "offline/range_file.h"
 
 namespace pv2luks {
 
@@ -23,44 +19,6 @@ constexpr std::uint64_t kSectorBytes = 512;
 constexpr std::uint64_t kBlockBytes = 4096;
 constexpr std::uint64_t kScanBytes = 1 << 20;
 constexpr char kMagic[8] = {'P', 'V', '2', 'L', 'U', 'K', 'S', 'J'};
-
-// Reads the device, bypassing the page cache where it can: a live PV's
-// metadata and journal are written with O_DIRECT.
-class DeviceReader {
- public:
-  DeviceReader(const std::string& path, std::uint64_t base_bytes, bool direct_io)
-      : path_(path), base_(base_bytes) {
-    if (direct_io) fd_ = Fd(::open(path.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
-    if (!fd_) fd_ = Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd_) Fail() << path << ": open failed: " << errno_text(errno);
-  }
-  // `out.size()` bytes at `offset` (both 4 KiB multiples) into `out`.
-  void read(std::uint64_t offset, std::span<std::uint8_t> out) const {
-    std::size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t got = ::pread(fd_.get(), out.data() + done, out.size() - done,
-                                  static_cast<off_t>(base_ + offset + done));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) Fail() << path_ << ": read at byte " << base_ + offset + done << " failed";
-      done += static_cast<std::size_t>(got);
-    }
-  }
-  // Any range, through an aligned bounce buffer: for the LVM parsers.
-  ReadAt reader() const {
-    return [this](std::uint64_t offset, std::span<std::uint8_t> out) {
-      const std::uint64_t from = offset / kBlockBytes * kBlockBytes;
-      const std::uint64_t to = (offset + out.size() + kBlockBytes - 1) / kBlockBytes * kBlockBytes;
-      AlignedBuffer buffer(to - from);
-      read(from, buffer.span());
-      std::memcpy(out.data(), buffer.data() + (offset - from), out.size());
-    };
-  }
-
- private:
-  std::string path_;
-  std::uint64_t base_;
-  Fd fd_;
-};
 
 // A quick look before decoding: most blocks scanned are not records.
 bool has_magic(const std::uint8_t* block) { return std::memcmp(block, kMagic, sizeof kMagic) == 0; }
@@ -72,7 +30,7 @@ struct PvFront {
   std::uint64_t extents_end_sectors;
   std::string pv_uuid;
 };
-std::optional<PvFront> pv_front(const DeviceReader& device, std::uint64_t size_bytes) {
+std::optional<PvFront> pv_front(const RangeFile& device, std::uint64_t size_bytes) {
   try {
     const PvOnDisk pv = read_pv(device.reader(), size_bytes);
     return PvFront{(pv.pe_start_bytes + pv.pe_count() * pv.extent_size_bytes()) / kSectorBytes,
@@ -95,7 +53,7 @@ std::optional<std::uint64_t> record_start(const std::uint8_t* block, std::uint64
 
 // Scans [floor, top) backward, 4 KiB at a time, for a record of `front`'s PV.
 // `top_sectors` is a 4 KiB multiple (a journal start).
-std::optional<std::uint64_t> scan(const DeviceReader& device, std::uint64_t floor_sectors,
+std::optional<std::uint64_t> scan(const RangeFile& device, std::uint64_t floor_sectors,
                                   std::uint64_t top_sectors, const PvFront& front) {
   const std::uint64_t floor = (floor_sectors * kSectorBytes + kBlockBytes - 1) / kBlockBytes * kBlockBytes;
   AlignedBuffer buffer(kScanBytes);
@@ -112,7 +70,7 @@ std::optional<std::uint64_t> scan(const DeviceReader& device, std::uint64_t floo
   return std::nullopt;
 }
 
-JournalSlots read_slots(const DeviceReader& device, std::uint64_t start_sectors) {
+JournalSlots read_slots(const RangeFile& device, std::uint64_t start_sectors) {
   AlignedBuffer blocks(2 * kBlockBytes);
   device.read(start_sectors * kSectorBytes, blocks.span());
   const auto slot = [&](std::size_t at) {
@@ -128,7 +86,9 @@ std::optional<JournalPlace> locate_journal(const std::string& path, std::uint64_
                                            std::uint64_t base_offset_bytes, bool direct_io) {
   const std::uint64_t start = journal_start_sectors(device_sectors);
   if (start == 0) return std::nullopt;
-  const DeviceReader device(path, base_offset_bytes, direct_io);
+  // O_DIRECT reads where the file allows: a live PV's journal and metadata
+  // are written with O_DIRECT, and the parsers' buffered reads see them too.
+  const RangeFile device({path, base_offset_bytes, device_sectors * kSectorBytes, direct_io}, false);
   if (JournalSlots slots = read_slots(device, start); slots.traces) {
     return JournalPlace{start, false, slots};
   }
