@@ -13,7 +13,6 @@ namespace {
 // QEMU's limits on cluster_bits (512 bytes to 2 MiB).
 constexpr std::uint32_t kMinClusterBits = 9;
 constexpr std::uint32_t kMaxClusterBits = 21;
-constexpr std::uint64_t kL1EntryBytes = 8;
 
 [[noreturn]] void fail_truncated(const std::string& path, std::uint64_t have_bytes,
                                  const std::string& what, std::uint64_t need_bytes) {
@@ -109,7 +108,7 @@ void check_qcow2_extents(const Qcow2Header& header, std::uint64_t file_size_byte
                  "its backing file name", path);
   }
   if (header.l1_size != 0) {
-    check_within(file_size_bytes, header.l1_table_offset, header.l1_size * kL1EntryBytes,
+    check_within(file_size_bytes, header.l1_table_offset, header.l1_size * kQcow2L1EntryBytes,
                  "its L1 table", path);
   }
   const std::uint64_t refcount_table_bytes = std::uint64_t{header.refcount_table_clusters}

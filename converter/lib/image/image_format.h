@@ -23,6 +23,7 @@ inline constexpr std::uint32_t kQcow2Magic = 0x514649fb;  // "QFI\xfb"
 inline constexpr std::uint64_t kQcow2MagicBytes = 4;
 inline constexpr std::uint64_t kQcow2V2HeaderBytes = 72;
 inline constexpr std::uint64_t kQcow2V3HeaderBytes = 104;  // the least a version 3 header has
+inline constexpr std::uint64_t kQcow2L1EntryBytes = 8;  // one L1 (or L2) table entry
 inline constexpr std::uint32_t kQcow2BackingNameMaxBytes = 1023;  // as QEMU allows
 
 // qcow2 crypt_method values.

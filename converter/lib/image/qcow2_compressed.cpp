@@ -11,9 +11,8 @@ namespace pv2luks {
 
 namespace {
 
-constexpr std::uint64_t kL1EntryBytes = 8;
 constexpr std::uint64_t kL1ReadEntries = 8192;  // the L1 table is read 64 KiB at a time
-constexpr std::uint64_t kL1MaxEntries = (32 << 20) / kL1EntryBytes;  // QEMU's QCOW_MAX_L1_SIZE
+constexpr std::uint64_t kL1MaxEntries = (32 << 20) / kQcow2L1EntryBytes;  // QEMU's QCOW_MAX_L1_SIZE
 // L1 entry: bits 9-55 the L2 table's offset, bit 63 "copied"; the rest reserved.
 constexpr std::uint64_t kL1OffsetMask = 0x00fffffffffffe00ULL;
 constexpr std::uint64_t kL1ReservedMask = ~(kL1OffsetMask | (std::uint64_t{1} << 63));
@@ -76,20 +75,20 @@ CompressedClusters find_compressed_clusters(const ReadAt& read, const Qcow2Heade
   const Geometry g = geometry_of(header, path);
   if (g.l1_entries_used != 0 &&
       (header.l1_table_offset > file_size_bytes ||
-       (file_size_bytes - header.l1_table_offset) / kL1EntryBytes < g.l1_entries_used)) {
+       (file_size_bytes - header.l1_table_offset) / kQcow2L1EntryBytes < g.l1_entries_used)) {
     fail_damaged(path, "the L1 table runs past the end of the file");
   }
   CompressedClusters found;
   std::unordered_set<std::uint64_t> walked;
-  std::vector<std::uint8_t> l1(std::min(g.l1_entries_used, kL1ReadEntries) * kL1EntryBytes);
+  std::vector<std::uint8_t> l1(std::min(g.l1_entries_used, kL1ReadEntries) * kQcow2L1EntryBytes);
   std::vector<std::uint8_t> l2(g.cluster_bytes);
   for (std::uint64_t first = 0; first < g.l1_entries_used; first += kL1ReadEntries) {
     const std::uint64_t entries = std::min(kL1ReadEntries, g.l1_entries_used - first);
-    const std::span<std::uint8_t> part(l1.data(), entries * kL1EntryBytes);
-    read(header.l1_table_offset + first * kL1EntryBytes, part);
+    const std::span<std::uint8_t> part(l1.data(), entries * kQcow2L1EntryBytes);
+    read(header.l1_table_offset + first * kQcow2L1EntryBytes, part);
     for (std::uint64_t i = 0; i < entries; ++i) {
       const std::uint64_t l2_offset =
-          l2_offset_of(be64(part, i * kL1EntryBytes), first + i, g, file_size_bytes, path);
+          l2_offset_of(be64(part, i * kQcow2L1EntryBytes), first + i, g, file_size_bytes, path);
       if (l2_offset == 0 || !walked.insert(l2_offset).second) continue;
       read(l2_offset, l2);
       for (std::uint64_t j = 0; j < g.l2_entries; ++j) {

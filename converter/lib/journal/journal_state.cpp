@@ -54,8 +54,8 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
     Fail() << path << ": the pv2luks journal at sector " << place->start_sectors
            << " cannot be trusted (" << slots.why << "); refusing to resume, nothing written";
   }
-  const JournalRecord* record = &*slots.newest;
-  state.record = *record;
+  state.record = *slots.newest;
+  const JournalRecord* record = &state.record;
   if (record->device_sectors > device_sectors ||
       journal_start_sectors(record->device_sectors) != place->start_sectors) {
     Fail() << path << ": the journal was written for a device of " << record->device_sectors

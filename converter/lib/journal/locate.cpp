@@ -1,7 +1,6 @@
 #include "journal/locate.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "base/error.h"
@@ -18,10 +17,6 @@ namespace {
 constexpr std::uint64_t kSectorBytes = 512;
 constexpr std::uint64_t kBlockBytes = 4096;
 constexpr std::uint64_t kScanBytes = 1 << 20;
-constexpr char kMagic[8] = {'P', 'V', '2', 'L', 'U', 'K', 'S', 'J'};
-
-// A quick look before decoding: most blocks scanned are not records.
-bool has_magic(const std::uint8_t* block) { return std::memcmp(block, kMagic, sizeof kMagic) == 0; }
 
 // Where the PV's extents end and its UUID, while the front still holds its
 // plaintext label and metadata; nullopt otherwise (a LUKS header, torn or
@@ -62,7 +57,7 @@ std::optional<std::uint64_t> scan(const RangeFile& device, std::uint64_t floor_s
     device.read(from, buffer.span().first(top - from));
     for (std::uint64_t at = top - kBlockBytes; at + kBlockBytes > from; at -= kBlockBytes) {
       const std::uint8_t* block = buffer.data() + (at - from);
-      if (!has_magic(block)) continue;
+      if (!starts_with_record_magic(block)) continue;
       if (auto start = record_start(block, at / kSectorBytes, front.pv_uuid)) return start;
     }
     top = from;

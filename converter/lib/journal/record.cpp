@@ -143,11 +143,14 @@ std::optional<JournalRecord> decode_record(const std::uint8_t* bytes, std::size_
   return r;
 }
 
+bool starts_with_record_magic(const std::uint8_t* block) {
+  return std::memcmp(block, kMagic, sizeof kMagic) == 0;
+}
+
 JournalSlot decode_slot(const std::vector<std::uint8_t>& bytes) {
   JournalSlot slot;
   slot.record = decode_record(bytes.data(), bytes.size(), slot.why);
-  slot.damaged = !slot.record && bytes.size() >= sizeof kMagic &&
-                 std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0;
+  slot.damaged = !slot.record && bytes.size() >= sizeof kMagic && starts_with_record_magic(bytes.data());
   return slot;
 }
 

@@ -64,6 +64,10 @@ std::vector<std::uint8_t> encode_record(const JournalRecord& record);
 std::optional<JournalRecord> decode_record(const std::uint8_t* bytes, std::size_t size,
                                            std::string& why);
 
+// Whether `block` (at least 8 bytes) starts with a record's magic: a quick
+// look before decoding.
+bool starts_with_record_magic(const std::uint8_t* block);
+
 // What one slot holds: nothing of ours (no magic), a good record, or the
 // magic with a bad checksum, version or phase (torn, or damaged).
 struct JournalSlot {

@@ -10,12 +10,12 @@
 #include "base/test_point.h"
 #include "convert/front_header.h"
 #include "dm/dm_device.h"
-#include "image/fd_io.h"
 #include "journal/commit.h"
 #include "live/mirror_sync.h"
 #include "luks/error.h"
 #include "lvm/autoactivation.h"
 #include "offline/aligned_buffer.h"
+#include "offline/range_file.h"
 
 namespace pv2luks {
 
@@ -42,16 +42,14 @@ void wipe_tail(const MoveState& state) {
   const std::uint64_t start = state.plan.input.move_sectors;
   const std::uint64_t end = state.journal->start_sectors() - state.plan.input.data_offset_sectors;
   if (end <= start) return;
-  const std::string path = "/dev/mapper/" + state.intermediate;
-  Fd fd(::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC));
-  if (!fd) Fail() << path << ": open failed: " << errno_text(errno);
+  RangeFile crypt({"/dev/mapper/" + state.intermediate, 0, end * kSectorBytes, true}, true);
   AlignedBuffer zeros(kWipeBytes);
   for (std::uint64_t at = start; at < end;) {
     const std::uint64_t sectors = std::min<std::uint64_t>(end - at, kWipeBytes / kSectorBytes);
-    write_at(fd.get(), at * kSectorBytes, zeros.span().first(sectors * kSectorBytes), path);
+    crypt.write(at * kSectorBytes, zeros.span().first(sectors * kSectorBytes));
     at += sectors;
   }
-  if (::fsync(fd.get()) != 0) Fail() << path << ": flush failed: " << errno_text(errno);
+  crypt.sync();
 }
 
 }  // namespace
