@@ -153,6 +153,10 @@ void Qcow2Export::close() {
   if (!problem.empty()) throw Error(problem);
 }
 
+// Durable after it: every write that completed through the export. The
+// fsync of the FUSE file reaches qemu-storage-daemon as a flush of its qcow2
+// node, which writes back its L2 and refcount caches and flushes the image
+// file; only then do the clusters written so far have their metadata on disk.
 void Qcow2Export::flush() {
   Fd fd(::open(mountpoint_.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) Fail() << mountpoint_ << " (" << image_path_ << "): open failed: " << std::strerror(errno);
