@@ -355,6 +355,20 @@ TEST(DiskPartitionsChecks, GptUsableRangeOverItsOwnBackupIsAnError) {
   EXPECT_NE(error.find("the GPT header is damaged"), std::string::npos) << error;
 }
 
+TEST(DiskPartitionsChecks, AnAlternateLbaOffTheLastLbaStillProtectsTheBackup) {
+  // CRCs valid; the primary names itself as its backup and claims every
+  // sector up to the last for partitions; the real backup is at the last LBA.
+  Disk disk(16 * kMiB, 512);
+  const std::uint64_t last = disk.sectors() - 1;
+  write_gpt(disk, {{0, kLvmGuid, 2048, last}});
+  write_gpt_copy(disk, 1, 1, 2, {{0, kLvmGuid, 2048, last}});
+  set_usable_range(disk, 1, 34, last);
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("the disk's last LBA, where the backup GPT header belongs"),
+            std::string::npos)
+      << error;
+}
+
 TEST(DiskPartitionsChecks, GptUsableRangePastTheDiskIsAnError) {
   Disk disk(16 * kMiB, 512);
   write_gpt(disk, {{0, kLvmGuid, 2048, 20000}});

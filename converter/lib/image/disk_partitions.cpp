@@ -351,6 +351,14 @@ void read_gpt_partitions(const ReadAt& read, std::uint64_t disk_bytes, std::uint
     add_structures(backup, backup_lba, "backup", sector_bytes, layout);
     in_use = std::move(backup);
   }
+  // Whatever a header says, the backup GPT header belongs at the disk's last
+  // LBA: a header whose alternate LBA points elsewhere must not let a
+  // partition (which the conversion would write to its end) cover it.
+  const std::uint64_t last_lba = disk_sectors - 1;
+  if (std::none_of(layout.structures.begin(), layout.structures.end(),
+                   [&](const LbaRange& s) { return s.first <= last_lba && last_lba <= s.last; })) {
+    layout.structures.push_back({last_lba, last_lba, "the disk's last LBA, where the backup GPT header belongs"});
+  }
   table.partitions = std::move(in_use.partitions);
   for (const Partition& partition : table.partitions) check_inside_disk(partition, disk_bytes);
   layout.first_usable_lba = in_use.header.first_usable_lba;
