@@ -1,8 +1,10 @@
 """Shared helpers for the pytest suites: where the binaries are, and how to
 run a script in the lab guest."""
+import functools
 import hashlib
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import time
@@ -18,6 +20,24 @@ PV2LUKS = BUILD_DIR / "converter" / "pv2luks"
 def pytest_addoption(parser):
     parser.addoption("--crash-points", default=None,
                      help="power cuts in the crash soak (tests/lab/test_resume_soak_slow.py)")
+
+
+@pytest.fixture(autouse=True)
+def needs_test_hooks(request):
+    """A test whose file sets a PV2LUKS_TEST_* hook fails at once, saying why,
+    when pv2luks was built without the hooks (a default build has none;
+    ci/build configures -DPV2LUKS_TEST_HOOKS=ON)."""
+    source = pathlib.Path(str(request.fspath)).read_text()
+    if re.search(r"PV2LUKS_TEST_(?!DISK)", source) and PV2LUKS.exists() and not built_with_test_hooks():
+        pytest.fail(f"{PV2LUKS} has no test hooks, which this test uses: "
+                    "configure with -DPV2LUKS_TEST_HOOKS=ON (ci/build does)")
+
+
+@functools.cache
+def built_with_test_hooks():
+    """Whether build/converter/pv2luks says it is a test build (--version)."""
+    version = subprocess.run([str(PV2LUKS), "--version"], capture_output=True, text=True).stdout
+    return "test hooks compiled in" in version
 
 
 def run(argv, **kwargs):

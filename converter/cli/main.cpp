@@ -235,8 +235,9 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (words[0] == "-V" || words[0] == "--version") {
-    std::printf("pv2luks %.*s\n", static_cast<int>(pv2luks::version().size()),
-                pv2luks::version().data());
+    std::printf("pv2luks %.*s%s\n", static_cast<int>(pv2luks::version().size()),
+                pv2luks::version().data(),
+                pv2luks::test_hooks_built() ? " (a test build: test hooks compiled in)" : "");
     return kExitOk;
   }
   const std::map<std::string, std::function<int(const std::vector<std::string>&)>> actions = {

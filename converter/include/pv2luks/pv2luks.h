@@ -17,6 +17,10 @@ namespace pv2luks {
 // The library's version, "MAJOR.MINOR.PATCH".
 std::string_view version();
 
+// Whether this build has the test hooks (configured with
+// -DPV2LUKS_TEST_HOOKS=ON, as ci/build does for the tests; never a package's).
+bool test_hooks_built();
+
 // Keeping keys out of core dumps and swap, for the whole process. The
 // pv2luks CLI does both; so should any program that uses libpv2luks.
 //

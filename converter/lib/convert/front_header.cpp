@@ -37,7 +37,7 @@ void write_front_header(const std::vector<std::uint8_t>& header, const std::stri
   // front half new and the back half old, as a torn write would.
   pwrite_all(fd, device, header.data(), half, base_offset_bytes);
   test_point("header-half");
-  const bool torn = std::getenv("PV2LUKS_TEST_TORN_HEADER") != nullptr;
+  const bool torn = test_hook(TestHook::TornHeader).has_value();
   if (!torn) {
     pwrite_all(fd, device, header.data() + half, header.size() - half, base_offset_bytes + half);
   }
@@ -46,7 +46,7 @@ void write_front_header(const std::vector<std::uint8_t>& header, const std::stri
   }
   if (torn) {
     test_point("header-torn");
-    Fail() << "PV2LUKS_TEST_TORN_HEADER: stopped after half the header";
+    Fail() << "test hook: stopped after half the LUKS header";
   }
 }
 

@@ -9,7 +9,7 @@ namespace pv2luks {
 
 // Writes `header` at `base_offset_bytes` of `device` (the PV's partition, or
 // its byte range in an image) with O_SYNC, then fsync.
-// PV2LUKS_TEST_TORN_HEADER=1 writes half of it, durably, and fails at the
+// The test hook TestHook::TornHeader writes half of it, durably, and fails at the
 // test point "header-torn", as a power cut during the write would leave it.
 void write_front_header(const std::vector<std::uint8_t>& header, const std::string& device,
                         std::uint64_t base_offset_bytes = 0);

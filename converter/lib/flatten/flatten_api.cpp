@@ -133,7 +133,7 @@ ConvertResult flatten_checked(const LiveStack& stack, const std::optional<std::s
                                   KeyRef::keyring(volume_key.size_bytes(), key.description()));
     // Negative control for the tests: the first LV's first segment with its
     // IV offset skewed, as a wrong flatten would make it.
-    if (const auto skew = test_number("PV2LUKS_TEST_FLATTEN_IV_SKEW"); skew && !plan.tables.empty()) {
+    if (const auto skew = test_hook(TestHook::FlattenIvSkew); skew && !plan.tables.empty()) {
       std::get<CryptParams>(plan.tables[0].second.targets[0].params).iv_offset_sectors += *skew;
     }
     for (const std::string& lv : swap_tables(plan)) say("flattened " + lv);

@@ -201,7 +201,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     // finish of this or a later conversion turns it back on.
     const std::vector<std::string> off =
         autoactivation_off_command(read_vg_activation(options.device));
-    if (!off.empty() && !test_number("PV2LUKS_TEST_NO_AUTOACTIVATION_GUARD")) {  // negative control
+    if (!off.empty() && !test_hook(TestHook::NoAutoactivationGuard)) {  // negative control
       run_checked(off);
       say("ran: " + command_line(off) + " (until the header is written, no boot may " +
           "activate the VG from the half-converted partition)");

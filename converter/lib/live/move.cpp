@@ -71,8 +71,8 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
   const Plan& plan = state.plan;
   const std::uint64_t total_bytes = plan.input.move_sectors * kSectorBytes;
   std::uint64_t done_bytes = moved_bytes(plan, state.record.chunks_done);
-  const auto skip = test_number("PV2LUKS_TEST_SKIP_MIRROR_CHUNK");    // negative control
-  const auto commit_early = test_number("PV2LUKS_TEST_COMMIT_EARLY");  // negative control
+  const auto skip = test_hook(TestHook::SkipMirrorChunk);  // negative control
+  const auto commit_early = test_hook(TestHook::CommitEarly);  // negative control
   for (std::uint64_t k = state.record.chunks_done; k < plan.chunk_count(); ++k) {
     if (stop && stop()) {
       // Chunk k - 1 is committed; leave it crypt-only, as a resume would.

@@ -77,7 +77,7 @@ MoveOutcome move_chunks(OfflineMoveState& state, const ProgressFn& progress,
   const Plan& plan = state.plan;
   const std::uint64_t total_bytes = plan.input.move_sectors * kSectorBytes;
   std::uint64_t done_bytes = moved_bytes(plan, state.record.chunks_done);
-  const auto commit_early = test_number("PV2LUKS_TEST_COMMIT_EARLY");  // negative control
+  const auto commit_early = test_hook(TestHook::CommitEarly);  // negative control
   const std::size_t buffer_bytes = plan.chunk_sectors * kSectorBytes;
   AlignedBuffer buffers[2] = {AlignedBuffer(buffer_bytes), AlignedBuffer(buffer_bytes)};
   const std::unique_ptr<XtsCipher> twin = state.cipher->twin();
