@@ -36,8 +36,8 @@ std::string guest_helper_path() {
   }
   Fail() << "--guest-config needs " << kGuestHelperName << " (the libguestfs part of pv2luks), "
          << "which is not installed: install the package " << kGuestHelperName
-         << " (it brings libguestfs and QEMU with it); looked for " << installed.string()
-         << " and " << beside.string() << " (a build without libguestfs-dev has none)";
+         << " (it brings libguestfs and QEMU with it); looked for " << beside.string()
+         << " and " << installed.string() << " (a build without libguestfs-dev has none)";
 }
 
 GuestReply run_guest_helper(const std::vector<std::string>& args, std::string_view input,
