@@ -83,9 +83,9 @@ void run(const HelperArgs& args) {
   }
   const SecureBuffer key =
       passphrase_c_string(read_key_stream(0, "pv2luks-guest-config's standard input"));
-  for (const std::string& line : configure_inside(args.image, args.format, args.luks_uuid, key, say)) {
-    put(guest_reply_record("done", line));
-  }
+  const std::vector<std::string> done =
+      configure_inside(args.image, args.format, args.luks_uuid, key, say);
+  for (const std::string& line : done) put(guest_reply_record("done", line));
 }
 
 }  // namespace

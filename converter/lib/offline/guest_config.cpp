@@ -30,7 +30,9 @@ std::vector<std::string> configure_guest(const std::string& image, ImageFormat f
   GuestReply reply = run_guest_helper({"configure", "--format", format_name(format), "--image",
                                        image, "--luks-uuid", luks_uuid},
                                       passphrase, say);
-  if (reply.done.empty()) Fail() << kGuestHelperName << " configure ended without saying what it did";
+  if (reply.done.empty()) {
+    Fail() << kGuestHelperName << " configure ended without saying what it did";
+  }
   return std::move(reply.done);
 }
 

@@ -30,7 +30,8 @@ std::string guest_helper_path() {
   const fs::path here = fs::read_symlink("/proc/self/exe", error).parent_path();
   if (error) Fail() << "--guest-config: cannot find pv2luks's own executable: " << error.message();
   const fs::path beside = here / kGuestHelperName;
-  const fs::path installed = (here / ".." / "libexec" / "pv2luks" / kGuestHelperName).lexically_normal();
+  const fs::path installed =
+      (here / ".." / "libexec" / "pv2luks" / kGuestHelperName).lexically_normal();
   for (const fs::path& path : {beside, installed}) {
     if (executable(path)) return path.string();
   }
