@@ -5,17 +5,18 @@
 # root file system on the host (nothing boots), where the guest's own
 # update-initramfs builds the initramfs.
 #
-# Usage: harness/initramfs-size.sh [--apt-update] PACKAGE.deb...
+# Usage: harness/initramfs-size.sh [--apt-update] PACKAGE...
 #
 # First the initramfs without pv2luks ('update-initramfs -u'); then each
-# .deb is installed in turn with the guest's apt-get (--no-install-recommends,
-# as a server would; its trigger rebuilds the initramfs) and the initramfs
-# is rebuilt and measured again. --apt-update: fetch the guest's package
-# lists first, for a .deb whose dependencies the guest lacks (network).
+# PACKAGE (a .deb file, or the name of a Debian package) is installed in
+# turn with the guest's apt-get (--no-install-recommends, as a server would;
+# a trigger rebuilds the initramfs) and the initramfs is rebuilt and
+# measured again. --apt-update: fetch the guest's package lists first, for
+# a package name, or a .deb whose dependencies the guest lacks (network).
 # Prints, one line each (bytes of the compressed file, files in it), and
-# under each package's the paths it added:
+# under each package's the paths it added to the initramfs before:
 #   initramfs without BYTES FILES
-#   initramfs PACKAGE.deb BYTES FILES
+#   initramfs PACKAGE BYTES FILES
 #     added: PATH
 # Needs root (chroot, mounts in a private mount namespace) and what
 # debian-image.sh needs for its root file system (debootstrap, cached).
@@ -24,16 +25,17 @@ set -euo pipefail
 die() { echo "initramfs-size: $*" >&2; exit 1; }
 
 apt_update=
-debs=()
+packages=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--apt-update) apt_update=1; shift ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
-	*) [ -f "$1" ] || die "$1: no such file"; debs+=("$(realpath "$1")"); shift ;;
+	*.deb) [ -f "$1" ] || die "$1: no such file"; packages+=("$(realpath "$1")"); shift ;;
+	*) packages+=("$1"); shift ;;
 	esac
 done
-[ "${#debs[@]}" -gt 0 ] || die "usage: initramfs-size.sh [--apt-update] PACKAGE.deb..."
+[ "${#packages[@]}" -gt 0 ] || die "usage: initramfs-size.sh [--apt-update] PACKAGE..."
 [ "$(id -u)" -eq 0 ] || die "needs root (chroot)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/initramfs-size.XXXXXX")
@@ -53,13 +55,14 @@ in_guest() {
 }
 
 # Rebuilds the initramfs and prints its line, then the files it has that
-# the one without pv2luks had not.
+# the one before had not.
 measure() {
 	local initramfs="$tree/boot/initrd.img-$kernel"
 	in_guest update-initramfs -u -k "$kernel"
-	chroot "$tree" lsinitramfs "/boot/initrd.img-$kernel" | sort > "$work/$1.list"
-	echo "initramfs $1 $(stat -c %s "$initramfs") $(wc -l < "$work/$1.list")"
-	[ "$1" = without ] || comm -13 "$work/without.list" "$work/$1.list" | sed 's/^/  added: /'
+	chroot "$tree" lsinitramfs "/boot/initrd.img-$kernel" | sort > "$work/now.list"
+	echo "initramfs $1 $(stat -c %s "$initramfs") $(wc -l < "$work/now.list")"
+	[ ! -f "$work/before.list" ] || comm -13 "$work/before.list" "$work/now.list" | sed 's/^/  added: /'
+	mv "$work/now.list" "$work/before.list"
 }
 
 # A file of its own to bind the host's over (debootstrap's copy; never a
@@ -68,8 +71,13 @@ rm -f "$tree/etc/resolv.conf"
 : > "$tree/etc/resolv.conf"
 measure without
 [ -z "$apt_update" ] || in_guest apt-get update
-for deb in "${debs[@]}"; do
-	cp "$deb" "$tree/tmp/"
-	in_guest apt-get install -y --no-install-recommends "/tmp/$(basename "$deb")"
-	measure "$(basename "$deb")"
+for package in "${packages[@]}"; do
+	name=$(basename "$package")
+	if [ "$name" != "$package" ]; then
+		cp "$package" "$tree/tmp/"
+		package="/tmp/$name"
+	fi
+	# --reinstall: a .deb of the version installed replaces it too.
+	in_guest apt-get install -y --no-install-recommends --reinstall "$package"
+	measure "$name"
 done
