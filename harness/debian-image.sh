@@ -7,6 +7,12 @@
 #                                    [--marker TEXT] [--initramfs-modules list|most]
 #                                    [--tail-room MIB] [--with-pv2luks] [--cache]
 #                                    [--build-dir DIR]
+#        harness/debian-image.sh --root-tree DIR [--initramfs-modules list|most]
+#
+# --root-tree DIR: only the guest's root file system, unpacked into DIR (new
+# or empty) as the image gets it (fstab, MODULES), with the kernel and the
+# initramfs debootstrap built in DIR/boot; prints the kernel version. For
+# work with the guest's own tools in a chroot (harness/initramfs-size.sh).
 #
 # The disk (GPT): partition 1, 256 MiB, ext4, mounted at /boot (plaintext
 # after a conversion, so the kernel and initramfs can be read from it);
@@ -72,8 +78,10 @@ build_dir=build
 tail_room_mib=32
 with_pv2luks=
 use_cache=
+root_tree=
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--root-tree) root_tree=${2:?}; shift 2 ;;
 	--format) format=${2:?}; shift 2 ;;
 	--size) size=${2:?}; shift 2 ;;
 	--marker) marker=${2:?}; shift 2 ;;
@@ -87,7 +95,9 @@ while [ $# -gt 0 ]; do
 	*) [ -z "$out" ] || die "one OUT only"; out=$1; shift ;;
 	esac
 done
-[ -n "$out" ] || die "usage: debian-image.sh OUT [--format raw|qcow2] [--size 2G] [--marker TEXT]"
+[ -n "$out" ] || [ -n "$root_tree" ] \
+	|| die "usage: debian-image.sh OUT [--format raw|qcow2] [--size 2G] [--marker TEXT]"
+[ -z "$out" ] || [ -z "$root_tree" ] || die "OUT or --root-tree DIR, not both"
 [ "$format" = raw ] || [ "$format" = qcow2 ] || die "--format takes raw or qcow2"
 [ "$modules" = list ] || [ "$modules" = most ] || die "--initramfs-modules takes list or most"
 [ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot, loop devices)"
@@ -95,7 +105,7 @@ for tool in debootstrap mkfs.ext4 tar; do
 	command -v "$tool" >/dev/null || die "$tool missing: run ci/install-deps"
 done
 harness="$build_dir/harness/pv2luks-harness"
-[ -x "$harness" ] || die "$harness missing: build first (ci/build)"
+[ -n "$root_tree" ] || [ -x "$harness" ] || die "$harness missing: build first (ci/build)"
 if [ -z "$marker" ]; then
 	# A cached image keeps one marker; otherwise each build gets its own.
 	if [ -n "$use_cache" ]; then marker=pv2luks-vm; else marker=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n'); fi
@@ -184,9 +194,37 @@ build_tarball() {
 	rm -rf "$root"
 }
 
+# The guest's root file system from the tarball, unpacked into $1 as the
+# image gets it; sets boot_uuid, root_uuid and kernel_version.
+unpack_root() {
+	local tree=${1:?}
+	mkdir -p "$tree"
+	tar -C "$tree" --numeric-owner --xattrs --xattrs-include='*' -xf "$tarball"
+	boot_uuid=$(cat /proc/sys/kernel/random/uuid)
+	root_uuid=$(cat /proc/sys/kernel/random/uuid)
+	printf '%s\n' "/dev/mapper/$vg-root / ext4 errors=remount-ro 0 1" \
+		"UUID=$boot_uuid /boot ext4 defaults 0 2" > "$tree/etc/fstab"
+	printf '%s\n' "$marker" > "$tree/etc/pv2luks-marker"
+	# No login on the serial console: its getty would hang up ttyS0 (vhangup)
+	# under the boot unit, whose output then vanishes.
+	ln -sf /dev/null "$tree/etc/systemd/system/serial-getty@ttyS0.service"
+	sed -i "s/^MODULES=.*/MODULES=$modules/" "$tree/etc/initramfs-tools/initramfs.conf"
+	if [ "$modules" = list ]; then
+		printf '%s\n' virtio_pci virtio_blk ext4 >> "$tree/etc/initramfs-tools/modules"
+	fi
+	kernel_version=$(ls "$tree/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -1)
+	[ -n "$kernel_version" ] || die "no /boot/vmlinuz-* in the root file system"
+}
+
 started=$(date +%s)
 [ -s "$tarball" ] || build_tarball
 echo "debian-image: root file system from $tarball" >&2
+if [ -n "$root_tree" ]; then
+	[ ! -e "$root_tree" ] || [ -z "$(ls -A "$root_tree")" ] || die "--root-tree $root_tree is not empty"
+	unpack_root "$root_tree"
+	echo "$kernel_version"
+	exit 0
+fi
 
 pv2luks_sum=none
 if [ -n "$with_pv2luks" ]; then
@@ -239,24 +277,7 @@ read -r root_start root_bytes <<< "${root_segments[0]}"
 
 # The root file system and /boot, made as ext4 images from the unpacked tree.
 tree="$work/root"
-mkdir -p "$tree"
-tar -C "$tree" --numeric-owner --xattrs --xattrs-include='*' -xf "$tarball"
-boot_uuid=$(cat /proc/sys/kernel/random/uuid)
-root_uuid=$(cat /proc/sys/kernel/random/uuid)
-cat > "$tree/etc/fstab" <<EOF
-/dev/mapper/$vg-root / ext4 errors=remount-ro 0 1
-UUID=$boot_uuid /boot ext4 defaults 0 2
-EOF
-printf '%s\n' "$marker" > "$tree/etc/pv2luks-marker"
-# No login on the serial console: its getty would hang up ttyS0 (vhangup)
-# under the boot unit, whose output then vanishes.
-ln -sf /dev/null "$tree/etc/systemd/system/serial-getty@ttyS0.service"
-sed -i "s/^MODULES=.*/MODULES=$modules/" "$tree/etc/initramfs-tools/initramfs.conf"
-if [ "$modules" = list ]; then
-	printf '%s\n' virtio_pci virtio_blk ext4 >> "$tree/etc/initramfs-tools/modules"
-fi
-kernel_version=$(ls "$tree/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -1)
-[ -n "$kernel_version" ] || die "no /boot/vmlinuz-* in the root file system"
+unpack_root "$tree"
 if [ -n "$with_pv2luks" ]; then
 	cmake --install "$guest_build" --prefix "$tree/usr" --strip > /dev/null
 	missing=$(chroot "$tree" ldd /usr/sbin/pv2luks | grep 'not found' || true)

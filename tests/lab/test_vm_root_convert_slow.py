@@ -23,7 +23,14 @@ write from both runs present.
 Negative control: the same conversion without update-initramfs must be seen
 as "did not come up encrypted": the old initramfs knows no crypttab line,
 never asks for the passphrase, gives up waiting for the root VG and (panic=10,
-QEMU's -no-reboot) ends the VM; vm run exits 1 with no script run."""
+QEMU's -no-reboot) ends the VM; vm run exits 1 with no script run.
+
+The hook's cost (issue 16): the same Debian guest's initramfs, built by its
+own update-initramfs in a chroot (harness/initramfs-size.sh), grows by at
+most 3 MiB compressed when the pv2luks package ci/package makes is
+installed."""
+import os
+import pathlib
 import re
 import shutil
 import subprocess
@@ -31,9 +38,11 @@ import time
 
 import pytest
 
-from conftest import BUILD_DIR
+from conftest import BUILD_DIR, SOURCE_DIR
 
 HARNESS = BUILD_DIR / "harness" / "pv2luks-harness"
+# What pv2luks's initramfs hook may add to an initramfs, compressed (issue 16).
+INITRAMFS_HOOK_LIMIT = 3 << 20
 PASSPHRASE = "root volume passphrase"
 
 # The writer: each 4 KiB block and its name are durable (fsync of the file and
@@ -295,3 +304,25 @@ def test_negative_control_without_update_initramfs_does_not_come_up(vm_image, tm
     assert second.returncode == 1, second.stderr[-3000:]
     assert "Please unlock disk" not in second.stdout
     assert "PV2LUKS-VM-EXIT" not in second.stdout
+
+
+def test_the_hook_adds_at_most_3_mib_to_the_initramfs():
+    """The packaged pv2luks must be among what the hook added (else nothing
+    was measured), and no libguestfs library."""
+    if not shutil.which("debootstrap"):
+        pytest.skip("debootstrap missing: run ci/install-deps")
+    packaged = subprocess.run([SOURCE_DIR / "ci" / "package"], capture_output=True, text=True,
+                              timeout=3600,
+                              env={**os.environ, "PACKAGE_BUILD_DIR": str(BUILD_DIR / "package")})
+    assert packaged.returncode == 0, packaged.stderr[-3000:]
+    core = next(pathlib.Path(p) for p in packaged.stdout.split()
+                if pathlib.Path(p).name.startswith("pv2luks_"))
+    result, seconds = run([SOURCE_DIR / "harness" / "initramfs-size.sh", core], timeout=1800)
+    print(result.stdout, f"measured in {seconds:.0f} s")
+    assert result.returncode == 0, result.stderr[-3000:]
+    sizes = dict(re.findall(r"^initramfs (\S+) (\d+) \d+$", result.stdout, re.M))
+    added = int(sizes[core.name]) - int(sizes["without"])
+    print(f"the hook adds {added} bytes ({added / 2**20:.2f} MiB)")
+    assert "added: usr/sbin/pv2luks" in result.stdout
+    assert "guestfs" not in result.stdout
+    assert 0 < added <= INITRAMFS_HOOK_LIMIT

@@ -29,7 +29,8 @@ bool test_hooks_built();
 // cipher contexts (the offline conversion's XTS among them) live in such
 // allocations. OpenSSL accepts this only before its first allocation, and a
 // shared library may allocate through OpenSSL in its constructor, before
-// main (libssh does: libguestfs loads it through libvirt). So call it from
+// main (libssh does: libguestfs loads it through libvirt, in
+// pv2luks-guest-config). So call it from
 // the program's .preinit_array, which the dynamic loader runs before any
 // library's constructor (converter/cli/hardening.cpp). False when it came
 // too late.

@@ -49,9 +49,38 @@ void close_inherited_fds() {
   for (int fd = 3; fd < limit; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+// Writes `input` to the child's standard input and closes it. SIGPIPE is held
+// back in this thread meanwhile, and one it raised is taken: a child that
+// closed its end early gets the rest of its input as EPIPE, ignored.
+void feed(bp::opstream& in, std::string_view input) {
+  sigset_t pipe_signal;
+  sigset_t before;
+  ::sigemptyset(&pipe_signal);
+  ::sigaddset(&pipe_signal, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &before);
+  int error = 0;
+  for (std::size_t done = 0; done < input.size() && error == 0;) {
+    const ssize_t n = ::write(in.pipe().native_sink(), input.data() + done, input.size() - done);
+    if (n >= 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      error = errno;
+    }
+  }
+  if (error == EPIPE && !::sigismember(&before, SIGPIPE)) {
+    const timespec now{0, 0};
+    ::sigtimedwait(&pipe_signal, nullptr, &now);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  in.pipe().close();
+  if (error != 0 && error != EPIPE) {
+    Fail() << "writing to a child's standard input failed: " << std::strerror(error);
+  }
+}
+
 }  // namespace
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input) {
+ProcessResult run_process(const std::vector<std::string>& argv, std::string_view input) {
   if (argv.empty()) throw Error("run_process: empty command");
   const std::string exe = find_program(argv[0]);
   if (exe.empty()) Fail() << "cannot run " << argv[0] << ": not found on PATH";
@@ -65,9 +94,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   try {
     bp::child child(exe, bp::args(args), bp::std_in < in, bp::std_out > out, bp::std_err > err,
                     io, bp::extend::on_exec_setup = [](auto&) { close_inherited_fds(); });
-    in << input;
-    in.flush();
-    in.pipe().close();
+    feed(in, input);
     io.run();
     child.wait();
     result.exit_code = child.exit_code();
@@ -79,7 +106,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
-std::string run_checked(const std::vector<std::string>& argv, const std::string& input) {
+std::string run_checked(const std::vector<std::string>& argv, std::string_view input) {
   ProcessResult result = run_process(argv, input);
   if (result.exit_code != 0) {
     std::string err = result.err;

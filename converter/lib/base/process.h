@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pv2luks {
@@ -17,12 +18,15 @@ struct ProcessResult {
 
 // Runs argv (argv[0] searched on PATH when it has no slash), feeds `input` to its
 // standard input, and captures both output streams. Failing to start it is an
-// Error naming the command.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {});
+// Error naming the command. `input` is written straight from where it lies to
+// the pipe, with no copy (a passphrase in a SecureBuffer stays there); a child
+// that exits without reading all of it is no error here (its exit code says
+// what happened), and no SIGPIPE ends us.
+ProcessResult run_process(const std::vector<std::string>& argv, std::string_view input = {});
 
 // As run_process, but a non-zero exit is an Error naming the command and quoting
 // its standard error. Returns standard output.
-std::string run_checked(const std::vector<std::string>& argv, const std::string& input = {});
+std::string run_checked(const std::vector<std::string>& argv, std::string_view input = {});
 
 // The command line as one string, for messages.
 std::string command_line(const std::vector<std::string>& argv);

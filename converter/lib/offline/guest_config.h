@@ -1,17 +1,18 @@
-// --guest-config: make the converted guest boot from its LUKS volume, through
-// libguestfs (an appliance VM that runs the guest's own tools).
+// --guest-config: make the converted guest boot from its LUKS volume. The
+// libguestfs work (an appliance VM that runs the guest's own tools) is done
+// by pv2luks-guest-config (offline/guest_helper.h, converter/guestfs/), so
+// pv2luks itself links no libguestfs; here it is asked, and its answers
+// checked.
 //
 //   probe      before the conversion, read-only on the plaintext image: the
 //              one guest OS, its distribution, whether it has
 //              update-initramfs and cryptsetup-initramfs. A Debian or Ubuntu
 //              guest without them is refused before anything is written.
-//   configure  after the header is durable and the image closed: open the
-//              LUKS volume in the appliance (the passphrase goes over
-//              libguestfs's protocol only), activate LVM, mount the guest's
-//              file systems, add the crypttab line to its /etc/crypttab
-//              (atomically: a new file renamed over it, mode and owner kept),
-//              run 'update-initramfs -u -k all' in it, and check that every
-//              initramfs now lists the volume in its cryptroot/crypttab.
+//   configure  after the header is durable and the image closed: inside the
+//              guest, the crypttab line added to its /etc/crypttab and
+//              'update-initramfs -u -k all' run, and every initramfs checked
+//              to list the volume (converter/guestfs/guest_inside.h). The
+//              passphrase goes to the helper over a pipe only.
 // Other guests are left untouched, and the result says exactly what was not
 // done and what their own tools need.
 #pragma once
@@ -26,6 +27,10 @@
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {
+
+// An Error, naming the package to install, when --guest-config cannot run
+// here (no pv2luks-guest-config): for the checks before anything is written.
+void check_guest_config_available();
 
 // The facts of the one guest OS in the plaintext image `image`. An Error when
 // libguestfs cannot start, or finds no operating system or more than one.

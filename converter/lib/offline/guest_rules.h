@@ -2,7 +2,7 @@
 // tells the user for the others, the order the guest's file systems mount in,
 // the passphrase as the C string libguestfs takes, and reading the crypttab
 // that update-initramfs put into an initramfs. No libguestfs here: the
-// appliance work is guest_config.cpp over guestfs_session.h.
+// appliance work is pv2luks-guest-config's (converter/guestfs/guest_inside.h).
 #pragma once
 
 #include <string>

@@ -8,7 +8,6 @@
 #include "crypto/xts.h"
 #include "journal/journal_state.h"
 #include "offline/guest_config.h"
-#include "offline/guestfs_session.h"
 
 namespace pv2luks {
 
@@ -111,10 +110,7 @@ OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say
       !problem.empty()) {
     Fail() << "--offline: " << problem;
   }
-  if (options.guest_config && !guestfs_built()) {
-    Fail() << "--guest-config is not available: pv2luks was built without libguestfs (install "
-              "libguestfs-dev, see ci/install-deps, and build again)";
-  }
+  if (options.guest_config) check_guest_config_available();
   std::optional<GuestFacts> guest;
   if (options.guest_config) guest = check_guest(options, say);
   OfflineChecked checked{

@@ -8,7 +8,6 @@
 #include "journal/journal_state.h"
 #include "live/signals.h"
 #include "convert/resume_key.h"
-#include "offline/guestfs_session.h"
 #include "offline/locate_pv.h"
 #include "offline/userspace_move.h"
 #include "system/crypttab.h"
@@ -112,9 +111,7 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
   std::unique_ptr<XtsCipher> cipher;
   std::unique_ptr<GuestConfigInput> guest;
   try {
-    if (options.guest_config && !guestfs_built()) {
-      Fail() << "--guest-config is not available: pv2luks was built without libguestfs";
-    }
+    if (options.guest_config) check_guest_config_available();
     std::vector<std::uint8_t> header;
     found = std::make_unique<FoundOffline>(
         find_offline_journal(options.device, options.partition, ImageUse::convert));

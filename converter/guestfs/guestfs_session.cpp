@@ -1,4 +1,4 @@
-#include "offline/guestfs_session.h"
+#include "guestfs_session.h"
 
 #include <guestfs.h>
 
@@ -36,8 +36,6 @@ std::string without_dashes(std::string uuid) {
 }
 
 }  // namespace
-
-bool guestfs_built() { return true; }
 
 struct GuestfsSession::Impl {
   guestfs_h* g = nullptr;

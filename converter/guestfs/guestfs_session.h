@@ -1,7 +1,7 @@
 // One libguestfs appliance over a disk image: the few calls --guest-config
 // makes, each turned into an Error that names the image, the call and
-// libguestfs's own message. Built only with libguestfs (CMake finds it with
-// pkg-config); without it guestfs_absent.cpp makes every session an Error.
+// libguestfs's own message. Part of pv2luks-guest-config (built only when
+// CMake finds libguestfs with pkg-config); pv2luks itself links no libguestfs.
 //
 // The appliance runs QEMU itself; where KVM does not work, set
 // LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg. Tracing
@@ -19,9 +19,6 @@
 #include "luks/secure_buffer.h"
 
 namespace pv2luks {
-
-// Whether this build has libguestfs.
-bool guestfs_built();
 
 struct GuestFileOwner {
   std::uint32_t mode = 0644;  // permission bits only
