@@ -122,7 +122,7 @@ void extract_boot_files(const std::string& image, const fs::path& dir, BootConfi
   const std::uint64_t offset =
       partition_offset_bytes(image, std::stoi(boot_value(image, "boot_partition")));
   const std::string source = image + "?offset=" + std::to_string(offset);
-  for (const std::string name : {"vmlinuz-" + version, "initrd.img-" + version}) {
+  for (const std::string& name : {"vmlinuz-" + version, "initrd.img-" + version}) {
     const fs::path target = dir / name;
     run_checked({"debugfs", "-R", "dump /" + name + " " + target.string(), source});
     if (!fs::exists(target) || fs::file_size(target) == 0) {
