@@ -49,13 +49,16 @@ inline ReadAt memory_reader(Bytes bytes, std::uint64_t size_bytes) {
   };
 }
 
-// Runs `parse`: true when it refused its input with an Error.
+// Runs `parse`: true when it refused its input with an Error. With
+// PV2LUKS_FUZZ_VERBOSE set, says why (to see how far a seed gets).
 template <typename Parse>
 bool refused(Parse&& parse) {
   try {
     parse();
     return false;
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    static const bool verbose = std::getenv("PV2LUKS_FUZZ_VERBOSE") != nullptr;
+    if (verbose) std::fprintf(stderr, "refused: %s\n", e.what());
     return true;
   }
 }
