@@ -41,6 +41,7 @@ inline ReadAt memory_reader(Bytes bytes, std::uint64_t size_bytes) {
       Fail() << "fuzz input: read of " << out.size() << " bytes at " << offset << " past its end ("
              << size_bytes << " bytes)";
     }
+    if (out.empty()) return;
     std::memset(out.data(), 0, out.size());
     if (offset < bytes.size()) {
       const std::size_t have = std::min<std::uint64_t>(out.size(), bytes.size() - offset);
