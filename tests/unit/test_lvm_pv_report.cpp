@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "error_of.h"
 #include "lvm/pv_report.h"
 
 namespace pv2luks {
@@ -55,6 +56,17 @@ TEST(PvReport, MalformedReportsAreErrors) {
   EXPECT_THROW(parse_pv_report("{"), Error);
   EXPECT_THROW(parse_pv_report(R"({"report": [ {"pvseg": []} ]})"), Error);
   EXPECT_THROW(parse_pv_report(with(R"("pe_start":"2048")", R"("pe_start":"2k")")), Error);
+}
+
+// Found while writing fuzz/pv_report: 50000 nested arrays overflowed the
+// stack of Boost's recursive JSON parser.
+TEST(PvReport, DeepNestingIsAnError) {
+  EXPECT_THROW(parse_pv_report(std::string(50000, '[')), Error);
+  const std::string deep = std::string(64, '[') + std::string(64, ']');
+  EXPECT_EQ(error_of([&] { parse_pv_report(deep); }), "pvs report: no \"report\"");
+  EXPECT_EQ(error_of([&] { parse_pv_report("[" + deep + "]"); }),
+            "pvs report: not valid JSON: nested deeper than 64");
+  EXPECT_NO_THROW(parse_pv_report(with(R"("lv_name":"root")", R"("lv_name":"[[[[")")));
 }
 
 }  // namespace
