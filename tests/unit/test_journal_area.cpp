@@ -164,10 +164,10 @@ JournalRecord consistent_record(std::uint64_t data_offset_sectors) {
   return record;
 }
 
-// Found while writing fuzz/journal_area (its regression input is the proof):
-// a staged header larger than the data offset
-// passed read_journal, and staged_header then wrote random bytes far past
-// the header it had cut to the data offset.
+// Found while writing fuzz/journal_area (its regression input shows it): a
+// staged header larger than the data offset passed read_journal, and
+// staged_header then wrote random bytes far past the header it had cut to
+// the data offset.
 TEST_F(JournalFile, HeaderCopyLargerThanTheDataOffsetIsRefused) {
   JournalArea(path_, kSectors).write(consistent_record(2048));
   EXPECT_NO_THROW(read_journal(path_, kSectors, 0, false, false, false));
