@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   refused([&] {
     const PvReport report = parse_pv_report(text);
     require(!report.segments.empty(), "a report without segments");
+    require(report.used_sectors() >= report.pe_start_sectors, "the PV's used sectors wrap");
     pv_refusals(report);
     report.tail_room_sectors();
   });

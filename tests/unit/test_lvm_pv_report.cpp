@@ -58,6 +58,16 @@ TEST(PvReport, MalformedReportsAreErrors) {
   EXPECT_THROW(parse_pv_report(with(R"("pe_start":"2048")", R"("pe_start":"2k")")), Error);
 }
 
+// Caught by fuzz/pv_report's invariants on crafted reports: "-1" read as
+// 2^64 - 1, and pe_start + pv_size wrapped to a small used size.
+TEST(PvReport, NumbersThatWrapAreErrors) {
+  EXPECT_THROW(parse_pv_report(with(R"("pe_start":"2048")", R"("pe_start":"-1")")), Error);
+  EXPECT_THROW(parse_pv_report(with(R"("pe_start":"2048")", R"("pe_start":" 2048")")), Error);
+  EXPECT_THROW(
+      parse_pv_report(with(R"("pe_start":"2048")", R"("pe_start":"18446744073709551615")")),
+      Error);
+}
+
 // Found while writing fuzz/pv_report: 50000 nested arrays overflowed the
 // stack of Boost's recursive JSON parser.
 TEST(PvReport, DeepNestingIsAnError) {
