@@ -20,12 +20,17 @@ void check_depth(const std::string& text, const std::string& what) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\') {
+        ++i;  // the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > kMaxDepth) Fail() << what << ": not valid JSON: nested deeper than " << kMaxDepth;
+      if (++depth > kMaxDepth) {
+        Fail() << what << ": not valid JSON: nested deeper than " << kMaxDepth;
+      }
     } else if (c == ']' || c == '}') {
       --depth;
     }

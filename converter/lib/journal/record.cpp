@@ -62,7 +62,7 @@ std::string get_text(const std::uint8_t* bytes, std::size_t at, std::size_t fiel
   return std::string(start, strnlen(start, field));
 }
 
-// The text field (of `field` bytes at `at`) that holds no NUL, or nullptr.
+// The name of the first text field that holds no NUL, or nullptr.
 // encode_record always writes one, so such a field is damage even under a
 // good checksum, and a record holding it could never be written back.
 const char* unterminated_text(const std::uint8_t* bytes) {
