@@ -55,7 +55,7 @@ void SpecReader::known_fields(const Tree& node, const std::string& where,
       return;
     }
     const bool is_known =
-        std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
+        std::any_of(known.begin(), known.end(), [&key = key](const char* k) { return key == k; });
     if (!is_known) {
       problem(where, "unknown field '" + key + "'" + (where.empty() ? " in the spec" : "") +
                          "; known fields: " + list);

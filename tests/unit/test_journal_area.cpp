@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "journal/area.h"
+#include "journal/journal_state.h"
 
 namespace pv2luks {
 namespace {
@@ -138,6 +139,45 @@ TEST_F(JournalFile, LivesInsideAPartitionOfAnImage) {
   std::string magic(8, '\0');
   f.read(magic.data(), magic.size());
   EXPECT_EQ(magic, "PV2LUKSJ");
+}
+
+}  // namespace
+}  // namespace pv2luks
+
+namespace pv2luks {
+namespace {
+
+// A record of a consistent plan on the 4 MiB JournalFile: 2 MiB to move,
+// header_used_bytes of its header staged.
+JournalRecord consistent_record(std::uint64_t data_offset_sectors) {
+  JournalRecord record;
+  record.phase = JournalPhase::kMoving;
+  record.sequence = 1;
+  record.device_sectors = 8192;
+  record.move_sectors = 4096;
+  record.data_offset_sectors = data_offset_sectors;
+  record.chunk_sectors = data_offset_sectors;
+  record.region_sectors = 1024;
+  record.sector_bytes = 512;
+  record.header_used_bytes = 16384;
+  record.cipher = "aes-xts-plain64";
+  return record;
+}
+
+// Found while writing fuzz/journal_area (its regression input shows it): a
+// staged header larger than the data offset passed read_journal, and
+// staged_header then wrote random bytes far past the header it had cut to
+// the data offset.
+TEST_F(JournalFile, HeaderCopyLargerThanTheDataOffsetIsRefused) {
+  JournalArea(path_, kSectors).write(consistent_record(2048));
+  EXPECT_NO_THROW(read_journal(path_, kSectors, 0, false, false, false));
+  JournalArea(path_, kSectors).write(consistent_record(8));
+  try {
+    read_journal(path_, kSectors, 0, false, false, false);
+    ADD_FAILURE() << "read_journal accepted a header copy larger than the data offset";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("geometry is inconsistent"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -74,16 +74,33 @@ TEST(JournalRecord, TooLongTextIsRefused) {
   EXPECT_THROW(encode_record(r), std::invalid_argument);
 }
 
+// `bytes` with their checksum made good again.
+std::vector<std::uint8_t> resealed(std::vector<std::uint8_t> bytes) {
+  const auto sum = sha256_digest(std::string_view(reinterpret_cast<const char*>(bytes.data()),
+                                                  kJournalRecordBytes - 32));
+  std::copy(sum.begin(), sum.end(), bytes.end() - 32);
+  return bytes;
+}
+
+// Found by fuzz/journal_record: a text field filled to its end (no NUL)
+// under a good checksum decoded, and encode_record then threw writing it back.
+TEST(JournalRecord, UnterminatedTextIsDamage) {
+  auto bytes = encode_record(sample());
+  std::fill(bytes.begin() + 120, bytes.begin() + 184, 'c');  // the cipher field, no NUL
+  bytes = resealed(bytes);
+  std::string why;
+  EXPECT_FALSE(decode_record(bytes.data(), bytes.size(), why));
+  EXPECT_NE(why.find("cipher field is not NUL-terminated"), std::string::npos) << why;
+  EXPECT_TRUE(decode_slot(bytes).damaged);
+}
+
 JournalSlot slot(const std::vector<std::uint8_t>& bytes) { return decode_slot(bytes); }
 
 // A record as pv2luks wrote it before the double write: version 1.
 std::vector<std::uint8_t> version1(const JournalRecord& r) {
   auto bytes = encode_record(r);
   bytes[8] = 1;
-  const auto sum = sha256_digest(std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                                  kJournalRecordBytes - 32));
-  std::copy(sum.begin(), sum.end(), bytes.end() - 32);
-  return bytes;
+  return resealed(bytes);
 }
 
 TEST(JournalRecord, TheNewerOfTwoGoodSlotsWins) {

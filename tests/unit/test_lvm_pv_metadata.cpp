@@ -93,6 +93,23 @@ TEST(LvmPvOnDisk, MetadataThatDoesNotFitIsAnError) {
   EXPECT_THROW(pv_on_disk(label, parse_vg_metadata(read_data("fixvg.vg")), kPvBytes), Error);
 }
 
+// Caught by fuzz/lvm_metadata's invariants on a crafted input: an extent size of 2^55
+// sectors made 0 bytes per extent, so the PV's extents, and every LV on it,
+// seemed to end at pe_start; a pe_start near 2^55 sectors matched the label
+// the same way.
+TEST(LvmPvOnDisk, SizesThatWrapAreErrors) {
+  const PvLabel label = read_pv_label(memory_reader(pv_image()), kPvBytes);
+  VgMeta vg = parse_vg_metadata(read_data("fixvg.vg"));
+  vg.extent_size_sectors = std::uint64_t{1} << 55;
+  EXPECT_THROW(pv_on_disk(label, vg, kPvBytes), Error);
+  vg = parse_vg_metadata(read_data("fixvg.vg"));
+  vg.pvs.front().pe_start_sectors += std::uint64_t{1} << 55;
+  EXPECT_THROW(pv_on_disk(label, vg, kPvBytes), Error);
+  vg = parse_vg_metadata(read_data("fixvg.vg"));
+  vg.pvs.front().pe_count = std::uint64_t{1} << 62;
+  EXPECT_THROW(pv_on_disk(label, vg, kPvBytes), Error);
+}
+
 TEST(LvmChecksums, HashesEachLvInLogicalOrder) {
   const std::vector<std::uint8_t> image = pv_image();
   const PvOnDisk pv = read_pv(memory_reader(image), kPvBytes);

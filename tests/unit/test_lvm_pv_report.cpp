@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "error_of.h"
 #include "lvm/pv_report.h"
 
 namespace pv2luks {
@@ -55,6 +56,27 @@ TEST(PvReport, MalformedReportsAreErrors) {
   EXPECT_THROW(parse_pv_report("{"), Error);
   EXPECT_THROW(parse_pv_report(R"({"report": [ {"pvseg": []} ]})"), Error);
   EXPECT_THROW(parse_pv_report(with(R"("pe_start":"2048")", R"("pe_start":"2k")")), Error);
+}
+
+// Caught by fuzz/pv_report's invariants on crafted reports: "-1" read as
+// 2^64 - 1, and pe_start + pv_size wrapped to a small used size.
+TEST(PvReport, NumbersThatWrapAreErrors) {
+  EXPECT_THROW(parse_pv_report(with(R"("pe_start":"2048")", R"("pe_start":"-1")")), Error);
+  EXPECT_THROW(parse_pv_report(with(R"("pe_start":"2048")", R"("pe_start":" 2048")")), Error);
+  EXPECT_THROW(
+      parse_pv_report(with(R"("pe_start":"2048")", R"("pe_start":"18446744073709551615")")),
+      Error);
+}
+
+// Found while writing fuzz/pv_report: 50000 nested arrays overflowed the
+// stack of Boost's recursive JSON parser.
+TEST(PvReport, DeepNestingIsAnError) {
+  EXPECT_THROW(parse_pv_report(std::string(50000, '[')), Error);
+  const std::string deep = std::string(64, '[') + std::string(64, ']');
+  EXPECT_EQ(error_of([&] { parse_pv_report(deep); }), "pvs report: no \"report\"");
+  EXPECT_EQ(error_of([&] { parse_pv_report("[" + deep + "]"); }),
+            "pvs report: not valid JSON: nested deeper than 64");
+  EXPECT_NO_THROW(parse_pv_report(with(R"("lv_name":"root")", R"("lv_name":"[[[[")")));
 }
 
 }  // namespace

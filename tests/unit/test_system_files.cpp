@@ -36,6 +36,12 @@ TEST(Crypttab, ClashingNameOrUuidIsRefused) {
   EXPECT_NO_THROW(crypttab_with("#vda2_crypt UUID=other none luks\n", kLine));
 }
 
+// Found by fuzz/crypttab: a line of fewer than two words was read past its end.
+TEST(Crypttab, LineWithoutNameAndSourceIsRefused) {
+  EXPECT_THROW(crypttab_with("root UUID=1 none luks\n", "vda2_crypt"), Error);
+  EXPECT_THROW(crypttab_with("", " "), Error);
+}
+
 TEST(Crypttab, FileUpdateKeepsModeAndContent) {
   const auto dir = std::filesystem::temp_directory_path() / ("pv2luks-crypttab-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -62,9 +62,12 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
            << " sectors, this one has " << device_sectors << "; refusing to guess";
   }
   state.plan = plan_of(*record);
+  // The staged header's used bytes lie within the header the data offset
+  // makes room for (staged_header fills the rest).
   if (!state.plan.ok() || state.plan.chunk_sectors != record->chunk_sectors ||
       record->chunks_done > state.plan.chunk_count() ||
-      record->move_sectors + record->data_offset_sectors > state.area->start_sectors()) {
+      record->move_sectors + record->data_offset_sectors > state.area->start_sectors() ||
+      record->header_used_bytes > record->data_offset_sectors * kSectorBytes) {
     Fail() << path << ": the journal's geometry is inconsistent"
            << (state.plan.ok() ? "" : ": " + state.plan.problems.front()) << "; refusing to resume";
   }

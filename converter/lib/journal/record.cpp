@@ -62,6 +62,23 @@ std::string get_text(const std::uint8_t* bytes, std::size_t at, std::size_t fiel
   return std::string(start, strnlen(start, field));
 }
 
+// The name of the first text field that holds no NUL, or nullptr.
+// encode_record always writes one, so such a field is damage even under a
+// good checksum, and a record holding it could never be written back.
+const char* unterminated_text(const std::uint8_t* bytes) {
+  struct Field {
+    std::size_t at;
+    std::size_t size;
+    const char* name;
+  };
+  static constexpr Field kFields[] = {
+      {kOffCipher, 64, "cipher"}, {kOffLuksUuid, 40, "LUKS UUID"}, {kOffPvUuid, 40, "PV UUID"}};
+  for (const Field& field : kFields) {
+    if (std::memchr(bytes + field.at, 0, field.size) == nullptr) return field.name;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string phase_name(JournalPhase phase) {
@@ -121,6 +138,10 @@ std::optional<JournalRecord> decode_record(const std::uint8_t* bytes, std::size_
   const std::uint64_t phase = get(bytes, kOffPhase, 4);
   if (phase < 1 || phase > 4) {
     why = "journal phase " + std::to_string(phase) + " is unknown";
+    return std::nullopt;
+  }
+  if (const char* field = unterminated_text(bytes)) {
+    why = std::string("journal record's ") + field + " field is not NUL-terminated (damaged)";
     return std::nullopt;
   }
   JournalRecord r;

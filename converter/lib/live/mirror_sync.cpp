@@ -19,8 +19,9 @@ std::optional<MirrorState> parse_mirror_status(const std::string& params) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
-  // legs, the leg devices, "in/total", the health count, the health string.
-  if (words.size() < legs + 4) return std::nullopt;
+  // legs, the leg devices, "in/total", the health count, the health string
+  // (compared without adding to `legs`, which may be anything).
+  if (legs > words.size() || words.size() - legs < 4) return std::nullopt;
   const std::string& sync = words[legs + 1];
   const auto slash = sync.find('/');
   if (slash == std::string::npos) return std::nullopt;

@@ -140,9 +140,13 @@ void parse_list(Scanner& in, ConfigNode& node) {
   }
 }
 
-void parse_entries(Scanner& in, ConfigNode& section, bool top_level);
+// Sections nest at most this deep (LVM's metadata nests four deep): the
+// parser recurses, and a text of nested sections must not exhaust its stack.
+constexpr int kMaxDepth = 64;
 
-ConfigNode parse_entry(Scanner& in) {
+void parse_entries(Scanner& in, ConfigNode& section, int depth);
+
+ConfigNode parse_entry(Scanner& in, int depth) {
   ConfigNode node;
   node.line = in.line();
   node.key = in.identifier();
@@ -151,9 +155,12 @@ ConfigNode parse_entry(Scanner& in) {
   }
   const char c = in.peek();
   if (c == '{') {
+    if (depth == kMaxDepth) {
+      Fail() << "line " << in.line() << ": sections nested deeper than " << kMaxDepth;
+    }
     in.take();
     node.is_section = true;
-    parse_entries(in, node, false);
+    parse_entries(in, node, depth + 1);
   } else if (c == '=') {
     in.take();
     if (in.peek() == '[') {
@@ -168,7 +175,9 @@ ConfigNode parse_entry(Scanner& in) {
   return node;
 }
 
-void parse_entries(Scanner& in, ConfigNode& section, bool top_level) {
+// The entries of `section`, `depth` sections deep (0: the whole text).
+void parse_entries(Scanner& in, ConfigNode& section, int depth) {
+  const bool top_level = depth == 0;
   for (;;) {
     if (in.at_end()) {
       if (top_level) return;
@@ -180,7 +189,7 @@ void parse_entries(Scanner& in, ConfigNode& section, bool top_level) {
       in.take();
       return;
     }
-    section.children.push_back(parse_entry(in));
+    section.children.push_back(parse_entry(in, depth));
   }
 }
 
@@ -191,7 +200,7 @@ ConfigNode parse_config(std::string_view text) {
   ConfigNode root;
   root.is_section = true;
   root.line = 1;
-  parse_entries(in, root, true);
+  parse_entries(in, root, 0);
   return root;
 }
 

@@ -92,12 +92,22 @@ PvOnDisk pv_on_disk(const PvLabel& label, VgMeta vg, std::uint64_t size_bytes) {
     Fail() << "VG " << vg.name << ": its metadata does not list this PV (" << label.pv_uuid << ")";
   }
   pv.this_pv = it->name;
-  if (it->pe_start_sectors * kLvmSectorBytes != pv.pe_start_bytes) {
+  // Compared, multiplied and summed so that nothing wraps: every byte range
+  // handed out below lies inside the PV.
+  if (pv.pe_start_bytes % kLvmSectorBytes != 0 ||
+      it->pe_start_sectors != pv.pe_start_bytes / kLvmSectorBytes) {
     Fail() << "VG " << vg.name << ": pe_start of " << it->name << " is " << it->pe_start_sectors
            << " sectors, but the PV label's data area starts at byte " << pv.pe_start_bytes;
   }
   pv.vg = std::move(vg);
-  const std::uint64_t extents_end = pv.pe_start_bytes + pv.pe_count() * pv.extent_size_bytes();
+  const std::uint64_t extent_sectors = pv.vg.extent_size_sectors;
+  const std::uint64_t pe_count = pv.pe_count();
+  if (extent_sectors > UINT64_MAX / kLvmSectorBytes ||
+      (pe_count != 0 && pv.extent_size_bytes() > (UINT64_MAX - pv.pe_start_bytes) / pe_count)) {
+    Fail() << "VG " << pv.vg.name << ": the extents of " << pv.this_pv << " (" << pe_count
+           << " of " << extent_sectors << " sectors) end beyond any byte offset";
+  }
+  const std::uint64_t extents_end = pv.pe_start_bytes + pe_count * pv.extent_size_bytes();
   if (extents_end > size_bytes) {
     Fail() << "VG " << pv.vg.name << ": the extents of " << pv.this_pv << " end at byte "
            << extents_end << ", beyond the PV's " << size_bytes << " bytes";

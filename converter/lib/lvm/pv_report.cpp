@@ -19,14 +19,16 @@ const char kPvReportFields[] =
 
 namespace {
 
+// Digits only: std::stoull alone would also take "-1" (as 2^64 - 1) and
+// leading blanks.
 std::uint64_t number(const pt::ptree& row, const char* field) {
   const auto text = row.get_optional<std::string>(field);
   if (!text || text->empty()) Fail() << "pvs report: no " << field;
   try {
-    std::size_t used = 0;
-    const std::uint64_t value = std::stoull(*text, &used);
-    if (used != text->size()) throw std::invalid_argument(*text);
-    return value;
+    if (text->find_first_not_of("0123456789") != std::string::npos) {
+      throw std::invalid_argument(*text);
+    }
+    return std::stoull(*text);
   } catch (const std::exception&) {
     Fail() << "pvs report: " << field << " '" << *text << "' is not a whole number";
   }
@@ -102,6 +104,10 @@ PvReport parse_pv_report(const std::string& json) {
   report.pe_start_sectors = number(first, "pe_start");
   report.pv_size_sectors = number(first, "pv_size");
   report.dev_size_sectors = number(first, "dev_size");
+  if (report.pv_size_sectors > UINT64_MAX - report.pe_start_sectors) {
+    Fail() << "pvs report: pe_start " << report.pe_start_sectors << " and pv_size "
+           << report.pv_size_sectors << " add up past any sector number";
+  }
   report.mda_count = static_cast<std::uint32_t>(number(first, "pv_mda_count"));
   for (const auto& [unused, row] : *rows) {
     report.segments.push_back({number(row, "pvseg_start"), number(row, "pvseg_size"),

@@ -36,6 +36,7 @@ std::string crypttab_line(const std::string& name, const std::string& uuid) {
 
 std::string crypttab_with(const std::string& text, const std::string& line) {
   const std::vector<std::string> wanted = words_of(line);
+  if (wanted.size() < 2) Fail() << "crypttab line '" << line << "' has no name and source";
   std::istringstream in(text);
   for (std::string existing; std::getline(in, existing);) {
     const std::vector<std::string> have = words_of(existing);

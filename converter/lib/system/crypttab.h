@@ -11,7 +11,7 @@ std::string crypttab_line(const std::string& name, const std::string& uuid);
 
 // The file's text with `line` added. Unchanged when a line with the same
 // name and source is there; an Error when another line already uses the name
-// or the UUID (the admin must choose). Pure.
+// or the UUID (the admin must choose), or `line` has no name and source. Pure.
 std::string crypttab_with(const std::string& text, const std::string& line);
 
 // Adds `line` to the crypttab at `path` (created 0644 if missing), replacing
