@@ -21,6 +21,8 @@ struct GuestFacts {
   std::string os_release;  // the text of the guest's /etc/os-release ("" when missing)
   bool has_update_initramfs = false;  // /usr/sbin/update-initramfs (initramfs-tools)
   bool has_cryptroot_hook = false;    // initramfs-tools' cryptroot hook (cryptsetup-initramfs)
+
+  bool operator==(const GuestFacts&) const = default;
 };
 
 struct GuestDecision {
