@@ -37,11 +37,17 @@ def pytest_results(tmp_path):
     return results
 
 
-def test_an_unlisted_skip_fails_and_every_skip_is_named(tmp_path):
+def skips_with(tmp_path, allowed_text):
+    """ci/skips over a real pytest run's results and a ctest phase's, with
+    `allowed_text` as the allowed-skips file."""
     results = pytest_results(tmp_path)
     allowed = tmp_path / "allowed.txt"
-    allowed.write_text("# comment\nQcow2.Tables  the image tools are optional here\n")
-    result = run([SKIPS, results, allowed])
+    allowed.write_text(allowed_text)
+    return run([SKIPS, results, allowed])
+
+
+def test_an_unlisted_skip_fails_and_every_skip_is_named(tmp_path):
+    result = skips_with(tmp_path, "# comment\nQcow2.Tables  the image tools are optional here\n")
     assert result.returncode == 1, result.stdout
     assert "skipped tests: 2" in result.stdout
     assert "SKIPPED (allowed: the image tools are optional here): Qcow2.Tables: qemu-img not installed" \
@@ -51,20 +57,14 @@ def test_an_unlisted_skip_fails_and_every_skip_is_named(tmp_path):
 
 
 def test_listed_skips_pass_and_a_pass_is_not_a_skip(tmp_path):
-    results = pytest_results(tmp_path)
-    allowed = tmp_path / "allowed.txt"
-    allowed.write_text("Qcow2.Tables  optional tools\n*::test_needs_a_tool  frobnicate is optional\n")
-    result = run([SKIPS, results, allowed])
+    result = skips_with(tmp_path, "Qcow2.Tables  optional tools\n*::test_needs_a_tool  frobnicate is optional\n")
     assert result.returncode == 0, result.stdout
     assert "skipped tests: 2" in result.stdout
     assert "Journal.Record" not in result.stdout and "test_runs" not in result.stdout
 
 
 def test_an_allowed_skip_without_a_reason_is_refused(tmp_path):
-    results = pytest_results(tmp_path)
-    allowed = tmp_path / "allowed.txt"
-    allowed.write_text("Qcow2.Tables\n")
-    result = run([SKIPS, results, allowed])
+    result = skips_with(tmp_path, "Qcow2.Tables\n")
     assert result.returncode != 0
     assert "'Qcow2.Tables' has no reason" in result.stderr
 

@@ -6,19 +6,15 @@
 #include <string>
 
 #include "error_of.h"
+#include "guest_facts_fixture.h"
 #include "offline/guest_reply.h"
 
 namespace pv2luks {
 namespace {
 
 GuestFacts debian() {
-  GuestFacts facts;
-  facts.root = "/dev/guestvg/root";
-  facts.distro = "debian";
-  facts.product = "Debian GNU/Linux 12 (bookworm)";
-  facts.os_release = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n";
-  facts.has_update_initramfs = true;
-  facts.has_cryptroot_hook = false;
+  GuestFacts facts = debian_guest();
+  facts.has_cryptroot_hook = false;  // a fact that differs from the default
   return facts;
 }
 

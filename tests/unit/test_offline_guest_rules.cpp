@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "guest_facts_fixture.h"
 #include "offline/guest_rules.h"
 
 namespace pv2luks {
@@ -14,16 +15,7 @@ namespace {
 const std::string kName = "luks-1111-22";
 const std::string kUuid = "1111-22";
 
-GuestFacts debian() {
-  GuestFacts facts;
-  facts.root = "/dev/guestvg/root";
-  facts.distro = "debian";
-  facts.product = "Debian GNU/Linux 12 (bookworm)";
-  facts.os_release = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n";
-  facts.has_update_initramfs = true;
-  facts.has_cryptroot_hook = true;
-  return facts;
-}
+GuestFacts debian() { return debian_guest(); }
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -1,0 +1,20 @@
+// For unit tests: the facts --guest-config's probe finds in a Debian 12
+// guest with update-initramfs and cryptsetup-initramfs.
+#pragma once
+
+#include "offline/guest_rules.h"
+
+namespace pv2luks {
+
+inline GuestFacts debian_guest() {
+  GuestFacts facts;
+  facts.root = "/dev/guestvg/root";
+  facts.distro = "debian";
+  facts.product = "Debian GNU/Linux 12 (bookworm)";
+  facts.os_release = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n";
+  facts.has_update_initramfs = true;
+  facts.has_cryptroot_hook = true;
+  return facts;
+}
+
+}  // namespace pv2luks
