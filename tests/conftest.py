@@ -27,10 +27,15 @@ def needs_test_hooks(request):
     """A test whose file sets a PV2LUKS_TEST_* hook fails at once, saying why,
     when pv2luks was built without the hooks (a default build has none;
     ci/build configures -DPV2LUKS_TEST_HOOKS=ON)."""
-    source = pathlib.Path(str(request.fspath)).read_text()
-    if re.search(r"PV2LUKS_TEST_(?!DISK)", source) and PV2LUKS.exists() and not built_with_test_hooks():
+    if sets_test_hooks(str(request.fspath)) and PV2LUKS.exists() and not built_with_test_hooks():
         pytest.fail(f"{PV2LUKS} has no test hooks, which this test uses: "
                     "configure with -DPV2LUKS_TEST_HOOKS=ON (ci/build does)")
+
+
+@functools.cache
+def sets_test_hooks(test_file):
+    """Whether a test file names a PV2LUKS_TEST_* hook (read once per file)."""
+    return re.search(r"PV2LUKS_TEST_(?!DISK)", pathlib.Path(test_file).read_text()) is not None
 
 
 @functools.cache

@@ -46,18 +46,17 @@ GuestReply run_guest_helper(const std::vector<std::string>& args, std::string_vi
   std::vector<std::string> argv = {guest_helper_path()};
   argv.insert(argv.end(), args.begin(), args.end());
   const ProcessResult result = run_process(argv, input);
+  const std::string err = last_line(result.err);
   GuestReply reply;
   try {
     reply = parse_guest_reply(result.out);
   } catch (const Error& e) {
-    const std::string err = last_line(result.err);
     Fail() << kGuestHelperName << " (exit " << result.exit_code << ") gave no usable reply: "
            << e.what() << (err.empty() ? "" : "; its last message: " + err);
   }
   for (const std::string& message : reply.messages) say(message);
   if (reply.error) Fail() << *reply.error;
   if (result.exit_code != 0) {
-    const std::string err = last_line(result.err);
     Fail() << kGuestHelperName << " failed (exit " << result.exit_code << ")"
            << (err.empty() ? "" : ": " + err);
   }
