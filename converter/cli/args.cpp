@@ -124,6 +124,8 @@ std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli
     } else if (word == "--crypttab") {
       if (!value(o.crypttab_path)) return "--crypttab needs FILE";
       crypttab = true;
+    } else if (word == "--force") {
+      o.force = true;
     } else if (word == "--cipher") {
       if (!value(o.cipher) || o.cipher.find('-') == std::string::npos) {
         return "--cipher takes CIPHER-MODE, e.g. aes-xts-plain64";
@@ -151,6 +153,9 @@ std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli
   });
   if (problem == "needs a DEVICE") return "convert needs a DEVICE (or an IMAGE with --offline)";
   if (!problem.empty()) return problem;
+  if (o.offline && o.force) {
+    return "--force is for live conversions (of a PV that holds the running / or /usr)";
+  }
   if (const std::string live = live_only(o.offline, o.update_crypttab, crypttab); !live.empty()) {
     return live;
   }

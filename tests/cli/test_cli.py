@@ -115,6 +115,8 @@ def test_harness_vm_help():
     (["convert", "--offline", "x.img", "--update-crypttab", "--crypttab", "ct"],
      "--update-crypttab is for live conversions"),
     (["resume", "--offline", "x.img", "--crypttab", "ct"], "--crypttab is for live conversions"),
+    (["convert", "--offline", "x.img", "--force"], "--force is for live conversions"),
+    (["resume", "/dev/null", "--force"], "unknown option --force"),
     (["verify", "x.img"], "give --offline IMAGE"),
     (["verify", "--offline"], "verify needs --offline IMAGE"),
     (["status", "--partition", "1", "x.img"], "--partition needs --offline"),

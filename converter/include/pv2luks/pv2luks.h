@@ -70,6 +70,11 @@ struct ConvertOptions {
   // Where the crypttab line goes when update_crypttab is set.
   bool update_crypttab = false;
   std::string crypttab_path = "/etc/crypttab";
+  // Live: convert a PV that holds the running / or /usr even when the next
+  // boot's initramfs could not bring it up after a conversion cut short
+  // (no cryptsetup or no pv2luks recovery hook in it). Without it that is
+  // refused with the command that fixes the initramfs.
+  bool force = false;
   // Asked once the checks passed and before anything is written, with a
   // summary of what will happen; false refuses. Unset: no question.
   std::function<bool(const std::string& summary)> confirm;

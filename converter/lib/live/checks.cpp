@@ -11,6 +11,7 @@
 #include "lvm/autoactivation.h"
 #include "lvm/pv_metadata.h"
 #include "offline/range_file.h"
+#include "system/recovery_initramfs.h"
 
 namespace pv2luks {
 
@@ -62,6 +63,7 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   if (starts_with_luks_header(options.device)) {
     Fail() << options.device << ": already a LUKS device; nothing to convert";
   }
+  refuse_stranded_root(options.device, checked.device.dev, options.force, say);
   checked.pv = read_pv_report(options.device);
   const auto refusals = pv_refusals(checked.pv);
   if (!refusals.empty()) Fail() << options.device << ": " << refusals.front();

@@ -1,0 +1,168 @@
+#include "system/recovery_initramfs.h"
+
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <sstream>
+
+#include "base/error.h"
+#include "base/process.h"
+#include "base/words.h"
+#include "system/mount_holder.h"
+
+namespace pv2luks {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(const std::string& text, const std::string& tail) {
+  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Whether some word of the listing ends with one of `tails`.
+bool listed(const std::vector<std::string>& words, std::initializer_list<const char*> tails) {
+  return std::any_of(words.begin(), words.end(), [&](const std::string& word) {
+    return std::any_of(tails.begin(), tails.end(),
+                       [&](const char* tail) { return ends_with(word, tail); });
+  });
+}
+
+struct Lister {
+  std::string program;  // "lsinitramfs" or "lsinitrd"
+  std::string fix;      // the command that rebuilds every initramfs with what recovery needs
+};
+
+// The initramfs tool's own lister: lsinitramfs comes with initramfs-tools,
+// lsinitrd with dracut.
+Lister find_lister() {
+  if (!find_program("lsinitramfs").empty()) {
+    return {"lsinitramfs", "apt-get install cryptsetup-initramfs && update-initramfs -u -k all"};
+  }
+  if (!find_program("lsinitrd").empty()) return {"lsinitrd", "dracut -f --regenerate-all"};
+  return {};
+}
+
+// The initramfs file of kernel `version`, as Debian and Ubuntu (either
+// tool) or Fedora's dracut name it; "" when there is none.
+std::string initramfs_file(const std::string& version) {
+  for (const std::string& file : {"/boot/initrd.img-" + version, "/boot/initramfs-" + version + ".img"}) {
+    if (fs::exists(file)) return file;
+  }
+  return "";
+}
+
+std::vector<std::string> installed_kernels() {
+  std::vector<std::string> versions;
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator("/boot", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("vmlinuz-", 0) == 0) versions.push_back(name.substr(8));
+  }
+  return versions;
+}
+
+std::string running_kernel() {
+  struct utsname names {};
+  ::uname(&names);
+  return names.release;
+}
+
+// What stops a recovery boot through kernel `version`'s initramfs, or "".
+std::string recovery_problem(const std::string& version, const Lister& lister) {
+  const std::string file = initramfs_file(version);
+  if (file.empty()) return "kernel " + version + " has no initramfs in /boot";
+  if (lister.program.empty()) {
+    return file + " cannot be checked: neither lsinitramfs nor lsinitrd is installed";
+  }
+  const ProcessResult listing = run_process({lister.program, file});
+  if (listing.exit_code != 0) {
+    return lister.program + " " + file + " failed (exit " + std::to_string(listing.exit_code) + ")";
+  }
+  const std::vector<std::string> missing = missing_for_recovery(listing.out);
+  if (missing.empty()) return "";
+  std::string names;
+  for (const std::string& name : missing) names += (names.empty() ? "" : ", ") + name;
+  return file + " has no " + names;
+}
+
+}  // namespace
+
+std::vector<std::string> missing_for_recovery(const std::string& listing) {
+  const std::vector<std::string> words = words_of(listing);
+  std::vector<std::string> missing;
+  if (!listed(words, {"bin/cryptsetup", "systemd-cryptsetup"})) missing.push_back("cryptsetup");
+  if (!listed(words, {"bin/pv2luks"})) missing.push_back("pv2luks");
+  if (!listed(words, {"scripts/local-top/pv2luks", "pv2luks-recover.sh"})) {
+    missing.push_back("pv2luks's recovery hook");
+  }
+  return missing;
+}
+
+bool version_less(const std::string& a, const std::string& b) {
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      std::size_t end_i = i;
+      std::size_t end_j = j;
+      while (end_i < a.size() && std::isdigit(static_cast<unsigned char>(a[end_i]))) ++end_i;
+      while (end_j < b.size() && std::isdigit(static_cast<unsigned char>(b[end_j]))) ++end_j;
+      std::string x = a.substr(i, end_i - i);
+      std::string y = b.substr(j, end_j - j);
+      x.erase(0, std::min(x.find_first_not_of('0'), x.size()));
+      y.erase(0, std::min(y.find_first_not_of('0'), y.size()));
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = end_i;
+      j = end_j;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+std::vector<std::string> next_boot_kernels(const std::string& running,
+                                           std::vector<std::string> installed) {
+  std::vector<std::string> kernels{running};
+  if (installed.empty()) return kernels;
+  const std::string newest = *std::max_element(installed.begin(), installed.end(), version_less);
+  if (newest != running) kernels.push_back(newest);
+  return kernels;
+}
+
+void refuse_stranded_root(const std::string& device, dev_t rdev, bool force, const MessageFn& say) {
+  std::string held;
+  for (const char* path : {"/", "/usr"}) {
+    if (holds_mount(rdev, path)) {
+      held = path;
+      break;
+    }
+  }
+  if (held.empty()) return;
+  const Lister lister = find_lister();
+  std::vector<std::string> problems;
+  for (const std::string& version : next_boot_kernels(running_kernel(), installed_kernels())) {
+    if (std::string problem = recovery_problem(version, lister); !problem.empty()) {
+      problems.push_back(std::move(problem));
+    }
+  }
+  if (problems.empty()) return;
+  std::ostringstream why;
+  why << device << " holds the running " << held << ", and the initramfs the next boot uses "
+      << "cannot bring it up after a conversion cut short (a power cut, a crash): ";
+  for (std::size_t i = 0; i < problems.size(); ++i) why << (i ? "; " : "") << problems[i];
+  why << ". Such a boot finds no root file system without a rescue system. Install pv2luks's "
+         "initramfs support and cryptsetup's, then rebuild every initramfs ("
+      << (lister.fix.empty() ? "with the distribution's tool" : "'" + lister.fix + "'")
+      << ") and convert again";
+  if (!force) Fail() << why.str() << "; or convert with --force to take that risk";
+  if (say) say("warning (--force): " + why.str());
+}
+
+}  // namespace pv2luks
