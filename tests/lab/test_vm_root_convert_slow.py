@@ -326,3 +326,54 @@ def test_the_hook_adds_at_most_3_mib_to_the_initramfs():
     assert "added: usr/sbin/pv2luks" in result.stdout
     assert "guestfs" not in result.stdout
     assert 0 < added <= INITRAMFS_HOOK_LIMIT
+
+
+# The root-PV guard (issue 17): a dry run passes while the initramfs holds
+# pv2luks's hook; with the hook gone from the initramfs the conversion is
+# refused before anything is written. Root and /boot are read-only from the
+# first checksum of the whole disk to the second, so nothing else writes.
+GUARD = r"""#!/bin/bash
+set -uo pipefail
+pv=$(pvs --noheadings -o pv_name -S vg_name=guestvg | tr -d ' ')
+kver=$(uname -r)
+convert() { pv2luks convert "$pv" --yes --key-file ./key --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$@"; }
+convert --dry-run > dry.out 2>&1; echo "DRY-WITH-HOOK exit=$?"
+sed 's/^/DRY-WITH-HOOK /' dry.out | tail -5
+rm /usr/share/initramfs-tools/hooks/pv2luks /usr/share/initramfs-tools/scripts/local-top/pv2luks
+update-initramfs -u -k all > /dev/null 2>&1; echo "INITRAMFS exit=$?"
+echo "HOOK-FILES $(lsinitramfs "/boot/initrd.img-$kver" | grep -c pv2luks)"
+journalctl --relinquish-var > /dev/null 2>&1
+sync
+mount -o remount,ro /boot && mount -o remount,ro /; echo "READ-ONLY exit=$?"
+echo "DISK-BEFORE $(sha256sum < /dev/vda | cut -c1-64)"
+convert > refused.out 2>&1; echo "CONVERT exit=$?"
+sed 's/^/REFUSED /' refused.out
+echo "DISK-AFTER $(sha256sum < /dev/vda | cut -c1-64)"
+convert --dry-run --force > forced.out 2>&1; echo "DRY-FORCED exit=$?"
+grep -c 'warning (--force)' forced.out | sed 's/^/FORCE-WARNINGS /'
+"""
+
+
+def test_root_pv_refused_while_the_initramfs_cannot_recover_it(vm_image, tmp_path):
+    image = tmp_path / "disk.img"
+    subprocess.run(["cp", "--sparse=always", vm_image, image], check=True)
+    shutil.copy(f"{vm_image}.boot", f"{image}.boot")
+    key = tmp_path / "key"
+    key.write_text(PASSPHRASE)
+    (tmp_path / "acks").write_text("")
+    result = boot(image, key, tmp_path, GUARD, "guard")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-3000:]
+    # Positive control: with the hook in the initramfs the guard lets it pass.
+    assert field(out, "DRY-WITH-HOOK exit") == "0", out[-3000:]
+    assert field(out, "INITRAMFS exit") == "0"
+    assert field(out, "HOOK-FILES") == "0", "the hook is still in the initramfs"
+    assert field(out, "READ-ONLY exit") == "0"
+    assert field(out, "CONVERT exit") == "1", out[-3000:]
+    refusal = "\n".join(line for line in out.splitlines() if line.startswith("REFUSED "))
+    assert re.search(r"/dev/vda2 holds the running /, and the initramfs the next boot uses", refusal)
+    assert "/boot/initrd.img-" in refusal and "has no pv2luks, pv2luks's recovery hook" in refusal
+    assert "update-initramfs -u -k all" in refusal and "--force" in refusal
+    assert field(out, "DISK-BEFORE") == field(out, "DISK-AFTER")
+    assert field(out, "DRY-FORCED exit") == "0", out[-3000:]
+    assert field(out, "FORCE-WARNINGS") == "1"
