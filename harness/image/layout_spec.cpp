@@ -145,8 +145,9 @@ void check_partitions(SpecReader& reader, const LayoutSpec& spec) {
   const std::size_t limit = spec.table == PartitionTable::msdos ? (logical_count ? 3 : 4) : 128;
   if (primaries > limit) {
     reader.problem("partitions", "at most " + std::to_string(limit) +
-                                     " primary partitions fit this table" +
-                                     (logical_count ? " with an extended partition" : ""));
+                                     (logical_count ? " primary partitions fit this table with "
+                                                      "an extended partition"
+                                                    : " partitions fit this table"));
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
     check_partition(reader, parts[i], "partitions[" + std::to_string(i) + "]",

@@ -51,8 +51,8 @@ struct PartitionSpec {
   std::optional<std::uint64_t> size_bytes;  // nullopt: "rest" of the disk
   PartitionType type = PartitionType::linux;
   bool pv = false;
-  bool logical = false;  // msdos: inside the extended partition
   ContentSpec content;
+  bool logical = false;  // msdos: inside the extended partition
 };
 
 struct PvSpec {

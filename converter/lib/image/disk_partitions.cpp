@@ -417,7 +417,13 @@ void check_same_as_blkid(const PartitionTable& table, const BlkidTable& found) {
   }
   if (same) return;
   std::vector<BlkidPartition> ours;
-  for (const Partition& p : table.partitions) ours.push_back({p.number, p.start_bytes, p.size_bytes});
+  for (const Partition& p : table.partitions) {
+    BlkidPartition mine;
+    mine.number = p.number;
+    mine.start_bytes = p.start_bytes;
+    mine.size_bytes = p.size_bytes;
+    ours.push_back(mine);
+  }
   Fail() << "partition table: libblkid reads this GPT differently (" << (found.type.empty() ? "no table" : found.type)
          << ", partitions: " << blkid_listing(found.partitions)
          << ") from pv2luks's own checks (partitions: " << blkid_listing(ours)
