@@ -78,9 +78,11 @@ def pv_area(image, spec):
     if spec["partition_table"] == "none":
         return 0, 0, os.path.getsize(image)
     parts = json.loads(checked(["sfdisk", "--json", str(image)]).stdout)["partitiontable"]
+    # The spec's partitions in sfdisk's list, an msdos extended one left out.
+    listed = [p for p in parts["partitions"] if p.get("type") not in ("5", "f", "85")]
     index = next(i for i, p in enumerate(spec["partitions"]) if p.get("pv"))
-    part = parts["partitions"][index]
-    return index + 1, part["start"] * 512, part["size"] * 512
+    part = listed[index]
+    return int(part["node"][len(str(image)):]), part["start"] * 512, part["size"] * 512
 
 
 
