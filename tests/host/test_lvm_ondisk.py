@@ -53,8 +53,10 @@ def pv_area_from_sfdisk(image, spec):
     if spec["partition_table"] == "none":
         return 0, os.path.getsize(image)
     table = json.loads(checked(["sfdisk", "--json", str(image)]).stdout)["partitiontable"]
+    # The spec's partitions in sfdisk's list, an msdos extended one left out.
+    listed = [p for p in table["partitions"] if p.get("type") not in ("5", "f", "85")]
     index = next(i for i, p in enumerate(spec["partitions"]) if p.get("pv"))
-    part = table["partitions"][index]
+    part = listed[index]
     return part["start"] * 512, part["size"] * 512
 
 

@@ -143,6 +143,55 @@ TEST(PartitionTable, MsdosTypes) {
   EXPECT_EQ(partition_type_code(PartitionTable::msdos, PartitionType::swap), "82");
 }
 
+// images/test-logical: 1 primary, then logical 5 (the PV) and 6 in an
+// extended 2 that starts 1 MiB before 5; each logical has its EBR's MiB.
+LayoutSpec logical_layout() {
+  LayoutSpec spec;
+  spec.disk_size_bytes = 72 * kMiB;
+  spec.table = PartitionTable::msdos;
+  spec.partitions = {{8 * kMiB, PartitionType::linux, false, {}},
+                     {40 * kMiB, PartitionType::lvm, true, {}, true},
+                     {std::nullopt, PartitionType::linux, false, {}, true}};
+  spec.pv.vg = "vg";
+  return spec;
+}
+
+TEST(PartitionTable, LogicalPartitionsInAnExtendedOne) {
+  const LayoutSpec spec = logical_layout();
+  const auto placed = place_partitions(spec);
+  ASSERT_EQ(placed.size(), 3u);
+  EXPECT_EQ(placed[0], (PartitionPlacement{1, 1 * kMiB, 8 * kMiB}));
+  EXPECT_EQ(placed[1], (PartitionPlacement{5, 10 * kMiB, 40 * kMiB}));
+  EXPECT_EQ(placed[2], (PartitionPlacement{6, 51 * kMiB, 21 * kMiB}));
+  const auto extended = extended_placement(spec, placed);
+  ASSERT_TRUE(extended.has_value());
+  EXPECT_EQ(*extended, (PartitionPlacement{2, 9 * kMiB, 63 * kMiB}));
+  EXPECT_EQ(sfdisk_script(spec, placed),
+            "label: dos\nunit: sectors\nsector-size: 512\n\n"
+            "start=2048, size=16384, type=83\n"
+            "start=18432, size=129024, type=5\n"
+            "start=20480, size=81920, type=8e\n"
+            "start=104448, size=43008, type=83\n");
+  EXPECT_EQ(plan_geometry(spec).pv.area.number, 5);
+  // Negative control: without logical partitions there is no extended one.
+  EXPECT_FALSE(extended_placement(two_partitions(PartitionTable::msdos, 96 * kMiB, 4 * kMiB),
+                                  place_partitions(two_partitions(PartitionTable::msdos,
+                                                                  96 * kMiB, 4 * kMiB)))
+                   .has_value());
+}
+
+TEST(PartitionTable, ParsesSfdiskJsonWithLogicalPartitions) {
+  const char json[] = R"({"partitiontable": {"label": "dos", "unit": "sectors",
+      "sectorsize": 512, "partitions": [
+        {"node": "d.img1", "start": 2048, "size": 16384, "type": "83"},
+        {"node": "d.img2", "start": 18432, "size": 129024, "type": "5"},
+        {"node": "d.img5", "start": 20480, "size": 81920, "type": "8e"}]}})";
+  const auto placed = parse_sfdisk_json(json);
+  ASSERT_EQ(placed.size(), 3u);
+  EXPECT_EQ(placed[1].number, 2);
+  EXPECT_EQ(placed[2], (PartitionPlacement{5, 20480 * 512, 81920 * 512}));
+}
+
 TEST(PartitionTable, ParsesSfdiskJson) {
   const char json[] = R"({"partitiontable": {"label": "gpt", "unit": "sectors",
       "sectorsize": 512, "partitions": [

@@ -165,6 +165,24 @@ TEST(LayoutSpec, RejectsMoreThanFourMsdosPartitions) {
   EXPECT_REJECTED(text, "at most 4 partitions fit this table");
 }
 
+TEST(LayoutSpec, LogicalMsdosPartitions) {
+  // Older specs say nothing: every partition is primary.
+  EXPECT_FALSE(load_layout(kGood, "spec.json").partitions[1].logical);
+  const std::string msdos_logical =
+      good_with("\"type\": \"lvm\", \"pv\": true", "\"type\": \"lvm\", \"pv\": true, \"logical\": true");
+  EXPECT_REJECTED(msdos_logical, "\"logical\" partitions need partition_table \"msdos\"");
+  std::string ok = msdos_logical;
+  ok.replace(ok.find("\"gpt\""), 5, "\"msdos\"");
+  EXPECT_TRUE(load_layout(ok, "spec.json").partitions[1].logical);
+  std::string primary_after = ok;
+  primary_after.replace(primary_after.find("{\"size\": \"8M\""), 0,
+                        R"({"size": "1M", "logical": true},)");
+  EXPECT_REJECTED(primary_after, "logical partitions must come after every primary one");
+  std::string four = ok;
+  for (int i = 0; i < 3; ++i) four.insert(four.find("{\"size\": \"8M\""), R"({"size": "1M"},)");
+  EXPECT_REJECTED(four, "at most 3 primary partitions fit this table with an extended partition");
+}
+
 TEST(LayoutSpec, RejectsBadPvFields) {
   EXPECT_REJECTED(good_with("\"size\": \"100M\"", "\"size\": \"100M\", \"tail_room\": \"4M\""),
                   "give size or tail_room, not both");

@@ -8,6 +8,7 @@
 #include "convert/prepared_header.h"
 #include "convert/room_choice.h"
 #include "journal/journal_state.h"
+#include "live/mapping_names.h"
 #include "lvm/autoactivation.h"
 #include "lvm/pv_metadata.h"
 #include "offline/range_file.h"
@@ -80,9 +81,10 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   input.sector_bytes = checked.device.logical_sector_bytes;
   checked.plan = make_plan(input);
   if (!checked.plan.ok()) Fail() << options.device << ": " << checked.plan.problems.front();
-  checked.base_name = std::filesystem::canonical(options.device).filename().string();
-  checked.intermediate = checked.base_name + "_crypt";
-  checked.crypt_full = "pv2luks-" + checked.base_name + "-full";
+  const MappingNames names = mapping_names(std::filesystem::canonical(options.device).string());
+  checked.base_name = names.base_name;
+  checked.intermediate = names.intermediate;
+  checked.crypt_full = names.crypt_full;
   say_choice(options.device, checked.pv, checked.header, checked.plan, say);
   return checked;
 }

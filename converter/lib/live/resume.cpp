@@ -16,6 +16,7 @@
 #include "journal/journal_state.h"
 #include "live/after_move.h"
 #include "live/kernel_key.h"
+#include "live/mapping_names.h"
 #include "live/memory_lock.h"
 #include "live/move.h"
 #include "convert/result.h"
@@ -52,9 +53,10 @@ Found find_journal(const std::string& path, bool writable) {
   found.lock = std::make_shared<DeviceLock>(found.device);
   found.journal = read_journal(path, found.device.size_bytes / kSectorBytes, 0, true,
                                starts_with_luks_header(path), writable);
-  found.base_name = std::filesystem::canonical(path).filename().string();
-  found.intermediate = found.base_name + "_crypt";
-  found.crypt_full = "pv2luks-" + found.base_name + "-full";
+  const MappingNames names = mapping_names(std::filesystem::canonical(path).string());
+  found.base_name = names.base_name;
+  found.intermediate = names.intermediate;
+  found.crypt_full = names.crypt_full;
   return found;
 }
 
