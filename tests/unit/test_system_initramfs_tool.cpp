@@ -110,6 +110,18 @@ TEST(InitramfsTool, BothInstalledKernelHookDecides) {
   EXPECT_EQ(dracut_in_charge.detect(), InitramfsTool::Dracut);
 }
 
+// What `apt-get install dracut` leaves on Debian 12 (seen in a chroot):
+// initramfs-tools removed but not purged (its kernel hook stays, a conffile),
+// initramfs-tools-core kept (hook-functions stays), update-initramfs gone.
+TEST(InitramfsTool, DebianAfterInstallingDracut) {
+  FakeRoot root;
+  root.file("/usr/share/initramfs-tools/hook-functions");
+  root.file("/etc/kernel/postinst.d/initramfs-tools");
+  root.dracut_core();
+  root.file("/etc/kernel/postinst.d/dracut");
+  EXPECT_EQ(root.detect(), InitramfsTool::Dracut);
+}
+
 TEST(InitramfsTool, BothInstalledNoOrBothHooksIsUnknown) {
   FakeRoot neither;
   neither.initramfs_tools();
