@@ -58,7 +58,9 @@ GuestFacts read_facts(GuestfsSession& session, const std::string& root) {
   facts.has_dracut_crypt =
       (session.exists("/usr/lib/dracut/modules.d/90crypt") ||
        session.exists("/lib/dracut/modules.d/90crypt")) &&
-      (session.is_file("/usr/sbin/cryptsetup") || session.is_file("/sbin/cryptsetup"));
+      (session.is_file("/usr/sbin/cryptsetup") || session.is_file("/sbin/cryptsetup") ||
+       session.is_file("/usr/lib/systemd/systemd-cryptsetup") ||
+       session.is_file("/lib/systemd/systemd-cryptsetup"));
   return facts;
 }
 

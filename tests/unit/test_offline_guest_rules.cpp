@@ -72,9 +72,13 @@ TEST(GuestRules, LsinitrdListingShowsCryptsetup) {
   EXPECT_TRUE(initramfs_listing_has_cryptsetup(listing));
   EXPECT_TRUE(initramfs_listing_has_cryptsetup(
       "lrwxrwxrwx 1 root root 7 Dec 3 15:00 sbin/cryptsetup -> ../usr/sbin/cryptsetup\n"));
+  // Debian 12's dracut in systemd mode, without pv2luks's module.
+  EXPECT_TRUE(initramfs_listing_has_cryptsetup(
+      "-rwxr-xr-x 1 root root 72344 Apr 27 2026 usr/lib/systemd/systemd-cryptsetup\n"));
   // Negative controls: near names, module files, nothing.
   EXPECT_FALSE(initramfs_listing_has_cryptsetup(
-      "-rw-r--r-- 1 root root 1 Dec 3 15:00 usr/lib/systemd/systemd-cryptsetup\n"
+      "-rwxr-xr-x 1 root root 1 Dec 3 15:00 usr/lib/systemd/system-generators/"
+      "systemd-cryptsetup-generator\n"
       "-rw-r--r-- 1 root root 1 Dec 3 15:00 usr/sbin/cryptsetup-reencrypt\n"
       "-rw-r--r-- 1 root root 1 Dec 3 15:00 usr/lib/dracut/modules.d/90crypt/cryptsetup.sh\n"
       "lrwxrwxrwx 1 root root 7 Dec 3 15:00 sbin/cs -> ../usr/sbin/cryptsetup\n"));

@@ -116,7 +116,10 @@ bool initramfs_listing_has_cryptsetup(const std::string& listing) {
     const std::size_t arrow = std::find(words.begin(), words.end(), "->") - words.begin();
     const std::string& path = arrow < words.size() && arrow > 0 ? words[arrow - 1] : words.back();
     const std::string full = "/" + path;
-    if (full.ends_with("/sbin/cryptsetup") || full.ends_with("/bin/cryptsetup")) return true;
+    if (full.ends_with("/sbin/cryptsetup") || full.ends_with("/bin/cryptsetup") ||
+        full.ends_with("/systemd/systemd-cryptsetup")) {
+      return true;
+    }
   }
   return false;
 }

@@ -24,7 +24,9 @@ struct GuestFacts {
   bool has_cryptroot_hook = false;    // initramfs-tools' cryptroot hook (cryptsetup-initramfs)
   // detect_initramfs_tool_with over the guest's files (system/initramfs_tool.h)
   InitramfsTool initramfs_tool = InitramfsTool::Unknown;
-  bool has_dracut_crypt = false;  // dracut's crypt module (90crypt) and a cryptsetup binary
+  // dracut's crypt module (90crypt) and what it needs to be included: the
+  // cryptsetup binary or systemd's systemd-cryptsetup
+  bool has_dracut_crypt = false;
 
   bool operator==(const GuestFacts&) const = default;
 };
@@ -64,8 +66,10 @@ SecureBuffer passphrase_c_string(const SecureBuffer& passphrase);
 // Also for dracut's images: their /etc/crypttab has the same form.
 bool initramfs_crypttab_lists(const std::string& text, const std::string& name);
 
-// Whether an lsinitrd listing (`ls -l` lines) holds a file whose path ends
-// in "/sbin/cryptsetup" or "/bin/cryptsetup".
+// Whether an lsinitrd listing (`ls -l` lines) holds what unlocks a LUKS
+// volume: a path ending in "/sbin/cryptsetup" or "/bin/cryptsetup", or
+// "/systemd/systemd-cryptsetup" (dracut's systemd mode has only that one
+// unless a module such as pv2luks's adds cryptsetup).
 bool initramfs_listing_has_cryptsetup(const std::string& listing);
 
 // "/dev/VG/LV" -> "VG"; "" for other devices ("/dev/sda1").
