@@ -54,7 +54,7 @@ else
 	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		dracut cryptsetup-bin lvm2 dmsetup libboost-filesystem1.74.0 >> "$out/apt.log" 2>&1
 	rm -f "$root"/boot/initrd.img-*  # dracut's own first image: not needed
-	tar -C "$root" --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* -cf "$tarball.part" .
+	tar -C "$root" --one-file-system --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* -cf "$tarball.part" .
 	mv "$tarball.part" "$tarball"
 fi
 
