@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/process.h"
 #include "base/words.h"
+#include "system/initramfs_tool.h"
 #include "system/mount_holder.h"
 
 namespace pv2luks {
@@ -35,13 +36,21 @@ struct Lister {
   std::string fix;      // the command that rebuilds every initramfs with what recovery needs
 };
 
-// The initramfs tool's own lister: lsinitramfs comes with initramfs-tools,
-// lsinitrd with dracut.
+// The initramfs tool's own lister (lsinitramfs comes with initramfs-tools,
+// lsinitrd with dracut) and the command that rebuilds every initramfs, for
+// the tool that builds this system's initramfs; when that is not known,
+// whichever lister is installed.
 Lister find_lister() {
-  if (!find_program("lsinitramfs").empty()) {
-    return {"lsinitramfs", "apt-get install cryptsetup-initramfs && update-initramfs -u -k all"};
+  const Lister initramfs_tools{"lsinitramfs",
+                               "apt-get install cryptsetup-initramfs && update-initramfs -u -k all"};
+  const Lister dracut{"lsinitrd", "dracut -f --regenerate-all"};
+  switch (detect_initramfs_tool()) {
+    case InitramfsTool::InitramfsTools: return initramfs_tools;
+    case InitramfsTool::Dracut: return dracut;
+    case InitramfsTool::Unknown: break;
   }
-  if (!find_program("lsinitrd").empty()) return {"lsinitrd", "dracut -f --regenerate-all"};
+  if (!find_program(initramfs_tools.program).empty()) return {initramfs_tools.program, ""};
+  if (!find_program(dracut.program).empty()) return {dracut.program, ""};
   return {};
 }
 
@@ -76,6 +85,9 @@ std::string recovery_problem(const std::string& version, const Lister& lister) {
   if (file.empty()) return "kernel " + version + " has no initramfs in /boot";
   if (lister.program.empty()) {
     return file + " cannot be checked: neither lsinitramfs nor lsinitrd is installed";
+  }
+  if (find_program(lister.program).empty()) {
+    return file + " cannot be checked: " + lister.program + " is not installed";
   }
   const ProcessResult listing = run_process({lister.program, file});
   if (listing.exit_code != 0) {
