@@ -2,6 +2,7 @@
 converting, verifying, and the independent checks (whole-image sha256, a
 plaintext scan, cryptsetup luksDump)."""
 import contextlib
+import time
 
 from conftest import HARNESS, PV2LUKS, SOURCE_DIR, manifest_lvs, run, sha256  # noqa: F401
 
@@ -73,7 +74,14 @@ def as_raw(image, tmp_path):
     if str(image).endswith(".raw"):
         return image
     raw = tmp_path / (image.name + ".as.raw")
-    result = run(["qemu-img", "convert", "-O", "raw", image, raw])
+    # After a SIGKILLed pv2luks, its qemu-storage-daemon gets SIGTERM from
+    # the kernel (parent death) and holds the image's lock until it has
+    # exited: wait for that, a few seconds at most.
+    for _ in range(60):
+        result = run(["qemu-img", "convert", "-O", "raw", image, raw])
+        if result.returncode == 0 or "lock" not in result.stderr:
+            break
+        time.sleep(0.5)
     assert result.returncode == 0, result.stderr
     return raw
 
