@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -14,8 +15,10 @@ namespace pv2luks {
 namespace {
 
 // Copied in these pieces, each remembered, so a range copied twice costs
-// nothing the second time.
+// nothing the second time; a piece of zeros stays a hole.
 constexpr std::uint64_t kPieceBytes = 4096;
+// Read in blocks of at most this.
+constexpr std::uint64_t kBlockBytes = 64 << 10;
 
 }  // namespace
 
@@ -35,24 +38,35 @@ SparseDisk::~SparseDisk() { ::close(fd_); }
 std::uint64_t SparseDisk::copy_in(std::uint64_t offset_bytes, std::uint64_t size_bytes) {
   if (offset_bytes >= disk_bytes_) return 0;
   const std::uint64_t end = offset_bytes + std::min(size_bytes, disk_bytes_ - offset_bytes);
+  static const std::array<std::uint8_t, kPieceBytes> kZeros{};
   std::uint64_t added = 0;
-  std::vector<std::uint8_t> piece;
-  for (std::uint64_t at = offset_bytes / kPieceBytes * kPieceBytes; at < end; at += kPieceBytes) {
-    const std::uint64_t piece_bytes = std::min(kPieceBytes, disk_bytes_ - at);
-    // A piece already copied has its first byte's page allocated: SEEK_DATA finds it.
-    const off_t data = ::lseek(fd_, static_cast<off_t>(at), SEEK_DATA);
-    if (data == static_cast<off_t>(at)) continue;
-    piece.assign(piece_bytes, 0);
-    read_(at, piece);
-    if (std::all_of(piece.begin(), piece.end(), [](std::uint8_t b) { return b == 0; })) {
-      continue;  // a hole reads as zeros already
+  std::vector<std::uint8_t>& block = block_;
+  std::uint64_t at = offset_bytes / kPieceBytes * kPieceBytes;
+  while (at < end) {
+    if (seen_.count(at / kPieceBytes) != 0) {
+      at += kPieceBytes;
+      continue;
     }
-    if (::pwrite(fd_, piece.data(), piece.size(), static_cast<off_t>(at)) !=
-        static_cast<ssize_t>(piece.size())) {
-      Fail() << "partition table: writing the sparse copy of the disk failed: "
-             << std::strerror(errno);
+    // One read for the run of pieces not seen yet (at most kBlockBytes).
+    std::uint64_t run_end = at;
+    while (run_end < end && run_end - at < kBlockBytes && seen_.count(run_end / kPieceBytes) == 0) {
+      run_end += kPieceBytes;
     }
-    added += piece_bytes;
+    run_end = std::min(run_end, disk_bytes_);
+    block.resize(run_end - at);
+    read_(at, block);
+    for (std::uint64_t piece = 0; piece < block.size(); piece += kPieceBytes) {
+      const std::size_t piece_bytes = std::min<std::uint64_t>(kPieceBytes, block.size() - piece);
+      seen_.insert((at + piece) / kPieceBytes);
+      if (std::memcmp(block.data() + piece, kZeros.data(), piece_bytes) == 0) continue;
+      if (::pwrite(fd_, block.data() + piece, piece_bytes, static_cast<off_t>(at + piece)) !=
+          static_cast<ssize_t>(piece_bytes)) {
+        Fail() << "partition table: writing the sparse copy of the disk failed: "
+               << std::strerror(errno);
+      }
+      added += piece_bytes;
+    }
+    at = run_end;
   }
   copied_bytes_ += added;
   return added;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
+#include <vector>
 
 #include "base/read_at.h"
 
@@ -18,8 +20,9 @@ class SparseDisk {
   SparseDisk(const SparseDisk&) = delete;
   SparseDisk& operator=(const SparseDisk&) = delete;
 
-  // Copies the disk's bytes [offset, offset + size) in, clipped to the disk.
-  // Returns how many bytes that copied that were not in yet.
+  // Copies the disk's bytes [offset, offset + size) in, clipped to the disk,
+  // reading each 4 KiB piece once. Returns how many bytes that copied that
+  // were not in yet (pieces of zeros stay holes).
   std::uint64_t copy_in(std::uint64_t offset_bytes, std::uint64_t size_bytes);
   int fd() const { return fd_; }
   std::uint64_t size_bytes() const { return disk_bytes_; }
@@ -29,6 +32,8 @@ class SparseDisk {
   const ReadAt& read_;
   std::uint64_t disk_bytes_;
   std::uint64_t copied_bytes_ = 0;
+  std::set<std::uint64_t> seen_;  // pieces read already (copied, or zeros left as holes)
+  std::vector<std::uint8_t> block_;  // what copy_in reads into, kept for the next call
   int fd_;
 };
 
