@@ -10,6 +10,7 @@
 #include "image/blkid_table.h"
 #include "image/crc32.h"
 #include "image/ebr_chain.h"
+#include "image/little_endian.h"
 #include "image/partition_checks.h"
 #include "image/sparse_disk.h"
 
@@ -49,15 +50,6 @@ constexpr std::size_t kGuidBytes = 16;
 
 constexpr std::uint32_t kMinSectorBytes = 512;
 constexpr std::uint32_t kMaxSectorBytes = 4096;
-
-std::uint32_t le32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 |
-         std::uint32_t{p[3]} << 24;
-}
-
-std::uint64_t le64(const std::uint8_t* p) {
-  return std::uint64_t{le32(p)} | std::uint64_t{le32(p + 4)} << 32;
-}
 
 Bytes read_bytes(const ReadAt& read, std::uint64_t offset_bytes, std::size_t size_bytes) {
   Bytes out(size_bytes);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "image/little_endian.h"
 
 namespace pv2luks {
 namespace {
@@ -17,11 +18,6 @@ constexpr std::size_t kEntryBytes = 16;
 // Linux (and libblkid) give up after 100 links without a data partition;
 // 128 logical partitions is far beyond any real disk.
 constexpr std::size_t kMaxEbrs = 128;
-
-std::uint32_t le32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 |
-         std::uint32_t{p[3]} << 24;
-}
 
 bool is_extended_type(std::uint8_t type) { return type == 0x05 || type == 0x0F || type == 0x85; }
 
