@@ -308,8 +308,10 @@ if [ -n "$with_pv2luks" ]; then
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo > "$work/guest-build.log" 2>&1 \
 		&& cmake --build "$guest_build" --target pv2luks-cli -j "$(nproc)" >> "$work/guest-build.log" 2>&1 \
 		|| { tail -20 "$work/guest-build.log" >&2; die "building pv2luks for the guest failed"; }
-	pv2luks_sum=$(find "$guest_build/converter/pv2luks" "$source_dir"/converter/initramfs \
-		"$source_dir"/converter/dracut -type f 2>/dev/null | sort | xargs cat | sha256sum | cut -c1-64)
+	hooks=("$source_dir"/converter/initramfs)
+	[ ! -d "$source_dir/converter/dracut" ] || hooks+=("$source_dir/converter/dracut")
+	pv2luks_sum=$( (cat "$guest_build/converter/pv2luks"; find "${hooks[@]}" -type f | sort | xargs cat) \
+		| sha256sum | cut -c1-64)
 fi
 # --cache: the whole image, keyed by everything that goes into it.
 if [ -n "$use_cache" ]; then
@@ -360,8 +362,9 @@ if [ -n "$with_pv2luks" ]; then
 	missing=$(chroot "$tree" ldd /usr/sbin/pv2luks | grep 'not found' || true)
 	[ -z "$missing" ] || die "pv2luks in the guest lacks libraries: $missing"
 	# As after installing any package with an initramfs hook: pv2luks's
-	# hook (resume a conversion cut short) goes into the initramfs.
-	unshare --mount --propagation private sh -c '
+	# hook (resume a conversion cut short) goes into the initramfs (dracut's
+	# is built below).
+	[ "$initramfs_tool" = dracut ] || unshare --mount --propagation private sh -c '
 		mount -t proc proc "$1/proc" && mount -t sysfs sys "$1/sys" && mount --bind /dev "$1/dev" &&
 		chroot "$1" update-initramfs -u -k "$2"' sh "$tree" "$kernel_version" >> "$work/initramfs.log" 2>&1 \
 		|| { tail -20 "$work/initramfs.log" >&2; die "update-initramfs in the guest failed"; }
@@ -414,7 +417,7 @@ if [ "$label" = msdos ]; then
 	# partition 2, from partition 2's start to the disk's end, and logical
 	# partition 5 at the PV's very sectors (its EBR in partition 2's MiB).
 	read -r ebr_start < <(awk '$1 == "part" && $2 == 2 { print $4 }' "$raw.manifest")
-	read -r pv_start pv_bytes < <(awk '$1 == "part" && $2 == 3 { print $4, $5 }' "$raw.manifest")
+	read -r pv_start pv_bytes < <(awk '$1 == "pv" && $2 == 3 { print $3, $4 }' "$raw.manifest")
 	disk_bytes=$(stat -c %s "$raw")
 	sfdisk --quiet --no-reread --no-tell-kernel "$raw" > "$work/sfdisk.log" 2>&1 <<-EOF \
 		|| { cat "$work/sfdisk.log" >&2; die "sfdisk could not write the msdos table"; }
