@@ -8,6 +8,8 @@
 #include "base/shell_quote.h"
 #include "guestfs_session.h"
 #include "system/crypttab.h"
+#include "system/dracut_conf.h"
+#include "system/initramfs_tool.h"
 
 namespace pv2luks {
 
@@ -51,6 +53,14 @@ GuestFacts read_facts(GuestfsSession& session, const std::string& root) {
   facts.has_update_initramfs =
       session.is_file("/usr/sbin/update-initramfs") || session.is_file("/sbin/update-initramfs");
   facts.has_cryptroot_hook = session.is_file(kCryptrootHook);
+  facts.initramfs_tool = detect_initramfs_tool_with(
+      [&session](const std::string& path) { return session.exists(path); });
+  facts.has_dracut_crypt =
+      (session.exists("/usr/lib/dracut/modules.d/90crypt") ||
+       session.exists("/lib/dracut/modules.d/90crypt")) &&
+      (session.is_file("/usr/sbin/cryptsetup") || session.is_file("/sbin/cryptsetup") ||
+       session.is_file("/usr/lib/systemd/systemd-cryptsetup") ||
+       session.is_file("/lib/systemd/systemd-cryptsetup"));
   return facts;
 }
 
@@ -98,23 +108,53 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-void rebuild_initramfs(GuestfsSession& session, const MessageFn& say) {
-  say("guest: running 'update-initramfs -u -k all' inside the guest");
+// The command that rebuilds the initramfs of every installed kernel.
+std::string rebuild_command(InitramfsTool tool) {
+  return tool == InitramfsTool::Dracut ? "dracut -f --regenerate-all" : "update-initramfs -u -k all";
+}
+
+void rebuild_initramfs(GuestfsSession& session, InitramfsTool tool, const MessageFn& say) {
+  const std::string command = rebuild_command(tool);
+  say("guest: running '" + command + "' inside the guest");
   int exit_code = 0;
-  const std::string out = run_in_guest(session, "update-initramfs -u -k all", exit_code);
+  const std::string out = run_in_guest(session, command, exit_code);
   for (const std::string& line : lines_of(out)) say("guest: " + line);
   if (exit_code != 0) {
     const std::vector<std::string> lines = lines_of(out);
-    Fail() << "'update-initramfs -u -k all' failed inside the guest (exit " << exit_code << ")"
+    Fail() << "'" << command << "' failed inside the guest (exit " << exit_code << ")"
            << (lines.empty() ? "" : ": " + lines.back());
   }
 }
 
+// dracut unlocks the volume only with the crypttab in its image (generic
+// images leave it out): the snippet of system/dracut_conf.h, owned by root.
+std::string add_guest_dracut_conf(GuestfsSession& session, const std::string& name,
+                                  const std::string& uuid) {
+  const std::string path = dracut_conf_path(kCrypttab, name);
+  const std::string text = dracut_conf_text(name, uuid);
+  int exit_code = 0;
+  const std::string out = run_in_guest(session, "mkdir -p /etc/dracut.conf.d", exit_code);
+  if (exit_code != 0) Fail() << "cannot make the guest's /etc/dracut.conf.d: " << out;
+  if (session.is_file(path) && session.read_file(path) == text) {
+    return "the guest's " + path + " already asks dracut for the crypttab";
+  }
+  session.write_file(path, text, GuestFileOwner{});
+  return "wrote the guest's " + path + " (dracut puts /etc/crypttab and rd.luks.uuid=" + uuid +
+         " into the initramfs)";
+}
+
+// Debian's names (initrd.img-VERSION, dracut's too there) and Fedora's
+// dracut's (initramfs-VERSION.img), without backups, rescue and kdump images.
 std::vector<std::string> guest_initramfs_files(GuestfsSession& session) {
   std::vector<std::string> files;
   for (const std::string& name : session.list_dir("/boot")) {
     const bool backup = name.ends_with(".bak") || name.ends_with(".old") || name.ends_with(".new");
-    if (name.starts_with("initrd.img-") && !backup) files.push_back("/boot/" + name);
+    const bool other = name.find("rescue") != std::string::npos ||
+                       name.find("kdump") != std::string::npos;
+    const bool fedora = name.starts_with("initramfs-") && name.ends_with(".img");
+    if ((name.starts_with("initrd.img-") || fedora) && !backup && !other) {
+      files.push_back("/boot/" + name);
+    }
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -137,6 +177,21 @@ std::string initramfs_crypttab(GuestfsSession& session, const std::string& initr
   return out;
 }
 
+// What dracut's lsinitrd, run in the guest, says of `initramfs`: with `file`,
+// that file's text; without, the listing.
+std::string lsinitrd(GuestfsSession& session, const std::string& initramfs,
+                     const std::string& file) {
+  int exit_code = 0;
+  const std::string out = run_in_guest(
+      session,
+      "lsinitrd " + (file.empty() ? "" : "-f " + shell_quote(file) + " ") + shell_quote(initramfs),
+      exit_code);
+  if (exit_code != 0) {
+    Fail() << "cannot list the guest's " << initramfs << " with lsinitrd to check it: " << out;
+  }
+  return out;
+}
+
 // Whether the guest's root file system lies in a VG on the opened volume.
 bool root_on_volume(GuestfsSession& session, const std::string& root, const std::string& name) {
   const std::string vg = vg_of_lv_device(root);
@@ -147,16 +202,31 @@ bool root_on_volume(GuestfsSession& session, const std::string& root, const std:
 }
 
 std::vector<std::string> check_initramfs(GuestfsSession& session, const std::string& root,
-                                         const std::string& name) {
+                                         const std::string& name, InitramfsTool tool) {
   if (!root_on_volume(session, root, name)) {
     return {"the guest's root file system (" + root + ") is not on the converted volume: its "
             "initramfs need not unlock it; at boot systemd-cryptsetup unlocks " + name +
             " from /etc/crypttab, asking for the passphrase"};
   }
   const std::vector<std::string> files = guest_initramfs_files(session);
-  if (files.empty()) Fail() << "the guest has no /boot/initrd.img-* after update-initramfs";
+  if (files.empty()) {
+    Fail() << "the guest has no /boot/initrd.img-* after '" << rebuild_command(tool) << "'";
+  }
   std::vector<std::string> done;
   for (const std::string& file : files) {
+    if (tool == InitramfsTool::Dracut) {
+      if (!initramfs_crypttab_lists(lsinitrd(session, file, "etc/crypttab"), name)) {
+        Fail() << "dracut ran, but the guest's " << file << " does not list " << name
+               << " in its /etc/crypttab, so it would not unlock the root file system";
+      }
+      if (!initramfs_listing_has_cryptsetup(lsinitrd(session, file, ""))) {
+        Fail() << "dracut ran, but the guest's " << file << " holds no cryptsetup, so it "
+               << "would not unlock the root file system";
+      }
+      done.push_back("the guest's " + file + " unlocks " + name +
+                     " at boot (it asks for the passphrase on the console)");
+      continue;
+    }
     if (!initramfs_crypttab_lists(initramfs_crypttab(session, file), name)) {
       Fail() << "update-initramfs ran, but the guest's " << file << " does not list " << name
              << " in its cryptroot/crypttab, so it would not unlock the root file system";
@@ -198,9 +268,14 @@ std::vector<std::string> configure_inside(const std::string& image, ImageFormat 
     return decision.notes;
   }
   std::vector<std::string> done = {add_guest_crypttab(session, crypttab_line(name, luks_uuid))};
-  rebuild_initramfs(session, say);
-  done.push_back("rebuilt the guest's initramfs ('update-initramfs -u -k all')");
-  for (std::string& line : check_initramfs(session, root, name)) done.push_back(std::move(line));
+  if (decision.tool == InitramfsTool::Dracut) {
+    done.push_back(add_guest_dracut_conf(session, name, luks_uuid));
+  }
+  rebuild_initramfs(session, decision.tool, say);
+  done.push_back("rebuilt the guest's initramfs ('" + rebuild_command(decision.tool) + "')");
+  for (std::string& line : check_initramfs(session, root, name, decision.tool)) {
+    done.push_back(std::move(line));
+  }
   session.finish();
   return done;
 }

@@ -156,6 +156,12 @@ bool GuestfsSession::is_file(const std::string& path) {
   return status == 1;
 }
 
+bool GuestfsSession::exists(const std::string& path) {
+  const int status = guestfs_exists(impl_->g, path.c_str());
+  impl_->check(status, "exists " + path);
+  return status == 1;
+}
+
 bool GuestfsSession::is_symlink(const std::string& path) {
   const int status = guestfs_is_symlink(impl_->g, path.c_str());
   impl_->check(status, "is_symlink " + path);

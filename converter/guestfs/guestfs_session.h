@@ -54,6 +54,7 @@ class GuestfsSession {
 
   void mount(const std::string& device, const std::string& mountpoint, bool writable);
   bool is_file(const std::string& path);  // follows symlinks
+  bool exists(const std::string& path);   // a file or directory; follows symlinks
   bool is_symlink(const std::string& path);
   std::string read_file(const std::string& path);
   GuestFileOwner owner(const std::string& path);

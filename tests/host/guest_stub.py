@@ -3,7 +3,10 @@ its root LV replaced by a tiny root file system that libguestfs inspects as
 a Linux guest (an /etc/os-release, an fstab, /bin with busybox's applets)
 and, for a Debian stub, an update-initramfs and unmkinitramfs that only
 record their call and fake an initramfs whose cryptroot/crypttab is a copy
-of the guest's /etc/crypttab ("good") or empty ("bad"). Booting real guests
+of the guest's /etc/crypttab ("good") or empty ("bad"). A Debian stub with
+dracut ("debian-dracut") has dracut and lsinitrd stand-ins instead: its
+image's /etc/crypttab is the guest's only when a dracut.conf.d file asks for
+it, empty when "bad", and its listing lacks cryptsetup when "no-cryptsetup". Booting real guests
 is tests/lab/test_offline_guest_boot_slow.py."""
 import hashlib
 import os
@@ -33,10 +36,37 @@ UNMKINITRAMFS = """#!/bin/sh
 cp -r /stub-initramfs/. "$2"/
 """
 
+# dracut's stand-ins: dracut puts /etc/crypttab into its image only when a
+# dracut.conf.d file asks for it (as Debian's generic images do); "bad" drops
+# it anyway, "no-cryptsetup" leaves cryptsetup out of the listing.
+DRACUT = """#!/bin/sh
+echo "dracut: stub called with: $*"
+echo "$*" >> /var/log/dracut.calls
+mkdir -p /stub-dracut/etc
+: > /stub-dracut/etc/crypttab
+if [ ! -f /etc/stub-initramfs-bad ] && \\
+	grep -qs 'install_items+=" /etc/crypttab "' /etc/dracut.conf.d/*.conf; then
+	cp /etc/crypttab /stub-dracut/etc/crypttab
+fi
+echo stub > /boot/initrd.img-""" + KERNEL + "\n"
+
+LSINITRD = """#!/bin/sh
+if [ "$1" = -f ]; then
+	cat "/stub-dracut/$2"
+	exit 0
+fi
+echo "-rw-r--r--   1 root     root          12 Dec  3 15:00 etc/crypttab"
+if [ ! -f /etc/stub-no-cryptsetup ]; then
+	echo "-rwxr-xr-x   1 root     root      146904 Dec  3 15:00 usr/sbin/cryptsetup"
+fi
+echo "-rwxr-xr-x   1 root     root        2048 Dec  3 15:00 var/lib/dracut/hooks/initqueue/settled/90-pv2luks-recover.sh"
+"""
+
 OS_RELEASE = {
     "debian": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n',
     "fedora": 'PRETTY_NAME="Fedora Linux 40 (Server Edition)"\nID=fedora\nVERSION_ID=40\n',
 }
+OS_RELEASE["debian-dracut"] = OS_RELEASE["debian"]
 
 
 def seg_ranges(manifest_text, lv):
@@ -52,6 +82,24 @@ def lv_sha256(image, ranges):
             f.seek(offset)
             digest.update(f.read(length))
     return digest.hexdigest()
+
+
+def write_dracut(root, cryptsetup, initramfs):
+    """Debian 12 after `apt-get install dracut`: dracut-core's binary and
+    modules, its kernel hook; initramfs-tools gone."""
+    for d in ["usr/lib/dracut/modules.d/90crypt", "etc/dracut.conf.d", "etc/kernel/postinst.d"]:
+        (root / d).mkdir(parents=True, exist_ok=True)
+    for path, text in (("usr/bin/dracut", DRACUT), ("usr/bin/lsinitrd", LSINITRD),
+                       ("etc/kernel/postinst.d/dracut", "#!/bin/sh\n")):
+        (root / path).write_text(text)
+        (root / path).chmod(0o755)
+    if cryptsetup:
+        (root / "usr/sbin/cryptsetup").write_text("#!/bin/sh\n")
+        (root / "usr/sbin/cryptsetup").chmod(0o755)
+    if initramfs == "bad":
+        (root / "etc/stub-initramfs-bad").write_text("")
+    if initramfs == "no-cryptsetup":
+        (root / "etc/stub-no-cryptsetup").write_text("")
 
 
 def write_tree(root, distro, cryptroot_hook, initramfs):
@@ -76,12 +124,16 @@ def write_tree(root, distro, cryptroot_hook, initramfs):
             (root / "usr/share/initramfs-tools/hooks/cryptroot").write_text("# stub\n")
         if initramfs == "bad":
             (root / "etc/stub-initramfs-bad").write_text("")
+    if distro == "debian-dracut":
+        (root / "etc/debian_version").write_text("12.5\n")
+        write_dracut(root, cryptroot_hook, initramfs)
     (root / "boot" / f"initrd.img-{KERNEL}").write_text("stub\n")
     (root / "boot" / f"vmlinuz-{KERNEL}").write_text("stub\n")
 
 
 def build_stub_guest(tmp_path, distro="debian", cryptroot_hook=True, initramfs="good", fmt="raw"):
-    """An image (raw, or qcow2 made from the raw one) with a stub guest in its
+    """(distro "debian-dracut": cryptroot_hook means its cryptsetup binary.)
+    An image (raw, or qcow2 made from the raw one) with a stub guest in its
     root LV; returns (image, manifest text, the root LV's sha256 as built)."""
     image, _ = build_image(tmp_path, name=f"stub-{distro}.raw")
     manifest = (tmp_path / f"{image.name}.manifest").read_text()

@@ -1,8 +1,9 @@
 """pv2luks convert --offline --guest-config inspects the guest before
 anything is written, through the real libguestfs (under TCG here: each
 appliance launch takes 15-70 s): a disk with no OS and a Debian guest
-without cryptsetup-initramfs (a stub, guest_stub.py) are refused, and the
-image stays byte-identical. The conversions with guest configuration are
+without cryptsetup-initramfs (a stub, guest_stub.py) are refused, and so is
+a Debian guest whose initramfs dracut builds without cryptsetup; the image
+stays byte-identical. The conversions with guest configuration are
 test_offline_guest_config_slow.py; the boot of a real converted guest is
 tests/lab/test_offline_guest_boot_slow.py."""
 import os
@@ -57,3 +58,8 @@ def test_a_disk_without_an_os_is_refused(tmp_path):
 def test_debian_without_cryptsetup_initramfs_is_refused(tmp_path):
     image, _, _ = build_stub_guest(tmp_path, "debian", cryptroot_hook=False)
     assert_refused_unchanged(image, key(tmp_path), "apt-get install cryptsetup-initramfs")
+
+
+def test_dracut_guest_without_cryptsetup_is_refused(tmp_path):
+    image, _, _ = build_stub_guest(tmp_path, "debian-dracut", cryptroot_hook=False)
+    assert_refused_unchanged(image, key(tmp_path), "install cryptsetup inside the guest first")

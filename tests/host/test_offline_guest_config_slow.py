@@ -7,7 +7,10 @@ gets the crypttab line added to its existing /etc/crypttab (content and
 mode 0600 kept) and its update-initramfs run as 'update-initramfs -u -k
 all', as a raw and as a qcow2 image. Negative control of the initramfs check: a stub whose initramfs does
 not list the volume ends in exit 4 ("the conversion is complete"), with the
-data intact."""
+data intact. A Debian stub whose initramfs dracut builds gets the crypttab
+line, /etc/dracut.conf.d/90-pv2luks-NAME.conf and 'dracut -f
+--regenerate-all'; negative controls: an image whose /etc/crypttab lacks the
+volume, and one without cryptsetup, end in exit 4."""
 import os
 import shutil
 
@@ -68,5 +71,47 @@ def test_an_initramfs_that_does_not_unlock_the_root_fails_after_the_conversion(t
     assert "the conversion is complete" in result.stderr
     assert "does not list luks-" in result.stderr
     assert "update-initramfs -u -k all" in result.stderr  # says what to do by hand
+    expected = {l for l in manifest.splitlines() if l.startswith("lv ") and "/root " not in l}
+    assert expected <= set(verify(image, k))
+
+
+DRACUT_CONF_LINES = ['install_items+=" /etc/crypttab "', 'add_dracutmodules+=" crypt lvm "']
+
+
+def test_dracut_guest_gets_the_crypttab_line_its_snippet_and_dracut(tmp_path):
+    image, manifest, _ = build_stub_guest(tmp_path, "debian-dracut")
+    k = key(tmp_path)
+    result = convert(image, k)
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip().splitlines()[-1]
+    name = line.split()[0]
+    uuid = name.removeprefix("luks-")
+    conf = f"/etc/dracut.conf.d/90-pv2luks-{name}.conf"
+    assert f"wrote the guest's {conf}" in result.stderr
+    assert "dracut: stub called with: -f --regenerate-all" in result.stderr
+    assert f"initrd.img-6.1.0-stub unlocks {name} at boot" in result.stderr
+    files, mode = guest_files(image, k, "/etc/crypttab", conf, "/var/log/dracut.calls")
+    assert files["/etc/crypttab"] == EXISTING_CRYPTTAB + line + "\n"
+    assert mode == 0o600
+    assert files["/var/log/dracut.calls"] == "-f --regenerate-all\n"
+    for wanted in DRACUT_CONF_LINES + [f'kernel_cmdline+=" rd.luks.uuid={uuid} "']:
+        assert wanted in files[conf].splitlines(), files[conf]
+    expected = {l for l in manifest.splitlines() if l.startswith("lv ") and "/root " not in l}
+    assert expected <= set(verify(image, k))
+
+
+@pytest.mark.parametrize("initramfs, says", [
+    ("bad", "does not list luks-"),
+    ("no-cryptsetup", "holds no cryptsetup"),
+])
+def test_a_dracut_image_that_would_not_unlock_fails_after_the_conversion(tmp_path, initramfs,
+                                                                         says):
+    image, manifest, _ = build_stub_guest(tmp_path, "debian-dracut", initramfs=initramfs)
+    k = key(tmp_path)
+    result = convert(image, k)
+    assert result.returncode == 4, (result.returncode, result.stderr)
+    assert "the conversion is complete" in result.stderr
+    assert says in result.stderr, result.stderr
+    assert "dracut -f --regenerate-all" in result.stderr  # says what to do by hand
     expected = {l for l in manifest.splitlines() if l.startswith("lv ") and "/root " not in l}
     assert expected <= set(verify(image, k))

@@ -6,7 +6,9 @@ so no libguestfs appliance starts: with no helper the option is refused,
 naming the package; a helper's error or a reply that is not one is refused
 before anything is written; the passphrase reaches the helper on its
 standard input only, never its argv or environment; a configuration that
-fails after the conversion ends in exit 4. The real helper's runs are
+fails after the conversion ends in exit 4. A guest whose facts say dracut
+builds its initramfs is configured, one without dracut's crypt module and
+cryptsetup refused (negative control). The real helper's runs are
 test_offline_guest_config.py and _slow."""
 import json
 import os
@@ -45,14 +47,19 @@ def record(tag, text):
     return f"{tag} {escaped}\n"
 
 
-def facts(distro, product, os_release):
+def facts(distro, product, os_release, tool="initramfs-tools", dracut_crypt="no"):
     return "".join([record("root", "/dev/testgpt/root"), record("distro", distro),
                     record("product", product), record("os-release", os_release),
-                    record("update-initramfs", "yes"), record("cryptroot-hook", "yes")])
+                    record("update-initramfs", "yes" if tool == "initramfs-tools" else "no"),
+                    record("cryptroot-hook", "yes" if tool == "initramfs-tools" else "no"),
+                    record("initramfs-tool", tool), record("dracut-crypt", dracut_crypt)])
 
 
 DEBIAN = facts("debian", "Debian GNU/Linux 12 (bookworm)",
                'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n')
+DEBIAN_DRACUT = facts("debian", "Debian GNU/Linux 12 (bookworm)",
+                      'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n',
+                      tool="dracut", dracut_crypt="yes")
 FEDORA = facts("fedora", "Fedora Linux 40 (Server Edition)", "ID=fedora\nVERSION_ID=40\n")
 CONFIGURED = record("say", "guest: stand-in configured it") + record("done", "stand-in: done")
 
@@ -119,7 +126,10 @@ def test_the_helper_s_error_is_pv2luks_s_refusal(tmp_path, bin_dir):
 
 
 @pytest.mark.parametrize("reply, says", [
-    (("root /dev/x\n", 0), "ends after 1 of the 6 facts"),
+    (("root /dev/x\n", 0), "ends after 1 of the 8 facts"),
+    ((DEBIAN.replace("initramfs-tool initramfs-tools", "initramfs-tool mkinitcpio"), 0),
+     "initramfs-tool is none of initramfs-tools, dracut, unknown"),
+    ((DEBIAN.replace("dracut-crypt no\n", ""), 0), "ends after 7 of the 8 facts"),
     (("say unterminated", 0), "cut short"),
     (("say \\q\n", 0), "line 1: a backslash"),
     ((DEBIAN.replace("cryptroot-hook yes", "cryptroot-hook maybe"), 0), "neither yes nor no"),
@@ -153,6 +163,24 @@ def test_the_passphrase_goes_over_standard_input_only(tmp_path, bin_dir):
     assert not any(secret in word for word in configure["argv"])
     assert not any(secret in f"{k}={v}" for k, v in configure["env"].items())
     assert set(lvs) <= set(verify(image, key))
+
+
+def test_a_dracut_guest_is_configured(tmp_path, bin_dir):
+    image, lvs = build_image(tmp_path)
+    key = key_file(tmp_path)
+    stand_in(bin_dir, (DEBIAN_DRACUT, 0))
+    result = convert(bin_dir, image, key)
+    assert result.returncode == 0, result.stderr
+    assert "stand-in: done" in result.stderr
+    assert ran(bin_dir, "configure") is not None
+    assert set(lvs) <= set(verify(image, key))
+
+
+def test_negative_control_a_dracut_guest_without_cryptsetup_is_refused(tmp_path, bin_dir):
+    image, _ = build_image(tmp_path)
+    stand_in(bin_dir, (DEBIAN_DRACUT.replace("dracut-crypt yes", "dracut-crypt no"), 0))
+    assert_refused(bin_dir, image, key_file(tmp_path), "install cryptsetup inside the guest first")
+    assert ran(bin_dir, "configure") is None
 
 
 def test_other_guests_are_not_configured(tmp_path, bin_dir):

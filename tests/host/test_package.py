@@ -8,7 +8,11 @@ depends on libguestfs0 and on pv2luks. Negative controls: the same strings
 check finds the hooks in the test build's pv2luks (ci/build turns them on),
 and the same ldd check finds libguestfs in the helper. The unpacked pv2luks
 finds the unpacked helper in ../libexec/pv2luks/ and, alone, refuses
---guest-config naming the package."""
+--guest-config naming the package. The pv2luks package also holds the dracut
+module (/usr/lib/dracut/modules.d/90pv2luks, both scripts executable) and
+recommends "cryptsetup-initramfs | dracut" (negative control: a copy of the
+module without its hook and with a non-executable module-setup.sh is
+caught)."""
 import os
 import pathlib
 import shutil
@@ -98,6 +102,42 @@ def test_the_core_package_pulls_no_libguestfs(packages):
     assert not (tree / "usr/libexec").exists()
     assert "activate-noawait update-initramfs" in checked(
         ["dpkg-deb", "--info", deb, "triggers"]).stdout
+
+
+DRACUT_MODULE = "usr/lib/dracut/modules.d/90pv2luks"
+
+
+def dracut_module_problems(tree):
+    """What is missing from the dracut module under `tree` (empty: whole)."""
+    problems = []
+    for name in ("module-setup.sh", "pv2luks-recover.sh"):
+        path = tree / DRACUT_MODULE / name
+        if not path.is_file():
+            problems.append(f"no {DRACUT_MODULE}/{name}")
+        elif not os.access(path, os.X_OK):
+            problems.append(f"{DRACUT_MODULE}/{name} is not executable")
+    return problems
+
+
+def test_the_core_package_holds_the_dracut_module(packages):
+    deb, tree = packages[CORE]
+    assert dracut_module_problems(tree) == []
+    assert "pv2luks-recover.sh" in (tree / DRACUT_MODULE / "module-setup.sh").read_text()
+    # Either tool unlocks the converted root: dracut conflicts with
+    # initramfs-tools (which cryptsetup-initramfs needs), hence the alternative.
+    recommends = [r.strip() for r in field(deb, "Recommends").split(",")]
+    assert "cryptsetup-initramfs | dracut" in recommends, recommends
+    assert "cryptsetup-bin" in recommends, recommends
+
+
+def test_negative_control_a_module_without_its_hook_is_caught(packages, tmp_path):
+    tree = tmp_path / "tree"
+    shutil.copytree(packages[CORE][1] / DRACUT_MODULE, tree / DRACUT_MODULE)
+    (tree / DRACUT_MODULE / "pv2luks-recover.sh").unlink()
+    os.chmod(tree / DRACUT_MODULE / "module-setup.sh", 0o644)
+    assert dracut_module_problems(tree) == [
+        f"{DRACUT_MODULE}/module-setup.sh is not executable",
+        f"no {DRACUT_MODULE}/pv2luks-recover.sh"]
 
 
 def test_the_helper_package_holds_the_helper_and_depends_on_libguestfs(packages):

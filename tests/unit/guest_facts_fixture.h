@@ -1,5 +1,5 @@
 // For unit tests: the facts --guest-config's probe finds in a Debian 12
-// guest with update-initramfs and cryptsetup-initramfs.
+// guest with update-initramfs and cryptsetup-initramfs, and one with dracut.
 #pragma once
 
 #include "offline/guest_rules.h"
@@ -14,6 +14,18 @@ inline GuestFacts debian_guest() {
   facts.os_release = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n";
   facts.has_update_initramfs = true;
   facts.has_cryptroot_hook = true;
+  facts.initramfs_tool = InitramfsTool::InitramfsTools;
+  return facts;
+}
+
+// A Debian 12 guest whose initramfs dracut builds (dracut replaced
+// initramfs-tools), with cryptsetup.
+inline GuestFacts debian_dracut_guest() {
+  GuestFacts facts = debian_guest();
+  facts.has_update_initramfs = false;
+  facts.has_cryptroot_hook = false;
+  facts.initramfs_tool = InitramfsTool::Dracut;
+  facts.has_dracut_crypt = true;
   return facts;
 }
 

@@ -37,9 +37,27 @@ TEST(GuestReply, FactsReadBackAsWritten) {
   EXPECT_EQ(reply.facts->os_release, debian().os_release);
   EXPECT_TRUE(reply.facts->has_update_initramfs);
   EXPECT_FALSE(reply.facts->has_cryptroot_hook);
+  EXPECT_EQ(reply.facts->initramfs_tool, InitramfsTool::InitramfsTools);
+  EXPECT_FALSE(reply.facts->has_dracut_crypt);
+  EXPECT_EQ(*reply.facts, debian());
   EXPECT_EQ(reply.messages, std::vector<std::string>{"guest: inspecting"});
   EXPECT_TRUE(reply.done.empty());
   EXPECT_FALSE(reply.error);
+}
+
+TEST(GuestReply, DracutFactsReadBackAsWritten) {
+  for (const InitramfsTool tool :
+       {InitramfsTool::Dracut, InitramfsTool::Unknown, InitramfsTool::InitramfsTools}) {
+    GuestFacts facts = debian_dracut_guest();
+    facts.initramfs_tool = tool;
+    const std::string bytes = guest_facts_records(facts);
+    EXPECT_TRUE(contains(bytes, std::string("\ninitramfs-tool ") + initramfs_tool_name(tool) +
+                                    "\ndracut-crypt yes\n"))
+        << bytes;
+    const GuestReply reply = parse_guest_reply(bytes);
+    ASSERT_TRUE(reply.facts);
+    EXPECT_EQ(*reply.facts, facts);
+  }
 }
 
 TEST(GuestReply, EveryByteSurvivesAndNoControlByteIsWritten) {
@@ -81,16 +99,30 @@ TEST(GuestReply, MalformedRecordsAreRefusedNamingTheLine) {
   EXPECT_EQ(refusal("say \\x0a\\x7f\\\\\n"), "");
 }
 
-TEST(GuestReply, FactsMustBeAllSixInOrder) {
+TEST(GuestReply, FactsMustBeAllEightInOrder) {
   const std::string facts = guest_facts_records(debian());
   const std::size_t second = facts.find('\n') + 1;
   EXPECT_TRUE(contains(refusal(facts.substr(second)), "line 1: the fact distro out of its place"));
-  EXPECT_TRUE(contains(refusal(facts.substr(0, second)), "ends after 1 of the 6 facts (distro"));
-  EXPECT_TRUE(contains(refusal(facts + "root /dev/x\n"), "line 7: the fact root out of its place "
+  EXPECT_TRUE(contains(refusal(facts.substr(0, second)), "ends after 1 of the 8 facts (distro"));
+  EXPECT_TRUE(contains(refusal(facts + "root /dev/x\n"), "line 9: the fact root out of its place "
                                                          "(expected no more)"));
   std::string maybe = facts;
   maybe.replace(maybe.find("update-initramfs yes"), 20, "update-initramfs Yes");
   EXPECT_TRUE(contains(refusal(maybe), "update-initramfs is neither yes nor no"));
+  const std::size_t tool_line = facts.find("initramfs-tool ");
+  const std::string before_tool = facts.substr(0, tool_line);
+  EXPECT_TRUE(contains(refusal(before_tool), "ends after 6 of the 8 facts (initramfs-tool"));
+  EXPECT_TRUE(contains(refusal(before_tool + "initramfs-tool initramfs-tools\n"),
+                       "ends after 7 of the 8 facts (dracut-crypt"));
+  for (const char* bad : {"Dracut", "dracut ", "mkinitcpio", "", "initramfs_tools"}) {
+    EXPECT_TRUE(contains(refusal(before_tool + "initramfs-tool " + bad + "\ndracut-crypt no\n"),
+                         "line 7: initramfs-tool is none of initramfs-tools, dracut, unknown"))
+        << bad;
+  }
+  EXPECT_TRUE(contains(refusal(before_tool + "initramfs-tool dracut\ndracut-crypt 1\n"),
+                       "dracut-crypt is neither yes nor no"));
+  EXPECT_TRUE(contains(refusal(before_tool + "dracut-crypt yes\ninitramfs-tool dracut\n"),
+                       "line 7: the fact dracut-crypt out of its place (expected initramfs-tool)"));
 }
 
 TEST(GuestReply, RecordsOutOfOrderAreRefused) {

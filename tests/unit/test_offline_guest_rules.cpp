@@ -28,6 +28,63 @@ TEST(GuestRules, DebianWithCryptsetupInitramfsIsConfigured) {
   EXPECT_TRUE(decision.notes.empty());
 }
 
+TEST(GuestRules, DebianWithInitramfsToolsIsConfiguredWithIt) {
+  EXPECT_EQ(decide_guest(debian(), kName, kUuid).tool, InitramfsTool::InitramfsTools);
+  // Detection unsure (both tools, no kernel hook): Debian's rules as before.
+  GuestFacts unsure = debian();
+  unsure.initramfs_tool = InitramfsTool::Unknown;
+  const GuestDecision decision = decide_guest(unsure, kName, kUuid);
+  EXPECT_TRUE(decision.configure);
+  EXPECT_EQ(decision.tool, InitramfsTool::InitramfsTools);
+}
+
+TEST(GuestRules, DracutGuestsAreConfiguredWithDracut) {
+  const GuestDecision debian_dracut = decide_guest(debian_dracut_guest(), kName, kUuid);
+  EXPECT_TRUE(debian_dracut.configure);
+  EXPECT_EQ(debian_dracut.tool, InitramfsTool::Dracut);
+  EXPECT_TRUE(debian_dracut.refusal.empty());
+  EXPECT_TRUE(debian_dracut.notes.empty());
+  GuestFacts fedora = debian_dracut_guest();
+  fedora.distro = "fedora";
+  fedora.product = "Fedora Linux 40";
+  fedora.os_release = "ID=fedora\n";
+  EXPECT_EQ(decide_guest(fedora, kName, kUuid).tool, InitramfsTool::Dracut);
+  // Negative control: initramfs-tools left behind does not win over dracut.
+  GuestFacts leftovers = debian_dracut_guest();
+  leftovers.has_update_initramfs = true;
+  EXPECT_EQ(decide_guest(leftovers, kName, kUuid).tool, InitramfsTool::Dracut);
+}
+
+TEST(GuestRules, DracutGuestWithoutCryptsetupIsRefused) {
+  GuestFacts facts = debian_dracut_guest();
+  facts.has_dracut_crypt = false;
+  const GuestDecision decision = decide_guest(facts, kName, kUuid);
+  EXPECT_FALSE(decision.configure);
+  EXPECT_TRUE(contains(decision.refusal, "whose initramfs dracut builds")) << decision.refusal;
+  EXPECT_TRUE(contains(decision.refusal, "install cryptsetup inside the guest first"))
+      << decision.refusal;
+}
+
+TEST(GuestRules, LsinitrdListingShowsCryptsetup) {
+  const std::string listing =
+      "drwxr-xr-x  2 root root 0 Dec  3 15:00 usr/sbin\n"
+      "-rwxr-xr-x  1 root root 146904 Dec  3 15:00 usr/sbin/cryptsetup\n";
+  EXPECT_TRUE(initramfs_listing_has_cryptsetup(listing));
+  EXPECT_TRUE(initramfs_listing_has_cryptsetup(
+      "lrwxrwxrwx 1 root root 7 Dec 3 15:00 sbin/cryptsetup -> ../usr/sbin/cryptsetup\n"));
+  // Debian 12's dracut in systemd mode, without pv2luks's module.
+  EXPECT_TRUE(initramfs_listing_has_cryptsetup(
+      "-rwxr-xr-x 1 root root 72344 Apr 27 2026 usr/lib/systemd/systemd-cryptsetup\n"));
+  // Negative controls: near names, module files, nothing.
+  EXPECT_FALSE(initramfs_listing_has_cryptsetup(
+      "-rwxr-xr-x 1 root root 1 Dec 3 15:00 usr/lib/systemd/system-generators/"
+      "systemd-cryptsetup-generator\n"
+      "-rw-r--r-- 1 root root 1 Dec 3 15:00 usr/sbin/cryptsetup-reencrypt\n"
+      "-rw-r--r-- 1 root root 1 Dec 3 15:00 usr/lib/dracut/modules.d/90crypt/cryptsetup.sh\n"
+      "lrwxrwxrwx 1 root root 7 Dec 3 15:00 sbin/cs -> ../usr/sbin/cryptsetup\n"));
+  EXPECT_FALSE(initramfs_listing_has_cryptsetup(""));
+}
+
 TEST(GuestRules, UbuntuAndDebianDerivativesAreConfiguredToo) {
   GuestFacts ubuntu = debian();
   ubuntu.distro = "ubuntu";

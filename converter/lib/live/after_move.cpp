@@ -2,10 +2,30 @@
 
 #include "base/error.h"
 #include "system/crypttab.h"
+#include "system/dracut_conf.h"
+#include "system/initramfs_tool.h"
 #include "system/initramfs_advice.h"
 #include "system/lvm_refresh.h"
 
 namespace pv2luks {
+
+namespace {
+
+// dracut leaves /etc/crypttab out of generic images: the snippet beside it
+// puts it in (system/dracut_conf.h).
+std::string update_dracut_conf(const std::string& crypttab_path, const std::string& mapping,
+                               const std::string& uuid) {
+  const std::string path = dracut_conf_path(crypttab_path, mapping);
+  try {
+    return write_dracut_conf(path, dracut_conf_text(mapping, uuid))
+               ? "wrote " + path + " (dracut puts the crypttab line into the initramfs)"
+               : path + " already asked dracut for the crypttab line";
+  } catch (const Error& e) {
+    return std::string("could not write ") + path + ": " + e.what();
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> after_move(const ConvertOptions& options, const std::string& mapping,
                                     const std::string& uuid, const std::string& crypttab) {
@@ -18,6 +38,9 @@ std::vector<std::string> after_move(const ConvertOptions& options, const std::st
     } catch (const Error& e) {
       lines.push_back(std::string("could not update ") + options.crypttab_path + ": " + e.what() +
                       "; add the crypttab line by hand");
+    }
+    if (detect_initramfs_tool("/") == InitramfsTool::Dracut) {
+      lines.push_back(update_dracut_conf(options.crypttab_path, mapping, uuid));
     }
   } else {
     lines.push_back("add the crypttab line to " + options.crypttab_path +

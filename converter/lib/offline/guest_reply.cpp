@@ -10,8 +10,11 @@ namespace {
 
 constexpr char kWhat[] = "pv2luks-guest-config's reply";
 constexpr char kHex[] = "0123456789abcdef";
-constexpr std::array<std::string_view, 6> kFactTags = {
-    "root", "distro", "product", "os-release", "update-initramfs", "cryptroot-hook"};
+constexpr std::array<std::string_view, 8> kFactTags = {
+    "root",           "distro",         "product",        "os-release",
+    "update-initramfs", "cryptroot-hook", "initramfs-tool", "dracut-crypt"};
+constexpr std::array<InitramfsTool, 3> kTools = {InitramfsTool::InitramfsTools,
+                                                 InitramfsTool::Dracut, InitramfsTool::Unknown};
 
 // Where the reply is: a say record may come first, then one kind of the rest.
 enum class Part { kSay, kFacts, kDone, kError };
@@ -60,6 +63,13 @@ bool yes_no(const std::string& text, std::string_view tag, std::size_t line) {
   line_fail(line, std::string(tag) + " is neither yes nor no");
 }
 
+InitramfsTool tool_named(const std::string& text, std::size_t line) {
+  for (const InitramfsTool tool : kTools) {
+    if (text == initramfs_tool_name(tool)) return tool;
+  }
+  line_fail(line, "initramfs-tool is none of initramfs-tools, dracut, unknown");
+}
+
 void set_fact(GuestFacts& facts, std::size_t index, std::string text, std::size_t line) {
   switch (index) {
     case 0: facts.root = std::move(text); break;
@@ -67,7 +77,9 @@ void set_fact(GuestFacts& facts, std::size_t index, std::string text, std::size_
     case 2: facts.product = std::move(text); break;
     case 3: facts.os_release = std::move(text); break;
     case 4: facts.has_update_initramfs = yes_no(text, kFactTags[index], line); break;
-    default: facts.has_cryptroot_hook = yes_no(text, kFactTags[index], line); break;
+    case 5: facts.has_cryptroot_hook = yes_no(text, kFactTags[index], line); break;
+    case 6: facts.initramfs_tool = tool_named(text, line); break;
+    default: facts.has_dracut_crypt = yes_no(text, kFactTags[index], line); break;
   }
 }
 
@@ -163,7 +175,9 @@ std::string guest_facts_records(const GuestFacts& facts) {
          guest_reply_record(kFactTags[2], facts.product) +
          guest_reply_record(kFactTags[3], facts.os_release) +
          guest_reply_record(kFactTags[4], facts.has_update_initramfs ? "yes" : "no") +
-         guest_reply_record(kFactTags[5], facts.has_cryptroot_hook ? "yes" : "no");
+         guest_reply_record(kFactTags[5], facts.has_cryptroot_hook ? "yes" : "no") +
+         guest_reply_record(kFactTags[6], initramfs_tool_name(facts.initramfs_tool)) +
+         guest_reply_record(kFactTags[7], facts.has_dracut_crypt ? "yes" : "no");
 }
 
 }  // namespace pv2luks

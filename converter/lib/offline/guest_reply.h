@@ -5,13 +5,15 @@
 //
 // One record per line, "TAG TEXT\n", in this order: any number of
 //   say TEXT               a progress line for the user ("guest: ...")
-// then either the facts of a probe, all six, in this order:
+// then either the facts of a probe, all eight, in this order:
 //   root TEXT              the guest root's device in the appliance
 //   distro TEXT            libguestfs's name of the distribution
 //   product TEXT           "Debian GNU/Linux 12 (bookworm)"
 //   os-release TEXT        the guest's /etc/os-release ("" when missing)
 //   update-initramfs yes|no
 //   cryptroot-hook yes|no
+//   initramfs-tool initramfs-tools|dracut|unknown
+//   dracut-crypt yes|no
 // or, of a configuration, one or more
 //   done TEXT              a line saying what was done, or what was not
 // or, when it failed,
@@ -46,7 +48,7 @@ struct GuestReply {
 GuestReply parse_guest_reply(std::string_view bytes);
 
 // The writer's side, for the helper: one record (with its newline), and the
-// six records of `facts`.
+// eight records of `facts`.
 std::string guest_reply_record(std::string_view tag, std::string_view text);
 std::string guest_facts_records(const GuestFacts& facts);
 

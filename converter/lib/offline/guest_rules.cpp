@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <sstream>
+#include <vector>
 
 #include "base/error.h"
 #include "base/key_value.h"
@@ -36,6 +37,18 @@ GuestDecision decide_guest(const GuestFacts& facts, const std::string& name,
                            const std::string& uuid) {
   GuestDecision decision;
   const std::string guest = "the guest is " + guest_name(facts);
+  if (facts.initramfs_tool == InitramfsTool::Dracut) {
+    if (!facts.has_dracut_crypt) {
+      decision.refusal = guest + ", whose initramfs dracut builds, without dracut's crypt "
+                         "module or cryptsetup: its initramfs could not unlock the LUKS "
+                         "volume, so it would not boot, and packages cannot be installed "
+                         "offline; install cryptsetup inside the guest first";
+    } else {
+      decision.configure = true;
+      decision.tool = InitramfsTool::Dracut;
+    }
+    return decision;
+  }
   if (debian_like(facts)) {
     if (!facts.has_update_initramfs) {
       decision.refusal = guest + ", but it has no update-initramfs (initramfs-tools): "
@@ -48,6 +61,7 @@ GuestDecision decide_guest(const GuestFacts& facts, const std::string& name,
                          "install cryptsetup-initramfs')";
     } else {
       decision.configure = true;
+      decision.tool = InitramfsTool::InitramfsTools;
     }
     return decision;
   }
@@ -86,6 +100,26 @@ bool initramfs_crypttab_lists(const std::string& text, const std::string& name) 
     std::istringstream fields(line);
     std::string first;
     if (fields >> first && first == name) return true;
+  }
+  return false;
+}
+
+bool initramfs_listing_has_cryptsetup(const std::string& listing) {
+  std::istringstream in(listing);
+  for (std::string line; std::getline(in, line);) {
+    // lsinitrd: "-rwxr-xr-x 1 root root 123 Jan 1 00:00 usr/sbin/cryptsetup",
+    // and "... usr/sbin/cryptsetup -> ..." were it a link.
+    std::istringstream fields(line);
+    std::vector<std::string> words;
+    for (std::string word; fields >> word;) words.push_back(word);
+    if (words.size() < 2) continue;
+    const std::size_t arrow = std::find(words.begin(), words.end(), "->") - words.begin();
+    const std::string& path = arrow < words.size() && arrow > 0 ? words[arrow - 1] : words.back();
+    const std::string full = "/" + path;
+    if (full.ends_with("/sbin/cryptsetup") || full.ends_with("/bin/cryptsetup") ||
+        full.ends_with("/systemd/systemd-cryptsetup")) {
+      return true;
+    }
   }
   return false;
 }

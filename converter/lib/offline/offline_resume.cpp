@@ -83,7 +83,8 @@ ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, cons
     result.message = "the conversion is complete (" + path + " holds the LUKS volume; crypttab "
                      "line: " + result.crypttab_line + "), but the guest configuration failed: " +
                      e.what() + "; the guest will not boot until its /etc/crypttab has the line "
-                     "and its initramfs is rebuilt (Debian: 'update-initramfs -u -k all'), e.g. "
+                     "and its initramfs is rebuilt (Debian: 'update-initramfs -u -k all'; with dracut: "
+                     "also its /etc/dracut.conf.d snippet, then 'dracut -f --regenerate-all'), e.g. "
                      "in 'guestfish --keys-from-stdin -a " + path + " -i' or a rescue system";
   }
   return result;

@@ -1,0 +1,35 @@
+#!/bin/bash
+# dracut module 90pv2luks (installed as modules.d/90pv2luks/module-setup.sh):
+# the dracut counterpart of converter/initramfs/hook. Puts pv2luks,
+# cryptsetup, lvm and the device-mapper modules a half-finished conversion
+# needs into every initramfs, and the hook pv2luks-recover.sh, which maps a
+# PV whose live conversion was cut short (a power cut, a crash) so the root
+# VG is found. Rebuild the initramfs after installing pv2luks, before
+# converting the root PV: dracut -f --regenerate-all.
+
+# Included whenever pv2luks is installed (generic and host-only images
+# alike): the PV to recover is not encrypted yet, so host-only detection
+# would not see a reason to include it.
+check() {
+	require_binaries pv2luks cryptsetup lvm || return 1
+	return 0
+}
+
+# crypt: cryptsetup and, in systemd mode, systemd-ask-password with its
+# console agent; lvm: lvm and its udev rules; dm: dmsetup and the dm rules.
+depends() {
+	echo crypt lvm dm
+	return 0
+}
+
+installkernel() {
+	# hostonly='': wanted in host-only images too, where nothing is mapped
+	# with these targets yet.
+	hostonly='' instmods dm_mod dm_crypt dm_mirror dm_log dm_region_hash xts
+}
+
+install() {
+	inst_multiple pv2luks cryptsetup lvm
+	inst_multiple -o systemd-ask-password
+	inst_hook initqueue/settled 90 "$moddir/pv2luks-recover.sh"
+}
