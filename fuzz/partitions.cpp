@@ -1,7 +1,11 @@
 // image/disk_partitions and image/partition_checks: a disk image's partition
 // table (MBR, or GPT with its backup), as offline conversion finds the PV's
 // partition in an image (read_partition_table), and what a table it accepts
-// promises: every partition inside the disk, none overlapping another.
+// promises: every partition inside the disk, none overlapping another
+// (but for msdos logical partitions, which lie inside their extended
+// partition), logical ones numbered from 5. libblkid reads the table from a
+// sparse copy of the disk (image/sparse_disk.h); EBR chains that loop or
+// leave their extended partition must be refused, never hang.
 //
 // Input: a flag byte (bit 0: recompute the GPT headers' and entry arrays'
 // CRC32s; bits 1-2: logical sector size 512 << n), the disk's size in
@@ -34,8 +38,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(p.start_bytes <= disk_bytes && p.size_bytes <= disk_bytes - p.start_bytes,
             "a partition past the disk's end");
     require(p.start_bytes > 0, "a partition over the disk's first sector");
+    require(table.kind == "msdos" || p.type != "extended", "an extended partition outside msdos");
+    require(p.number > 0 && (i == 0 || p.number > table.partitions[i - 1].number),
+            "partitions not in number order");
     for (std::size_t j = 0; j < i; ++j) {
       const Partition& q = table.partitions[j];
+      const bool logical_in_extended =
+          table.kind == "msdos" && p.number >= 5 && q.type == "extended" &&
+          p.start_bytes >= q.start_bytes && p.start_bytes + p.size_bytes <= q.start_bytes + q.size_bytes;
+      if (logical_in_extended) continue;
       require(p.start_bytes >= q.start_bytes + q.size_bytes || q.start_bytes >= p.start_bytes + p.size_bytes,
               "two partitions overlap");
     }

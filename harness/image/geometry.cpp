@@ -21,9 +21,14 @@ std::vector<PartitionPlacement> place_partitions(const LayoutSpec& spec) {
   std::vector<PartitionPlacement> placed;
   const std::uint64_t end = usable_end_bytes(spec.table, spec.disk_size_bytes);
   std::uint64_t next = kPartitionAlignmentBytes;
+  int logical_number = kFirstLogicalNumber;
   for (const PartitionSpec& part : spec.partitions) {
     PartitionPlacement placement;
     placement.number = static_cast<int>(placed.size()) + 1;
+    if (part.logical) {
+      placement.number = logical_number++;
+      next += kPartitionAlignmentBytes;  // the EBR's MiB (the first one opens the extended partition)
+    }
     placement.start_bytes = next;
     if (part.size_bytes) {
       placement.size_bytes = *part.size_bytes;
@@ -35,6 +40,23 @@ std::vector<PartitionPlacement> place_partitions(const LayoutSpec& spec) {
     next = align_up(placement.start_bytes + placement.size_bytes, kPartitionAlignmentBytes);
   }
   return placed;
+}
+
+std::optional<PartitionPlacement> extended_placement(
+    const LayoutSpec& spec, const std::vector<PartitionPlacement>& placed) {
+  std::optional<PartitionPlacement> extended;
+  int primaries = 0;
+  for (std::size_t i = 0; i < spec.partitions.size() && i < placed.size(); ++i) {
+    if (!spec.partitions[i].logical) {
+      ++primaries;
+      continue;
+    }
+    const PartitionPlacement& p = placed[i];
+    if (!extended) extended = PartitionPlacement{0, p.start_bytes - kPartitionAlignmentBytes, 0};
+    extended->size_bytes = p.start_bytes + p.size_bytes - extended->start_bytes;
+  }
+  if (extended) extended->number = primaries + 1;
+  return extended;
 }
 
 namespace {
@@ -61,8 +83,9 @@ std::uint64_t lv_extents(const LvSpec& lv, std::uint64_t extent_bytes) {
 void partition_problems(const LayoutSpec& spec, const std::vector<PartitionPlacement>& placed,
                         std::vector<std::string>& problems) {
   const std::uint64_t end = usable_end_bytes(spec.table, spec.disk_size_bytes);
-  for (const PartitionPlacement& p : placed) {
-    const std::string where = "partitions[" + std::to_string(p.number - 1) + "]";
+  for (std::size_t i = 0; i < placed.size(); ++i) {
+    const PartitionPlacement& p = placed[i];
+    const std::string where = "partitions[" + std::to_string(i) + "]";
     if (p.size_bytes == 0) {
       problems.push_back(where + ": no room is left for \"rest\"; make disk_size larger");
     } else if (p.start_bytes + p.size_bytes > end) {

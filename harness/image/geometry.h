@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ inline constexpr std::uint64_t kSectorBytes = 512;
 inline constexpr std::uint64_t kPartitionAlignmentBytes = 1024 * 1024;  // as sfdisk, fdisk, parted
 inline constexpr std::uint64_t kGptBackupBytes = 33 * kSectorBytes;  // entries + header at the end
 inline constexpr std::uint64_t kPeStartBytes = 1024 * 1024;  // pvcreate --dataalignment 1m
+inline constexpr int kFirstLogicalNumber = 5;  // msdos logical partitions, as Linux numbers them
 inline constexpr std::uint64_t kMaxMsdosDiskBytes = (std::uint64_t{1} << 32) * kSectorBytes;
 
 struct ByteRange {
@@ -44,7 +46,7 @@ struct PvPlacement {
 };
 
 struct DiskGeometry {
-  std::vector<PartitionPlacement> partitions;  // in table order; empty for "none"
+  std::vector<PartitionPlacement> partitions;  // in spec order (logical ones numbered from 5); empty for "none"
   PvPlacement pv;
 };
 
@@ -58,6 +60,12 @@ std::uint64_t align_down(std::uint64_t value, std::uint64_t alignment);
 // last 1 MiB boundary of the usable space. Never fails: a partition that does not
 // fit gets what is left (maybe 0) and fit_problems() says so.
 std::vector<PartitionPlacement> place_partitions(const LayoutSpec& spec);
+
+// msdos: the extended partition holding the "logical" partitions (from 1
+// MiB before the first to the end of the last), numbered after the
+// primaries; nullopt when there are none.
+std::optional<PartitionPlacement> extended_placement(
+    const LayoutSpec& spec, const std::vector<PartitionPlacement>& placed);
 
 // The whole geometry; spec must have passed fit_problems() for it to make sense.
 DiskGeometry plan_geometry(const LayoutSpec& spec);

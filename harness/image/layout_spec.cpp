@@ -37,8 +37,9 @@ ContentSpec read_content(SpecReader& reader, const pt::ptree& node, const std::s
 }
 
 PartitionSpec read_partition(SpecReader& reader, const pt::ptree& node, const std::string& where) {
-  reader.known_fields(node, where, {"size", "type", "pv", "content", "seed"});
+  reader.known_fields(node, where, {"size", "type", "pv", "logical", "content", "seed"});
   PartitionSpec part;
+  part.logical = reader.flag(node, "logical", where).value_or(false);
   const auto size = reader.text(node, "size", where, true);
   if (size && *size != "rest") part.size_bytes = reader.size(node, "size", where, true);
   part.pv = reader.flag(node, "pv", where).value_or(false);
@@ -128,9 +129,25 @@ void check_partitions(SpecReader& reader, const LayoutSpec& spec) {
     reader.problem("partitions", "exactly one partition needs \"pv\": true (found " +
                                      std::to_string(pv_count) + ")");
   }
-  const std::size_t limit = spec.table == PartitionTable::msdos ? 4 : 128;
-  if (parts.size() > limit) {
-    reader.problem("partitions", "at most " + std::to_string(limit) + " partitions fit this table");
+  const auto logical_count =
+      std::count_if(parts.begin(), parts.end(), [](auto& p) { return p.logical; });
+  if (logical_count > 0 && spec.table != PartitionTable::msdos) {
+    reader.problem("partitions", "\"logical\" partitions need partition_table \"msdos\"");
+  }
+  const std::size_t primaries = parts.size() - static_cast<std::size_t>(logical_count);
+  for (std::size_t i = primaries; i < parts.size(); ++i) {
+    if (!parts[i].logical) {
+      reader.problem("partitions", "logical partitions must come after every primary one "
+                                   "(partitions[" + std::to_string(i) + "] is primary)");
+      break;
+    }
+  }
+  const std::size_t limit = spec.table == PartitionTable::msdos ? (logical_count ? 3 : 4) : 128;
+  if (primaries > limit) {
+    reader.problem("partitions", "at most " + std::to_string(limit) +
+                                     (logical_count ? " primary partitions fit this table with "
+                                                      "an extended partition"
+                                                    : " partitions fit this table"));
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
     check_partition(reader, parts[i], "partitions[" + std::to_string(i) + "]",

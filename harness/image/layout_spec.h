@@ -6,8 +6,9 @@
 //   {
 //     "disk_size": "256M",                      required
 //     "partition_table": "gpt"|"msdos"|"none",  required; none = whole-disk PV
-//     "partitions": [                           gpt/msdos only; msdos at most 4
+//     "partitions": [                           gpt/msdos only; msdos at most 4 primaries
 //       {"size": "16M"|"rest",                  required; "rest" only for the last one
+//        "logical": true,                       msdos only, default false: see below
 //        "type": "linux"|"lvm"|"swap",          default linux (lvm when "pv" is true)
 //        "pv": true,                            exactly one partition holds the PV
 //        "content": "zero"|"random"|"ext4",     non-PV partitions only; default zero
@@ -20,6 +21,11 @@
 //              "segments": 2,                   default 1; see below
 //              "content": "ext4", "seed": 1}]   as for partitions
 //   }
+// msdos "logical": true partitions come after every primary one; the build
+// puts them in one extended partition (numbered after the primaries, so at
+// most 3 primaries then) that starts 1 MiB before the first logical one and
+// ends with the last; each logical partition has the 1 MiB before it for its
+// EBR, and Linux numbers them 5, 6, ... in order.
 // An LV with "segments": N is made of N non-adjacent runs of extents: the build
 // puts a one-extent spacer LV after each run but the last, and removes all
 // spacers once every LV exists, so the VG keeps those free one-extent holes.
@@ -46,6 +52,7 @@ struct PartitionSpec {
   PartitionType type = PartitionType::linux;
   bool pv = false;
   ContentSpec content;
+  bool logical = false;  // msdos: inside the extended partition
 };
 
 struct PvSpec {

@@ -26,6 +26,7 @@ pytestmark = needs_root_and(TOOLS, "lvm2, fdisk, e2fsprogs, qemu-utils")
 EXPECTED_PV = {
     "test-gpt": [2, 9 << 20, 118 << 20, 1 << 20, 100 << 20, 18 << 20],
     "test-msdos": [2, 5 << 20, 91 << 20, 1 << 20, 91 << 20, 0],
+    "test-logical": [5, 10 << 20, 40 << 20, 1 << 20, 32 << 20, 8 << 20],
     "test-wholedisk": [0, 0, 64 << 20, 1 << 20, 56 << 20, 8 << 20],
 }
 SPECS = sorted(EXPECTED_PV)
@@ -77,9 +78,11 @@ def pv_area(image, spec):
     if spec["partition_table"] == "none":
         return 0, 0, os.path.getsize(image)
     parts = json.loads(checked(["sfdisk", "--json", str(image)]).stdout)["partitiontable"]
+    # The spec's partitions in sfdisk's list, an msdos extended one left out.
+    listed = [p for p in parts["partitions"] if p.get("type") not in ("5", "f", "85")]
     index = next(i for i, p in enumerate(spec["partitions"]) if p.get("pv"))
-    part = parts["partitions"][index]
-    return index + 1, part["start"] * 512, part["size"] * 512
+    part = listed[index]
+    return int(part["node"][len(str(image)):]), part["start"] * 512, part["size"] * 512
 
 
 
@@ -157,8 +160,15 @@ def test_partitions_recomputed_from_sfdisk(built, name):
         return
     table = json.loads(checked(["sfdisk", "--json", str(image)]).stdout)["partitiontable"]
     assert table["label"] == {"gpt": "gpt", "msdos": "dos"}[spec["partition_table"]]
-    for number, part in enumerate(table["partitions"], start=1):
-        if spec["partitions"][number - 1].get("pv"):
+    # sfdisk lists an msdos extended partition too (test-logical's 2): the
+    # spec's partitions are the others, in order (logical ones from 5).
+    listed = [p for p in table["partitions"] if p.get("type") not in ("5", "f", "85")]
+    assert len(listed) == len(spec["partitions"])
+    for index, part in enumerate(listed):
+        number = int(part["node"][len(str(image)):])
+        if spec["partitions"][index].get("logical"):
+            assert number == 5 + sum(1 for p in spec["partitions"][:index] if p.get("logical"))
+        if spec["partitions"][index].get("pv"):
             assert number not in manifest["parts"]
             continue
         start, size = part["start"] * 512, part["size"] * 512
@@ -270,6 +280,13 @@ BAD_SPECS = {
     "pv-too-big": ('{"disk_size": "32M", "partition_table": "gpt", "partitions": '
                    '[{"size": "rest", "pv": true}], "pv": {"vg": "v", "size": "31M"}}',
                    "pv: size 31 MiB is larger than its partition (30 MiB)"),
+    "logical-on-gpt": ('{"disk_size": "32M", "partition_table": "gpt", "partitions": '
+                       '[{"size": "rest", "pv": true, "logical": true}], "pv": {"vg": "v"}}',
+                       '"logical" partitions need partition_table "msdos"'),
+    "primary-after-logical": ('{"disk_size": "32M", "partition_table": "msdos", "partitions": '
+                              '[{"size": "8M", "logical": true}, {"size": "rest", "pv": true}], '
+                              '"pv": {"vg": "v"}}',
+                              "logical partitions must come after every primary one"),
     "no-pv-partition": ('{"disk_size": "32M", "partition_table": "gpt", "partitions": '
                         '[{"size": "rest"}], "pv": {"vg": "v"}}',
                         'exactly one partition needs "pv": true'),

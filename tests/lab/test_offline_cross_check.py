@@ -1,7 +1,9 @@
 """Images converted offline on the host, opened in the lab guest by stock
 cryptsetup and LVM: raw and qcow2, LUKS2 and LUKS1, every LV's sha256 (the
 harness's `checksum`, through dm) equal to the manifest written when the
-plaintext image was built. Negative control: a fifth image with one
+plaintext image was built. The qcow2 LUKS2 image is test-logical, its PV
+in msdos logical partition 5 (extended 2): the guest kernel's /dev/vdX5
+is what pv2luks converted. Negative control: a fifth image with one
 ciphertext byte flipped inside an LV must show exactly that LV changed."""
 import re
 import shutil
@@ -17,19 +19,23 @@ MIB = 1 << 20
 
 CROSS_CHECK = r"""#!/bin/bash
 set -uo pipefail
-for name in __NAMES__; do
+for case in __CASES__; do
+	IFS=: read -r name part vg <<< "$case"
 	disk=$(readlink -f "$LAB_DISKS/$name")
-	cryptsetup open "${disk}2" "x$name" --key-file "$LAB_OUT/key"; echo "OPEN $name exit=$?"
+	cryptsetup open "${disk}${part}" "x$name" --key-file "$LAB_OUT/key"; echo "OPEN $name exit=$?"
 	cryptsetup status "x$name" | sed -n 's/^ *type: */TYPE '"$name"' /p'
-	vgchange -ay testgpt > /dev/null; echo "ACTIVATE $name exit=$?"
-	pv2luks-harness checksum testgpt | sed "s/^lv /LV $name lv /"
-	vgchange -an testgpt > /dev/null
+	vgchange -ay "$vg" > /dev/null; echo "ACTIVATE $name exit=$?"
+	pv2luks-harness checksum "$vg" | sed "s/^lv /LV $name lv /"
+	vgchange -an "$vg" > /dev/null
 	cryptsetup close "x$name"
 done
 """
 
 CASES = [("rawl2", "raw", "luks2"), ("rawl1", "raw", "luks1"),
          ("qcowl2", "qcow2", "luks2"), ("qcowl1", "qcow2", "luks1")]
+# Which image each case builds: (spec, PV partition, VG).
+SPECS = {"qcowl2": ("test-logical", 5, "testlogical")}
+DEFAULT_SPEC = ("test-gpt", 2, "testgpt")
 
 
 def flip_byte_in_first_lv(image):
@@ -47,15 +53,17 @@ def test_offline_converted_images_open_with_stock_cryptsetup(lab, tmp_path):
     key = key_file(out)
     manifests, disks = {}, []
     for name, fmt, luks_type in CASES + [("broken", "raw", "luks2")]:
-        image, manifest = build_image(tmp_path, fmt=fmt, name=f"{name}.{fmt}")
+        spec, _, _ = SPECS.get(name, DEFAULT_SPEC)
+        image, manifest = build_image(tmp_path, spec, fmt=fmt, name=f"{name}.{fmt}")
         result = convert(image, key, "--type", luks_type)
         assert result.returncode == 0, result.stderr
         if name == "broken":
             flip_byte_in_first_lv(image)
         manifests[name] = manifest
         disks.append(f"{name}:auto:{image}")
-    names = [name for name, *_ in CASES] + ["broken"]
-    result = lab(CROSS_CHECK.replace("__NAMES__", " ".join(names)), *disks,
+    cases = [f"{name}:{SPECS.get(name, DEFAULT_SPEC)[1]}:{SPECS.get(name, DEFAULT_SPEC)[2]}"
+             for name, *_ in CASES + [("broken",)]]
+    result = lab(CROSS_CHECK.replace("__CASES__", " ".join(cases)), *disks,
                  extra=["--out", out], timeout=600)
     assert result.returncode == 0, result.stderr
     text = result.stdout

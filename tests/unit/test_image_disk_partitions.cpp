@@ -10,6 +10,7 @@
 #include <boost/property_tree/ptree.hpp>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -448,13 +449,149 @@ TEST(DiskPartitions, MbrWith4096ByteSectorsCountsInThem) {
   EXPECT_EQ(table.partitions[0].size_bytes, 1024u * 4096);
 }
 
-TEST(DiskPartitions, MbrExtendedPartitionIsListedWithANote) {
+TEST(DiskPartitions, MbrEmptyExtendedPartitionIsListed) {
   Disk disk(64 * kMiB, 512);
   write_mbr(disk, {{1, 0x8E, 2048, 20480}, {2, 0x05, 22528, 40960}});
   const PartitionTable table = read_table(disk);
   ASSERT_EQ(table.partitions.size(), 2u);
   EXPECT_EQ(table.partitions[1].type, "extended");
-  EXPECT_TRUE(has_note(table, "partition 2 is an extended partition: the logical partitions"));
+  EXPECT_TRUE(table.notes.empty());
+}
+
+// --- msdos logical partitions --------------------------------------------------
+
+struct EbrEntry {
+  std::uint8_t type;
+  std::uint32_t relative_lba;  // data: from this EBR; link: from the extended partition's start
+  std::uint32_t sectors;
+};
+
+// An EBR at `lba`: its logical partition, and a link to the next EBR (or none).
+void write_ebr(Disk& disk, std::uint64_t lba, EbrEntry data, std::optional<EbrEntry> link) {
+  std::uint8_t* ebr = disk.lba(lba);
+  std::memset(ebr, 0, 512);
+  ebr[446 + 4] = data.type;
+  put_le32(ebr + 446 + 8, data.relative_lba);
+  put_le32(ebr + 446 + 12, data.sectors);
+  if (link) {
+    ebr[462 + 4] = link->type;
+    put_le32(ebr + 462 + 8, link->relative_lba);
+    put_le32(ebr + 462 + 12, link->sectors);
+  }
+  ebr[510] = 0x55;
+  ebr[511] = 0xAA;
+}
+
+// A Debian BIOS installer's layout: /boot on 1, extended 2 from LBA 22528,
+// 5 (the PV) and 6 logical, each EBR 2048 sectors before its partition.
+Disk debian_like_disk(std::uint32_t sector_bytes = 512) {
+  const std::uint32_t f = sector_bytes / 512;  // the same bytes in bigger sectors
+  Disk disk(64 * kMiB, sector_bytes);
+  write_mbr(disk, {{1, 0x83, 2048 / f, 20480 / f, 0x80}, {2, 0x05, 22528 / f, 100352 / f}});
+  write_ebr(disk, 22528 / f, {0x8E, 2048 / f, 65536 / f}, EbrEntry{0x05, 67584 / f, 32768 / f});
+  write_ebr(disk, 90112 / f, {0x83, 2048 / f, 30720 / f}, std::nullopt);
+  return disk;
+}
+
+TEST(DiskPartitionsLogical, NumberedFromFiveInChainOrder) {
+  const PartitionTable table = read_table(debian_like_disk());
+  EXPECT_EQ(table.kind, "msdos");
+  EXPECT_TRUE(table.notes.empty());
+  ASSERT_EQ(table.partitions.size(), 4u);
+  EXPECT_EQ(table.partitions[1].type, "extended");
+  EXPECT_EQ(table.partitions[2].number, 5u);
+  EXPECT_EQ(table.partitions[2].type, "lvm");
+  EXPECT_EQ(table.partitions[2].start_bytes, 24576u * 512);
+  EXPECT_EQ(table.partitions[2].size_bytes, 65536u * 512);
+  EXPECT_EQ(table.partitions[3].number, 6u);
+  EXPECT_EQ(table.partitions[3].type, "linux");
+  EXPECT_EQ(table.partitions[3].start_bytes, 92160u * 512);
+}
+
+TEST(DiskPartitionsLogical, With4096ByteSectors) {
+  const PartitionTable table = read_table(debian_like_disk(4096));
+  ASSERT_EQ(table.partitions.size(), 4u);
+  EXPECT_EQ(table.partitions[2].number, 5u);
+  EXPECT_EQ(table.partitions[2].start_bytes, 24576u * 512);
+  EXPECT_EQ(table.partitions[3].start_bytes, 92160u * 512);
+}
+
+TEST(DiskPartitionsLogical, AChainThatLoopsIsAnError) {
+  Disk disk = debian_like_disk();
+  write_ebr(disk, 90112, {0x83, 2048, 30720}, EbrEntry{0x05, 0, 2048});  // back to the first EBR
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("the EBR at LBA 90112 links back to LBA 22528"), std::string::npos) << error;
+  EXPECT_NE(error.find("loops"), std::string::npos) << error;
+}
+
+TEST(DiskPartitionsLogical, ALinkOutsideTheExtendedPartitionIsAnError) {
+  Disk disk = debian_like_disk();
+  write_ebr(disk, 90112, {0x83, 2048, 30720}, EbrEntry{0x05, 110000, 2048});
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("links to LBA 132528, outside extended partition 2 (LBA 22528-122879)"),
+            std::string::npos)
+      << error;
+}
+
+TEST(DiskPartitionsLogical, ALogicalPartitionOutsideItsExtendedPartitionIsAnError) {
+  Disk disk = debian_like_disk();
+  write_ebr(disk, 90112, {0x83, 2048, 36000}, std::nullopt);  // ends past LBA 122879
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("logical partition 6 (LBA 92160-128159) does not lie inside an extended"),
+            std::string::npos)
+      << error;
+}
+
+TEST(DiskPartitionsLogical, LogicalPartitionsThatOverlapAreAnError) {
+  Disk disk = debian_like_disk();
+  // 6 starts 8000 sectors before its EBR (the 32-bit start wraps), inside 5.
+  write_ebr(disk, 90112, {0x83, static_cast<std::uint32_t>(-8000), 30720}, std::nullopt);
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("partitions 5 and 6 overlap (partition 5 (LBA 24576-90111), partition 6 "
+                       "(LBA 82112-112831))"),
+            std::string::npos)
+      << error;
+}
+
+TEST(DiskPartitionsLogical, ALogicalPartitionOverTheNextEbrIsAnError) {
+  Disk disk = debian_like_disk();
+  write_ebr(disk, 22528, {0x8E, 2048, 67584}, EbrEntry{0x05, 67584, 32768});  // 5 ends at 92159
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("partition 5 (LBA 24576-92159) covers the EBR at LBA 90112"),
+            std::string::npos)
+      << error;
+}
+
+TEST(DiskPartitionsLogical, ABsdTableNestedInAPrimaryIsRefused) {
+  Disk disk(64 * kMiB, 512);
+  write_mbr(disk, {{1, 0xA5, 2048, 20480}});
+  std::uint8_t* label = disk.lba(2048 + 1);
+  put_le32(label, 0x82564557);        // d_magic
+  put_le32(label + 132, 0x82564557);  // d_magic2
+  label[138] = 1;                     // d_npartitions
+  put_le32(label + 148, 1024);        // p_size
+  put_le32(label + 152, 4096);        // p_offset
+  label[148 + 12] = 7;                // p_fstype: 4.2BSD
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("\"freebsd\" partition table nested inside a partition of the dos table"),
+            std::string::npos)
+      << error;
+}
+
+TEST(DiskPartitionsLogical, AWholeDiskBsdTableIsRefused) {
+  Disk disk(64 * kMiB, 512);
+  std::uint8_t* label = disk.lba(1);
+  put_le32(label, 0x82564557);
+  put_le32(label + 132, 0x82564557);
+  label[138] = 1;
+  put_le32(label + 148, 1024);
+  put_le32(label + 152, 4096);
+  label[148 + 12] = 7;
+  const std::string error = error_of([&] { read_table(disk); });
+  EXPECT_NE(error.find("libblkid finds a \"bsd\" partition table (partitions: 1 (start "),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("GPT or msdos"), std::string::npos) << error;
 }
 
 TEST(DiskPartitions, MbrPartitionPastTheEnd) {
@@ -632,21 +769,22 @@ TEST(DiskPartitionsSfdisk, MsdosLayoutAsSfdiskSeesIt) {
   ASSERT_EQ(label, "dos");
   const PartitionTable ours = read_partition_table(file_reader(file.path()), 64 * kMiB);
   EXPECT_EQ(ours.kind, "msdos");
-  std::size_t primaries = 0;
-  for (const SfdiskPartition& p : theirs) {
-    if (p.number > 4) continue;  // logical partitions: not read, by design
-    ASSERT_LT(primaries, ours.partitions.size());
-    const Partition& mine = ours.partitions[primaries++];
-    EXPECT_EQ(mine.number, p.number);
-    EXPECT_EQ(mine.start_bytes, p.start_sectors * kSector);
-    EXPECT_EQ(mine.size_bytes, p.size_sectors * kSector);
+  // Every partition sfdisk lists, the logical ones (5, 6) included.
+  ASSERT_EQ(ours.partitions.size(), theirs.size());
+  ASSERT_EQ(theirs.size(), 5u);
+  for (std::size_t i = 0; i < theirs.size(); ++i) {
+    EXPECT_EQ(ours.partitions[i].number, theirs[i].number);
+    EXPECT_EQ(ours.partitions[i].start_bytes, theirs[i].start_sectors * kSector);
+    EXPECT_EQ(ours.partitions[i].size_bytes, theirs[i].size_sectors * kSector);
   }
-  EXPECT_EQ(primaries, ours.partitions.size());
-  EXPECT_EQ(primaries, 3u);
   EXPECT_EQ(ours.partitions[0].type, "efi");
   EXPECT_EQ(ours.partitions[1].type, "lvm");
   EXPECT_EQ(ours.partitions[2].type, "extended");
-  EXPECT_TRUE(has_note(ours, "partition 3 is an extended partition"));
+  EXPECT_EQ(ours.partitions[3].number, 5u);
+  EXPECT_EQ(ours.partitions[3].type, "linux");
+  EXPECT_EQ(ours.partitions[4].number, 6u);
+  EXPECT_EQ(ours.partitions[4].type, "0x07");
+  EXPECT_TRUE(ours.notes.empty());
 }
 
 TEST(DiskPartitionsSfdisk, TruncatedImageIsAnError) {

@@ -7,8 +7,11 @@
 #include <limits>
 
 #include "base/error.h"
+#include "image/blkid_table.h"
 #include "image/crc32.h"
+#include "image/ebr_chain.h"
 #include "image/partition_checks.h"
+#include "image/sparse_disk.h"
 
 namespace pv2luks {
 namespace {
@@ -28,6 +31,11 @@ constexpr std::uint8_t kMbrTypeLinux = 0x83;
 constexpr std::uint8_t kMbrTypeLvm = 0x8E;
 constexpr std::uint8_t kMbrTypeEfi = 0xEF;
 constexpr std::uint8_t kMbrTypeGptProtective = 0xEE;
+
+// What libblkid gets to read first: the disk's first and last MiB; then,
+// of each partition, its first 64 KiB (nested tables live there).
+constexpr std::uint64_t kEdgeBytes = 1 << 20;
+constexpr std::uint64_t kPartitionHeadBytes = 64 << 10;
 
 // LVM looks for its label in the first four 512-byte sectors.
 constexpr std::size_t kLvmLabelSectorBytes = 512;
@@ -129,32 +137,17 @@ int lvm_label_sector(const Bytes& head) {
 
 // --- MBR ---------------------------------------------------------------------
 
-struct MbrEntry {
-  std::uint8_t boot_indicator;
-  std::uint8_t type;
-  std::uint32_t first_lba;
-  std::uint32_t sector_count;
-};
-
-std::array<MbrEntry, kMbrEntryCount> mbr_entries(const Bytes& mbr) {
-  std::array<MbrEntry, kMbrEntryCount> entries{};
-  for (std::size_t i = 0; i < kMbrEntryCount; ++i) {
-    const std::uint8_t* p = &mbr[kMbrEntriesAt + i * kMbrEntryBytes];
-    entries[i] = {p[0], p[4], le32(p + 8), le32(p + 12)};
-  }
-  return entries;
-}
-
 bool has_mbr_signature(const Bytes& head) {
   return head.size() >= kMbrBytes && head[kMbrSignatureAt] == 0x55 &&
          head[kMbrSignatureAt + 1] == 0xAA;
 }
 
 // Why sector 0 is not a partition table although it ends in 55 AA (a boot
-// sector of a filesystem on the whole disk, say), or "".
-std::string mbr_problem(const std::array<MbrEntry, kMbrEntryCount>& entries) {
+// sector of a filesystem on the whole disk, say), or "". libblkid refuses
+// such a sector too; this only says why.
+std::string mbr_problem(const Bytes& head) {
   for (std::size_t i = 0; i < kMbrEntryCount; ++i) {
-    const std::uint8_t flag = entries[i].boot_indicator;
+    const std::uint8_t flag = head[kMbrEntriesAt + i * kMbrEntryBytes];
     if (flag != 0x00 && flag != 0x80) {
       return "sector 0 ends in 55 AA but is not a partition table (entry " + std::to_string(i + 1) +
              " has boot indicator " + hex_byte(flag) + ")";
@@ -163,30 +156,32 @@ std::string mbr_problem(const std::array<MbrEntry, kMbrEntryCount>& entries) {
   return "";
 }
 
-bool is_protective(const std::array<MbrEntry, kMbrEntryCount>& entries) {
-  return std::any_of(entries.begin(), entries.end(),
-                     [](const MbrEntry& e) { return e.type == kMbrTypeGptProtective; });
+Partition our_partition(const BlkidPartition& found) {
+  return {found.number, found.start_bytes, found.size_bytes,
+          found.extended ? "extended" : mbr_type_name(static_cast<std::uint8_t>(found.mbr_type))};
 }
 
-void read_mbr_partitions(const std::array<MbrEntry, kMbrEntryCount>& entries,
-                         std::uint64_t disk_bytes, std::uint32_t sector_bytes,
-                         PartitionTable& table) {
-  for (std::size_t i = 0; i < kMbrEntryCount; ++i) {
-    const MbrEntry& entry = entries[i];
-    if (entry.type == 0 || entry.sector_count == 0) continue;
-    Partition partition{
-        static_cast<std::uint32_t>(i + 1), std::uint64_t{entry.first_lba} * sector_bytes,
-        std::uint64_t{entry.sector_count} * sector_bytes, mbr_type_name(entry.type)};
+// The msdos partitions libblkid read (logical ones numbered from 5, as
+// Linux numbers them), checked: inside the disk, nothing over the MBR or
+// an EBR, primaries apart, logical ones inside their extended partition and
+// apart.
+void take_msdos_partitions(const BlkidTable& found, const std::vector<LbaRange>& ebrs,
+                           std::uint64_t disk_bytes, std::uint32_t sector_bytes,
+                           PartitionTable& table) {
+  table.kind = "msdos";
+  std::vector<Partition> primaries;
+  std::vector<Partition> logicals;
+  for (const BlkidPartition& p : found.partitions) {
+    const Partition partition = our_partition(p);
     check_inside_disk(partition, disk_bytes);
-    if (is_extended(entry.type)) {
-      table.notes.push_back("partition " + std::to_string(partition.number) +
-                            " is an extended partition: the logical partitions inside it are "
-                            "not read (not supported)");
-    }
+    (p.logical ? logicals : primaries).push_back(partition);
     table.partitions.push_back(partition);
   }
+  std::sort(table.partitions.begin(), table.partitions.end(),
+            [](const Partition& a, const Partition& b) { return a.number < b.number; });
   check_mbr_layout(table.partitions, sector_bytes);
-  check_no_overlaps(table.partitions, sector_bytes);
+  check_no_overlaps(primaries, sector_bytes);
+  check_logical_layout(primaries, logicals, ebrs, sector_bytes);
 }
 
 // --- GPT ---------------------------------------------------------------------
@@ -367,6 +362,74 @@ void read_gpt_partitions(const ReadAt& read, std::uint64_t disk_bytes, std::uint
   check_no_overlaps(table.partitions, sector_bytes);
 }
 
+// --- What libblkid read --------------------------------------------------------
+
+std::string blkid_listing(const std::vector<BlkidPartition>& partitions) {
+  std::string out;
+  for (const BlkidPartition& p : partitions) {
+    out += (out.empty() ? "" : ", ") + std::to_string(p.number) + " (start " +
+           std::to_string(p.start_bytes) + " bytes, size " + std::to_string(p.size_bytes) +
+           " bytes)";
+  }
+  return out.empty() ? "none" : out;
+}
+
+// A table other than msdos or GPT, or a table nested in a partition, is
+// refused: pv2luks checks only those two formats for overlaps.
+void refuse_other_tables(const BlkidTable& found) {
+  if (!found.type.empty() && found.type != "dos" && found.type != "gpt") {
+    Fail() << "partition table: libblkid finds a \"" << found.type
+           << "\" partition table (partitions: " << blkid_listing(found.partitions)
+           << "); pv2luks converts a PV only in a GPT or msdos (MBR) partition table, or on a "
+              "whole disk: convert it live inside the system that uses it, or move it to such "
+              "a disk first";
+  }
+  for (const BlkidPartition& p : found.partitions) {
+    if (!p.nested) continue;
+    Fail() << "partition table: libblkid finds a \"" << p.table
+           << "\" partition table nested inside a partition of the " << found.type
+           << " table (its partition " << p.number << " at " << p.start_bytes
+           << " bytes); pv2luks does not convert partitions of nested tables: convert the PV "
+              "live inside the system that uses it, or move it to a plain GPT or msdos partition";
+  }
+}
+
+bool has_gpt_hint(const ReadAt& read, const Bytes& head, std::uint64_t disk_bytes,
+                  std::uint32_t sector_bytes) {
+  if (has_mbr_signature(head)) {
+    for (std::size_t i = 0; i < kMbrEntryCount; ++i) {
+      if (head[kMbrEntriesAt + i * kMbrEntryBytes + 4] == kMbrTypeGptProtective) return true;
+    }
+  }
+  Bytes lba1;
+  return read_lba(read, disk_bytes, sector_bytes, kGptPrimaryLba, lba1) && has_gpt_signature(lba1);
+}
+
+// pv2luks's own reading of a GPT (for its checks: the usable range, both
+// copies' structures, entries libblkid skips) must list what libblkid lists.
+void check_same_as_blkid(const PartitionTable& table, const BlkidTable& found) {
+  bool same = found.type == "gpt" && found.partitions.size() == table.partitions.size();
+  for (std::size_t i = 0; same && i < table.partitions.size(); ++i) {
+    const Partition& ours = table.partitions[i];
+    const BlkidPartition& theirs = found.partitions[i];
+    same = ours.number == theirs.number && ours.start_bytes == theirs.start_bytes &&
+           ours.size_bytes == theirs.size_bytes;
+  }
+  if (same) return;
+  std::vector<BlkidPartition> ours;
+  for (const Partition& p : table.partitions) {
+    BlkidPartition mine;
+    mine.number = p.number;
+    mine.start_bytes = p.start_bytes;
+    mine.size_bytes = p.size_bytes;
+    ours.push_back(mine);
+  }
+  Fail() << "partition table: libblkid reads this GPT differently (" << (found.type.empty() ? "no table" : found.type)
+         << ", partitions: " << blkid_listing(found.partitions)
+         << ") from pv2luks's own checks (partitions: " << blkid_listing(ours)
+         << "); repair the table ('sgdisk --verify' on the image) and convert again";
+}
+
 }  // namespace
 
 PartitionTable read_partition_table(const ReadAt& read, std::uint64_t disk_bytes,
@@ -381,24 +444,39 @@ PartitionTable read_partition_table(const ReadAt& read, std::uint64_t disk_bytes
                           ": the whole disk is a physical volume");
     return table;
   }
-  if (!has_mbr_signature(head)) {
-    Bytes lba1;
-    if (read_lba(read, disk_bytes, sector_bytes, kGptPrimaryLba, lba1) && has_gpt_signature(lba1)) {
-      table.notes.push_back("a GPT without a protective MBR");
-      read_gpt_partitions(read, disk_bytes, sector_bytes, table);
+  if (disk_bytes < 2 * std::uint64_t{sector_bytes}) return table;
+  // libblkid reads a sparse copy: the disk's first and last MiB (the MBR,
+  // both GPTs, the other table formats' labels), then the EBR chains, then
+  // the first KiBs of each partition (where a nested table would be).
+  SparseDisk disk(read, disk_bytes);
+  disk.copy_in(0, kEdgeBytes);
+  disk.copy_in(disk_bytes - std::min(disk_bytes, kEdgeBytes), kEdgeBytes);
+  BlkidTable found = blkid_read_table(disk, sector_bytes);
+  std::vector<LbaRange> ebrs;
+  if (found.type == "dos") {
+    for (const BlkidPartition& p : found.partitions) {
+      if (p.extended && !p.logical) {
+        const auto chain = follow_ebr_chain(read, disk, our_partition(p), sector_bytes);
+        ebrs.insert(ebrs.end(), chain.begin(), chain.end());
+      }
     }
-    return table;
+    found = blkid_read_table(disk, sector_bytes);
+    for (const BlkidPartition& p : found.partitions) {
+      if (!p.extended) disk.copy_in(p.start_bytes, kPartitionHeadBytes);
+    }
+    found = blkid_read_table(disk, sector_bytes);
   }
-  const auto entries = mbr_entries(head);
-  if (std::string problem = mbr_problem(entries); !problem.empty()) {
-    table.notes.push_back(problem);
-    return table;
-  }
-  if (is_protective(entries)) {
+  if (found.type == "gpt" || (found.type != "dos" && has_gpt_hint(read, head, disk_bytes, sector_bytes))) {
+    if (!has_mbr_signature(head)) table.notes.push_back("a GPT without a protective MBR");
     read_gpt_partitions(read, disk_bytes, sector_bytes, table);
-  } else {
-    table.kind = "msdos";
-    read_mbr_partitions(entries, disk_bytes, sector_bytes, table);
+    check_same_as_blkid(table, found);
+    return table;
+  }
+  refuse_other_tables(found);
+  if (found.type == "dos") {
+    take_msdos_partitions(found, ebrs, disk_bytes, sector_bytes, table);
+  } else if (has_mbr_signature(head)) {
+    if (std::string problem = mbr_problem(head); !problem.empty()) table.notes.push_back(problem);
   }
   return table;
 }

@@ -66,6 +66,39 @@ void check_mbr_layout(const std::vector<Partition>& partitions, std::uint32_t se
   }
 }
 
+void check_logical_layout(const std::vector<Partition>& primaries,
+                          const std::vector<Partition>& logicals,
+                          const std::vector<LbaRange>& ebrs, std::uint32_t sector_bytes) {
+  for (const Partition& logical : logicals) {
+    const LbaRange range = lbas_of(logical, sector_bytes);
+    bool inside = false;
+    for (const Partition& primary : primaries) {
+      if (primary.type != "extended") continue;
+      const LbaRange container = lbas_of(primary, sector_bytes);
+      inside = inside || (range.first >= container.first && range.last <= container.last);
+    }
+    if (inside) continue;
+    Fail() << "partition table: logical " << described(range)
+           << " does not lie inside an extended partition, so converting it could overwrite "
+              "another partition; 'sfdisk --verify' on the image reports it"
+           << kFixIt;
+  }
+  check_no_overlaps(logicals, sector_bytes);
+  std::vector<Partition> all = primaries;
+  all.insert(all.end(), logicals.begin(), logicals.end());
+  for (const LbaRange& ebr : ebrs) {
+    for (const Partition& partition : all) {
+      if (partition.type == "extended") continue;
+      const LbaRange range = lbas_of(partition, sector_bytes);
+      if (!overlap(range, ebr)) continue;
+      Fail() << "partition table: " << described(range) << " covers " << described(ebr)
+             << ", which converting it would overwrite (and with it the logical partitions it "
+                "links)"
+             << kFixIt;
+    }
+  }
+}
+
 void check_gpt_layout(const GptLayout& layout, const std::vector<Partition>& partitions,
                       std::uint64_t disk_sectors, std::uint32_t sector_bytes) {
   const LbaRange usable{layout.first_usable_lba, layout.last_usable_lba, "the usable range"};

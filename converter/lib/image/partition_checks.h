@@ -5,6 +5,9 @@
 //   - no two partitions overlap (GPT entries; the msdos primaries, an
 //     extended partition included);
 //   - no msdos partition covers sector 0, the MBR itself;
+//   - msdos logical partitions: each lies inside an extended partition,
+//     none overlaps another, and none covers an EBR (the sectors that
+//     chain the logical partitions together);
 //   - GPT: the usable range (first to last usable LBA) lies inside the disk
 //     and holds none of the GPT's own structures (the protective MBR, both
 //     headers and both entry arrays), and every partition lies inside it,
@@ -39,6 +42,13 @@ void check_no_overlaps(const std::vector<Partition>& partitions, std::uint32_t s
 
 // Error when an msdos partition covers sector 0.
 void check_mbr_layout(const std::vector<Partition>& partitions, std::uint32_t sector_bytes);
+
+// Error when a logical partition lies outside every extended partition,
+// two logical partitions overlap, or a partition (other than an extended
+// one) covers an EBR.
+void check_logical_layout(const std::vector<Partition>& primaries,
+                          const std::vector<Partition>& logicals,
+                          const std::vector<LbaRange>& ebrs, std::uint32_t sector_bytes);
 
 // Error when the usable range is not sound on a disk of `disk_sectors`, or
 // a partition lies outside it.

@@ -79,6 +79,13 @@ PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const Cand
   }();
   const std::vector<PvLocation> all = candidates(image, table);
   if (partition != 0) {
+    for (const Partition& p : table.partitions) {
+      if (p.number != partition || p.type != "extended") continue;
+      Fail() << image.image_path() << ": partition " << partition
+             << " is an msdos extended partition, a container of logical partitions (numbered "
+                "from 5), not a " << what << " (" << listing(table)
+             << "); pick the logical partition that holds it with --partition N";
+    }
     for (const PvLocation& location : all) {
       if (location.number == partition) return location;
     }
