@@ -83,7 +83,8 @@ HEAD = "#!/bin/bash\nset -uo pipefail\n"
 
 # Run 1: the writer and the live conversion of the root PV, then what
 # pv2luks advises (unless SKIP_INITRAMFS). With CUT_AT_PERCENT, "CUT NOW"
-# once the move is that far: the harness cuts the power on that line.
+# once the move is that far: the harness cuts the power on that line. A
+# before_convert function, when the env defines one, runs first.
 CONVERT = WRITER + r"""
 cut_filter() {
 	local line
@@ -99,7 +100,7 @@ cut_filter() {
 pv=$(pvs --noheadings -o pv_name -S vg_name=guestvg | tr -d ' ')
 echo "PV $pv"
 echo "ROOT-BEFORE $(findmnt -n -o SOURCE /)"
-${BEFORE_CONVERT:-true}
+if declare -F before_convert > /dev/null; then before_convert; echo "BEFORE-CONVERT exit=$?"; fi
 writer 0 &
 sleep 3
 started=$(date +%s.%N)
