@@ -163,11 +163,20 @@ def field(text, name):
     return match.group(1)
 
 
-def run(argv, timeout):
+def run(argv, timeout, console=None):
+    """argv's result and seconds; with `console` (a path), its standard
+    output goes there as it comes (to follow a long boot), then is read."""
     started = time.monotonic()
-    # A console carries stray bytes (escape sequences cut by a reboot).
-    result = subprocess.run([str(a) for a in argv], capture_output=True, text=True, errors="replace",
-                            timeout=timeout)
+    if console is None:
+        # A console carries stray bytes (escape sequences cut by a reboot).
+        result = subprocess.run([str(a) for a in argv], capture_output=True, text=True,
+                                errors="replace", timeout=timeout)
+        return result, time.monotonic() - started
+    with open(console, "wb") as out:
+        result = subprocess.run([str(a) for a in argv], stdout=out, stderr=subprocess.PIPE,
+                                timeout=timeout)
+    result.stdout = console.read_bytes().decode(errors="replace")
+    result.stderr = result.stderr.decode(errors="replace")
     return result, time.monotonic() - started
 
 
@@ -226,8 +235,7 @@ def converted(variant, vm_image, tmp_path, env="", cut=False):
     key.write_text(PASSPHRASE)
     first, seconds = run([HARNESS, "vm", "run", image, "--script", convert, "--file", key,
                           "--timeout", "2400", *(["--power-cut-on-line", "CUT NOW"] if cut else [])],
-                         timeout=2700)
-    (tmp_path / "convert.console").write_text(first.stdout + first.stderr)
+                         timeout=2700, console=tmp_path / "convert.console")
     print(first.stdout[-4000:], first.stderr[-2000:])
     print(f"VM boot + convert run: {seconds:.0f} s")
     assert first.returncode == 0, first.stderr[-3000:]
@@ -251,8 +259,8 @@ def boot(variant, image, key, tmp_path, body, name, timeout=1200):
         (tmp_path / "acks").write_text("")
     result, seconds = run([HARNESS, "vm", "run", image, "--script", path, "--file", key,
                            "--file", tmp_path / "acks", "--passphrase-file", key,
-                           "--timeout", str(timeout)], timeout=timeout + 300)
-    (tmp_path / f"{name}.console").write_text(result.stdout + result.stderr)
+                           "--timeout", str(timeout)], timeout=timeout + 300,
+                         console=tmp_path / f"{name}.console")
     print(result.stdout[-4000:], result.stderr[-2000:])
     print(f"VM {name} run: {seconds:.0f} s")
     return result
