@@ -333,7 +333,7 @@ size_mib=$(( $(numfmt --from=iec "$size") / 1048576 ))
 # msdos: a 1 MiB partition 2 before the PV's becomes the extended
 # partition's start (its first logical partition's EBR) below.
 if [ "$label" = msdos ]; then ebr_room='{"size": "1M", "type": "linux"},'; else ebr_room=; fi
-root_mib=$(( (size_mib - boot_mib - tail_room_mib - 20) / 4 * 4 ))
+root_mib=$(( (size_mib - boot_mib - tail_room_mib - 16) / 4 * 4 ))
 [ "$root_mib" -ge 1024 ] || die "--size $size is too small (at least 1.4G)"
 cat > "$work/layout.json" <<EOF
 {
