@@ -7,6 +7,8 @@
 #                                    [--marker TEXT] [--initramfs-modules list|most]
 #                                    [--tail-room MIB] [--with-pv2luks] [--cache]
 #                                    [--build-dir DIR]
+#                                    [--initramfs initramfs-tools|dracut]
+#                                    [--label gpt|msdos]
 #        harness/debian-image.sh --root-tree DIR [--initramfs-modules list|most]
 #
 # --root-tree DIR: only the guest's root file system, unpacked into DIR (new
@@ -52,6 +54,23 @@
 # given).
 # --tail-room MIB: free room after the PV (default 32; a live conversion of
 # the root PV needs the LUKS2 header's 16 MiB plus the journal's MiB).
+# --initramfs dracut: Debian 12's dracut (with its crypt and lvm modules)
+# instead of initramfs-tools and cryptsetup-initramfs (they conflict): the
+# tarball above plus `apt-get install dracut`, cached as a tarball of its
+# own keyed by that recipe. The image's initramfs is built in the chroot with
+# `dracut --no-hostonly` (a host-only one there would describe the host);
+# the guest keeps Debian's dracut configuration, so a `dracut -f` run inside
+# it later is what a user gets. With --with-pv2luks, pv2luks's dracut module
+# (90pv2luks) is installed by `cmake --install` and the initramfs built
+# after it.
+# --label msdos: the disk as Debian's BIOS installer lays it out: /boot on
+# primary partition 1, an extended partition 2 and the PV on logical
+# partition 5 (its free tail room after it, inside the extended partition).
+# GRUB (grub-pc-bin's i386-pc image, installed as grub-install would: boot.img
+# in the MBR, core.img in the gap before partition 1, modules and grub.cfg on
+# /boot) boots it from the disk with the BIOS; OUT.boot says boot=grub and
+# `vm run` passes no -kernel. The default, gpt, has no boot loader
+# (boot=kernel: -kernel/-initrd from /boot).
 #
 # A second virtio disk with serial "disk1" holding an ext4 file system with
 # run.sh (what `pv2luks-harness vm run --script` attaches) makes the boot
@@ -79,6 +98,8 @@ tail_room_mib=32
 with_pv2luks=
 use_cache=
 root_tree=
+initramfs_tool=initramfs-tools
+label=gpt
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--root-tree) root_tree=${2:?}; shift 2 ;;
@@ -89,6 +110,8 @@ while [ $# -gt 0 ]; do
 	--build-dir) build_dir=${2:?}; shift 2 ;;
 	--tail-room) tail_room_mib=${2:?}; shift 2 ;;
 	--with-pv2luks) with_pv2luks=1; shift ;;
+	--initramfs) initramfs_tool=${2:?}; shift 2 ;;
+	--label) label=${2:?}; shift 2 ;;
 	--cache) use_cache=1; shift ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option $1" ;;
@@ -100,6 +123,9 @@ done
 [ -z "$out" ] || [ -z "$root_tree" ] || die "OUT or --root-tree DIR, not both"
 [ "$format" = raw ] || [ "$format" = qcow2 ] || die "--format takes raw or qcow2"
 [ "$modules" = list ] || [ "$modules" = most ] || die "--initramfs-modules takes list or most"
+[ "$initramfs_tool" = initramfs-tools ] || [ "$initramfs_tool" = dracut ] \
+	|| die "--initramfs takes initramfs-tools or dracut"
+[ "$label" = gpt ] || [ "$label" = msdos ] || die "--label takes gpt or msdos"
 [ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot, loop devices)"
 for tool in debootstrap mkfs.ext4 tar; do
 	command -v "$tool" >/dev/null || die "$tool missing: run ci/install-deps"
@@ -126,6 +152,17 @@ recipe_version=2
 cache=${PV2LUKS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pv2luks-lab}
 key=$(printf '%s\n' "$recipe_version" "$suite" "$mirror" "$packages" | sha256sum | cut -c1-16)
 tarball="$cache/debian-$suite-$key.tar"
+# The variants: that tarball with more packages installed by apt (dracut
+# replaces initramfs-tools and cryptsetup-initramfs), cached by their recipe.
+base_tarball=$tarball
+extra_packages=
+[ "$initramfs_tool" = initramfs-tools ] || extra_packages="$extra_packages dracut"
+[ "$label" = gpt ] || extra_packages="$extra_packages grub-pc-bin"
+extra_packages=${extra_packages# }
+if [ -n "$extra_packages" ]; then
+	key=$(printf '%s\n' "$key" "$extra_packages" | sha256sum | cut -c1-16)
+	tarball="$cache/debian-$suite-$key.tar"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/debian-image.XXXXXX")
 cleanup() {
@@ -183,12 +220,43 @@ configure_rootfs() {
 }
 
 build_tarball() {
+	local tarball=$base_tarball
 	echo "debian-image: debootstrap $suite ($packages) from $mirror; this takes a few minutes" >&2
 	local root="$work/bootstrap"
 	debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" \
 		> "$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
 	configure_rootfs "$root"
 	mkdir -p "$cache"
+	tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' -cf "$tarball.tmp.$$" .
+	mv "$tarball.tmp.$$" "$tarball"
+	rm -rf "$root"
+}
+
+# The base tarball with $extra_packages installed by the guest's apt.
+build_variant_tarball() {
+	[ -s "$base_tarball" ] || build_tarball
+	echo "debian-image: apt-get install $extra_packages in the base root file system" >&2
+	local root="$work/bootstrap"
+	mkdir -p "$root"
+	tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' -xf "$base_tarball"
+	cp -L /etc/resolv.conf "$root/etc/resolv.conf.pv2luks" 2>/dev/null || true
+	# dracut builds an initramfs when it is installed: not a host-only one
+	# in a chroot (it would describe the host).
+	mkdir -p "$root/etc/dracut.conf.d"
+	echo 'hostonly="no"' > "$root/etc/dracut.conf.d/00-pv2luks-image-build.conf"
+	unshare --mount --propagation private sh -c '
+		mount -t proc proc "$1/proc" && mount -t sysfs sys "$1/sys" && mount --bind /dev "$1/dev" &&
+		mount --bind "$1/etc/resolv.conf.pv2luks" "$1/etc/resolv.conf" &&
+		chroot "$1" apt-get update &&
+		DEBIAN_FRONTEND=noninteractive chroot "$1" apt-get install -y --no-install-recommends $2' \
+		sh "$root" "$extra_packages" > "$work/variant.log" 2>&1 \
+		|| { tail -30 "$work/variant.log" >&2; die "apt-get install $extra_packages in the guest failed"; }
+	rm -f "$root/etc/resolv.conf.pv2luks" "$root/etc/dracut.conf.d/00-pv2luks-image-build.conf"
+	chroot "$root" apt-get clean
+	rm -rf "$root"/var/lib/apt/lists/*
+	if [ "$initramfs_tool" = dracut ]; then
+		[ ! -e "$root/usr/sbin/update-initramfs" ] || die "initramfs-tools is still installed beside dracut"
+	fi
 	tar -C "$root" --numeric-owner --xattrs --xattrs-include='*' -cf "$tarball.tmp.$$" .
 	mv "$tarball.tmp.$$" "$tarball"
 	rm -rf "$root"
@@ -208,16 +276,20 @@ unpack_root() {
 	# No login on the serial console: its getty would hang up ttyS0 (vhangup)
 	# under the boot unit, whose output then vanishes.
 	ln -sf /dev/null "$tree/etc/systemd/system/serial-getty@ttyS0.service"
-	sed -i "s/^MODULES=.*/MODULES=$modules/" "$tree/etc/initramfs-tools/initramfs.conf"
-	if [ "$modules" = list ]; then
-		printf '%s\n' virtio_pci virtio_blk ext4 >> "$tree/etc/initramfs-tools/modules"
+	if [ -e "$tree/etc/initramfs-tools/initramfs.conf" ]; then
+		sed -i "s/^MODULES=.*/MODULES=$modules/" "$tree/etc/initramfs-tools/initramfs.conf"
+		if [ "$modules" = list ]; then
+			printf '%s\n' virtio_pci virtio_blk ext4 >> "$tree/etc/initramfs-tools/modules"
+		fi
 	fi
 	kernel_version=$(ls "$tree/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -1)
 	[ -n "$kernel_version" ] || die "no /boot/vmlinuz-* in the root file system"
 }
 
 started=$(date +%s)
-[ -s "$tarball" ] || build_tarball
+if [ ! -s "$tarball" ]; then
+	if [ -n "$extra_packages" ]; then build_variant_tarball; else build_tarball; fi
+fi
 echo "debian-image: root file system from $tarball" >&2
 if [ -n "$root_tree" ]; then
 	[ ! -e "$root_tree" ] || [ -z "$(ls -A "$root_tree")" ] || die "--root-tree $root_tree is not empty"
@@ -236,11 +308,15 @@ if [ -n "$with_pv2luks" ]; then
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo > "$work/guest-build.log" 2>&1 \
 		&& cmake --build "$guest_build" --target pv2luks-cli -j "$(nproc)" >> "$work/guest-build.log" 2>&1 \
 		|| { tail -20 "$work/guest-build.log" >&2; die "building pv2luks for the guest failed"; }
-	pv2luks_sum=$(cat "$guest_build/converter/pv2luks" "$source_dir"/converter/initramfs/* | sha256sum | cut -c1-64)
+	hooks=("$source_dir"/converter/initramfs)
+	[ ! -d "$source_dir/converter/dracut" ] || hooks+=("$source_dir/converter/dracut")
+	pv2luks_sum=$( (cat "$guest_build/converter/pv2luks"; find "${hooks[@]}" -type f | sort | xargs cat) \
+		| sha256sum | cut -c1-64)
 fi
 # --cache: the whole image, keyed by everything that goes into it.
 if [ -n "$use_cache" ]; then
 	image_key=$(printf '%s\n' "$key" "$size" "$tail_room_mib" "$modules" "$marker" "$format" \
+		"$initramfs_tool" "$label" \
 		"$pv2luks_sum" "$(sha256sum < "$0")" | sha256sum | cut -c1-16)
 	cached="$cache/vm-$image_key.$format"
 	if [ -s "$cached" ] && [ -s "$cached.boot" ]; then
@@ -254,14 +330,17 @@ fi
 # The layout, by pv2luks-harness image build (LVM on a loop device, no
 # device-mapper needed); its LVs and partitions are holes to fill below.
 size_mib=$(( $(numfmt --from=iec "$size") / 1048576 ))
+# msdos: a 1 MiB partition 2 before the PV's becomes the extended
+# partition's start (its first logical partition's EBR) below.
+if [ "$label" = msdos ]; then ebr_room='{"size": "1M", "type": "linux"},'; else ebr_room=; fi
 root_mib=$(( (size_mib - boot_mib - tail_room_mib - 16) / 4 * 4 ))
 [ "$root_mib" -ge 1024 ] || die "--size $size is too small (at least 1.4G)"
 cat > "$work/layout.json" <<EOF
 {
   "disk_size": "${size_mib}M",
-  "partition_table": "gpt",
+  "partition_table": "$label",
   "partitions": [
-    {"size": "${boot_mib}M", "type": "linux"},
+    {"size": "${boot_mib}M", "type": "linux"}, $ebr_room
     {"size": "rest", "type": "lvm", "pv": true}
   ],
   "pv": {"vg": "$vg", "tail_room": "${tail_room_mib}M", "extent_size": "4M"},
@@ -283,20 +362,83 @@ if [ -n "$with_pv2luks" ]; then
 	missing=$(chroot "$tree" ldd /usr/sbin/pv2luks | grep 'not found' || true)
 	[ -z "$missing" ] || die "pv2luks in the guest lacks libraries: $missing"
 	# As after installing any package with an initramfs hook: pv2luks's
-	# hook (resume a conversion cut short) goes into the initramfs.
-	unshare --mount --propagation private sh -c '
+	# hook (resume a conversion cut short) goes into the initramfs (dracut's
+	# is built below).
+	[ "$initramfs_tool" = dracut ] || unshare --mount --propagation private sh -c '
 		mount -t proc proc "$1/proc" && mount -t sysfs sys "$1/sys" && mount --bind /dev "$1/dev" &&
 		chroot "$1" update-initramfs -u -k "$2"' sh "$tree" "$kernel_version" >> "$work/initramfs.log" 2>&1 \
 		|| { tail -20 "$work/initramfs.log" >&2; die "update-initramfs in the guest failed"; }
-	[ -x "$tree/usr/share/initramfs-tools/scripts/local-top/pv2luks" ] \
-		|| die "pv2luks's initramfs script was not installed"
+	if [ "$initramfs_tool" = dracut ]; then
+		[ ! -d "$source_dir/converter/dracut" ] || [ -d "$tree/usr/lib/dracut/modules.d/90pv2luks" ] \
+			|| die "pv2luks's dracut module was not installed"
+	else
+		[ -x "$tree/usr/share/initramfs-tools/scripts/local-top/pv2luks" ] \
+			|| die "pv2luks's initramfs script was not installed"
+	fi
+fi
+if [ "$initramfs_tool" = dracut ]; then
+	# The initramfs the image boots: built by the guest's dracut (pv2luks's
+	# module in it when installed), not host-only in a chroot.
+	unshare --mount --propagation private sh -c '
+		mount -t proc proc "$1/proc" && mount -t sysfs sys "$1/sys" && mount --bind /dev "$1/dev" &&
+		chroot "$1" dracut --force --no-hostonly --kver "$2" "/boot/initrd.img-$2"' \
+		sh "$tree" "$kernel_version" >> "$work/initramfs.log" 2>&1 \
+		|| { tail -20 "$work/initramfs.log" >&2; die "dracut in the guest failed"; }
 fi
 mkdir -p "$work/boot"
 mv "$tree"/boot/* "$work/boot/"
+if [ "$label" = msdos ]; then
+	# GRUB as grub-install puts it on a BIOS disk: its modules and grub.cfg
+	# on /boot, core.img (which finds them) in the gap before partition 1,
+	# boot.img in the MBR (below).
+	mkdir -p "$work/boot/grub/i386-pc"
+	cp "$tree"/usr/lib/grub/i386-pc/*.mod "$tree"/usr/lib/grub/i386-pc/*.lst "$work/boot/grub/i386-pc/"
+	chroot "$tree" grub-mkimage -O i386-pc -o /pv2luks-core.img -p '(hd0,msdos1)/grub' \
+		biosdisk part_msdos ext2 normal linux echo serial terminal \
+		|| die "grub-mkimage in the guest failed"
+	mv "$tree/pv2luks-core.img" "$work/core.img"
+	cp "$tree/usr/lib/grub/i386-pc/boot.img" "$work/grub-boot.img"
+	cat > "$work/boot/grub/grub.cfg" <<-EOF
+	serial --unit=0 --speed=115200
+	terminal_input serial
+	terminal_output serial
+	echo 'GRUB: booting vmlinuz-$kernel_version'
+	linux /vmlinuz-$kernel_version root=/dev/mapper/$vg-root ro console=ttyS0 no_timer_check panic=10
+	initrd /initrd.img-$kernel_version
+	boot
+	EOF
+fi
 mkfs.ext4 -q -F -L boot -U "$boot_uuid" -d "$work/boot" "$work/boot.ext4" "$((boot_bytes / 1024))k" > /dev/null
 mkfs.ext4 -q -F -L root -U "$root_uuid" -d "$tree" "$work/root.ext4" "$((root_bytes / 1024))k" > /dev/null
 dd if="$work/boot.ext4" of="$raw" bs=4M seek="$boot_start" oflag=seek_bytes conv=notrunc,sparse status=none
 dd if="$work/root.ext4" of="$raw" bs=4M seek="$root_start" oflag=seek_bytes conv=notrunc,sparse status=none
+if [ "$label" = msdos ]; then
+	# Partition 2 (1 MiB) and the PV's partition 3 become the extended
+	# partition 2, from partition 2's start to the disk's end, and logical
+	# partition 5 at the PV's very sectors (its EBR in partition 2's MiB).
+	read -r ebr_start < <(awk '$1 == "part" && $2 == 2 { print $4 }' "$raw.manifest")
+	read -r pv_start pv_bytes < <(awk '$1 == "pv" && $2 == 3 { print $3, $4 }' "$raw.manifest")
+	disk_bytes=$(stat -c %s "$raw")
+	sfdisk --quiet --no-reread --no-tell-kernel "$raw" > "$work/sfdisk.log" 2>&1 <<-EOF \
+		|| { cat "$work/sfdisk.log" >&2; die "sfdisk could not write the msdos table"; }
+	label: dos
+	start=$((boot_start / 512)), size=$((boot_bytes / 512)), type=83, bootable
+	start=$((ebr_start / 512)), size=$(((disk_bytes - ebr_start) / 512)), type=5
+	start=$((pv_start / 512)), size=$((pv_bytes / 512)), type=8e
+	EOF
+	[ "$(sfdisk --json "$raw" | grep -c '"node"')" -eq 3 ] \
+		&& sfdisk --dump "$raw" | grep -q "disk.raw5 : start= *$((pv_start / 512)), size= *$((pv_bytes / 512))," \
+		|| { sfdisk --dump "$raw" >&2; die "the msdos table is not as meant (PV at partition 5)"; }
+	core_bytes=$(stat -c %s "$work/core.img")
+	[ "$core_bytes" -le $((boot_start - 512)) ] || die "core.img ($core_bytes bytes) does not fit before partition 1"
+	dd if="$work/grub-boot.img" of="$raw" bs=440 count=1 conv=notrunc status=none
+	dd if="$work/core.img" of="$raw" bs=512 seek=1 conv=notrunc status=none
+	pv_partition=5
+	boot_method=grub
+else
+	pv_partition=2
+	boot_method=kernel
+fi
 rm -f "$raw.manifest"
 
 if [ "$format" = qcow2 ]; then
@@ -308,6 +450,10 @@ cat > "$out.boot" <<EOF
 kernel_version=$kernel_version
 boot_partition=1
 root=/dev/mapper/$vg-root
+boot=$boot_method
+pv=/dev/vda$pv_partition
+label=$label
+initramfs=$initramfs_tool
 marker=$marker
 EOF
 if [ -n "$use_cache" ]; then

@@ -151,7 +151,8 @@ BootResult boot_and_watch(const BootConfig& config, const BootWatch& watch_optio
                                                  ? pv2luks::SecureBuffer()
                                                  : typed_key(watch_options.key_file));
   std::cerr << std::fixed << std::setprecision(1);
-  std::cerr << "lab: booting " << config.kernel << " with " << config.disks.size()
+  std::cerr << "lab: booting " << (config.kernel.empty() ? "disk0's boot loader" : config.kernel)
+            << " with " << config.disks.size()
             << " disk(s), accelerator " << (config.accel == Accel::kKvm ? "kvm" : "tcg") << "\n";
   std::signal(SIGPIPE, SIG_IGN);  // a dead QEMU's pipe is an Error, not a signal
   QemuProcess qemu(boot_argv(config), true);

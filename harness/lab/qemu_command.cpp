@@ -74,8 +74,12 @@ std::vector<std::string> boot_argv(const BootConfig& config) {
   std::string append = "console=ttyS0 no_timer_check";
   if (!config.kernel_args.empty()) append += " " + config.kernel_args;
   argv.insert(argv.end(), {"-m", std::to_string(config.memory_mib), "-nodefaults", "-nographic",
-                           "-no-reboot", "-nic", "none", "-serial", "stdio", "-kernel",
-                           config.kernel, "-initrd", config.initramfs, "-append", append});
+                           "-no-reboot", "-nic", "none", "-serial", "stdio"});
+  // No kernel: the firmware boots the first disk's own boot loader.
+  if (!config.kernel.empty()) {
+    argv.insert(argv.end(),
+                {"-kernel", config.kernel, "-initrd", config.initramfs, "-append", append});
+  }
   for (std::size_t i = 0; i < config.disks.size(); ++i) add_disk(argv, config.disks[i], i);
   return argv;
 }

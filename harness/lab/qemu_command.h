@@ -38,7 +38,7 @@ std::vector<std::string> qemu_argv(const GuestConfig& config);
 struct BootConfig {
   std::string qemu = "qemu-system-x86_64";
   Accel accel = Accel::kTcg;
-  std::string kernel;
+  std::string kernel;  // "": no -kernel, the BIOS boots disk 0's boot loader
   std::string initramfs;
   std::string kernel_args;  // after "console=ttyS0 no_timer_check"
   int memory_mib = 1024;

@@ -27,18 +27,29 @@ namespace fs = std::filesystem;
 const char kVmBuildHelp[] =
     "Usage: pv2luks-harness vm build --distro debian OUT.img [--size S]\n"
     "         [--tail-room MIB] [--format raw|qcow2]\n"
+    "         [--initramfs initramfs-tools|dracut] [--label gpt|msdos]\n"
     "\n"
-    "Build a bootable Debian 12 image (harness/debian-image.sh): GPT, /boot on\n"
-    "partition 1, an LVM PV on partition 2 with VG guestvg and LV root (ext4),\n"
-    "systemd, udev, lvm2, cryptsetup and cryptsetup-initramfs from debootstrap,\n"
-    "and pv2luks installed with `cmake --install` from a build of this tree\n"
-    "without libguestfs. The debootstrap result is cached by its recipe, the\n"
-    "whole image by that and pv2luks's binary (under PV2LUKS_LAB_CACHE). Writes\n"
-    "OUT.img.boot (kernel version, /boot partition, root device) beside it.\n"
+    "Build a bootable Debian 12 image (harness/debian-image.sh): /boot (ext4) on\n"
+    "partition 1, an LVM PV with VG guestvg and LV root (ext4), systemd, udev,\n"
+    "lvm2 and cryptsetup from debootstrap, and pv2luks installed with\n"
+    "`cmake --install` from a build of this tree without libguestfs, its\n"
+    "initramfs hook or dracut module in the image's initramfs. The debootstrap\n"
+    "result is cached by its recipe (each variant apart), the whole image by\n"
+    "that and pv2luks's files (under PV2LUKS_LAB_CACHE). Writes OUT.img.boot\n"
+    "(kernel version, /boot partition, root device, the PV's device in the\n"
+    "guest, boot method) beside it.\n"
     "\n"
     "  --size S          disk size (default 2G)\n"
     "  --tail-room MIB   free room after the PV (default 32: a LUKS2 header's\n"
     "                    16 MiB and the journal's 1 MiB fit)\n"
+    "  --initramfs T     initramfs-tools (default: with cryptsetup-initramfs)\n"
+    "                    or dracut (Debian's dracut package instead)\n"
+    "  --label L         gpt (default): the PV on partition 2 (/dev/vda2), no\n"
+    "                    boot loader (vm run boots /boot's kernel with -kernel);\n"
+    "                    msdos: as Debian's BIOS installer, the PV on logical\n"
+    "                    partition 5 (/dev/vda5) in extended partition 2, and\n"
+    "                    GRUB (i386-pc) in the MBR and on /boot, booted by the\n"
+    "                    BIOS\n"
     "\n"
     "Needs root, debootstrap and network access to a Debian mirror the first\n"
     "time (PV2LUKS_DEBIAN_MIRROR).\n";
@@ -48,9 +59,10 @@ const char kVmRunHelp[] =
     "         [--passphrase-file F] [--timeout S] [--power-cut-on-line TEXT]\n"
     "         [--memory MIB]\n"
     "\n"
-    "Boot IMG (made by vm build) under QEMU with its own kernel and initramfs,\n"
-    "read from its /boot partition with debugfs at every run (so a rebuilt\n"
-    "initramfs is the one that boots), and root=ROOT from IMG.boot. FILE and\n"
+    "Boot IMG (made by vm build) under QEMU as IMG.boot says: boot=grub, from\n"
+    "the disk (SeaBIOS, the image's GRUB); otherwise with its own kernel and\n"
+    "initramfs, read from its /boot partition with debugfs at every run (so a\n"
+    "rebuilt initramfs is the one that boots), and root=ROOT. FILE and\n"
     "every --file are put on a second disk (ext4, serial disk1); once systemd\n"
     "reached multi-user.target, the image's pv2luks-booted.service mounts it\n"
     "and runs `bash run.sh` there as root, its output on the serial console,\n"
@@ -58,8 +70,10 @@ const char kVmRunHelp[] =
     "vm run. The console streams to standard output.\n"
     "\n"
     "  --passphrase-file F   when the initramfs asks 'Please unlock disk'\n"
-    "                        (cryptsetup) or 'Enter the passphrase for' (pv2luks\n"
-    "                        after a conversion was cut short), type F's bytes\n"
+    "                        (initramfs-tools' cryptsetup), 'Please enter\n"
+    "                        passphrase for disk' (dracut's systemd-cryptsetup)\n"
+    "                        or 'Enter the passphrase for' (pv2luks after a\n"
+    "                        conversion was cut short), type F's bytes\n"
     "                        and Enter, as a person would (once; a second\n"
     "                        prompt means the passphrase was refused)\n"
     "  --power-cut-on-line TEXT\n"
@@ -80,14 +94,24 @@ bool wants_help(const std::vector<std::string>& words) {
 fs::path build_dir() { return fs::canonical("/proc/self/exe").parent_path().parent_path(); }
 
 int vm_build(const std::vector<std::string>& words) {
-  const Args args(words, {"--distro", "--size", "--tail-room", "--format"}, {});
+  const Args args(words,
+                  {"--distro", "--size", "--tail-room", "--format", "--initramfs", "--label"}, {});
   if (args.positional().size() != 1) Fail(kExitUsage) << "vm build needs one OUT.img (see --help)";
   if (args.value("--distro").value_or("") != "debian") {
     Fail(kExitUsage) << "vm build: --distro debian is the one distribution it builds";
   }
   std::vector<std::string> argv = {args.positional()[0], "--with-pv2luks", "--cache",
                                    "--build-dir", build_dir().string()};
-  for (const char* option : {"--size", "--tail-room", "--format"}) {
+  const std::string initramfs = args.value("--initramfs").value_or("initramfs-tools");
+  if (initramfs != "initramfs-tools" && initramfs != "dracut") {
+    Fail(kExitUsage) << "vm build: --initramfs takes initramfs-tools or dracut, not '"
+                     << initramfs << "'";
+  }
+  const std::string label = args.value("--label").value_or("gpt");
+  if (label != "gpt" && label != "msdos") {
+    Fail(kExitUsage) << "vm build: --label takes gpt or msdos, not '" << label << "'";
+  }
+  for (const char* option : {"--size", "--tail-room", "--format", "--initramfs", "--label"}) {
     if (const auto value = args.value(option)) argv.insert(argv.end(), {option, *value});
   }
   bp::child script(std::string(PV2LUKS_SOURCE_DIR) + "/harness/debian-image.sh", argv);
@@ -95,11 +119,13 @@ int vm_build(const std::vector<std::string>& words) {
   return script.exit_code() == 0 ? 0 : kExitFailure;
 }
 
-// IMG.boot's KEY=value lines.
-std::string boot_value(const std::string& image, const std::string& key) {
+// IMG.boot's KEY=value lines; `fallback` for a key older images lack.
+std::string boot_value(const std::string& image, const std::string& key,
+                       const char* fallback = nullptr) {
   std::ifstream in(image + ".boot");
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::string value = pv2luks::key_value(text, key);
+  if (value.empty() && fallback) return fallback;
   if (value.empty()) Fail(kExitUsage) << image << ".boot: no " << key << " (made by vm build?)";
   return value;
 }
@@ -173,10 +199,15 @@ int vm_run(const std::vector<std::string>& words) {
   } cleanup{dir};
 
   BootConfig config;
-  extract_boot_files(image, dir, config);
+  const std::string boot = boot_value(image, "boot", "kernel");
+  if (boot == "kernel") {
+    extract_boot_files(image, dir, config);
+    config.kernel_args = "root=" + boot_value(image, "root") + " ro panic=10";
+  } else if (boot != "grub") {
+    Fail(kExitUsage) << image << ".boot: boot=" << boot << " is neither kernel nor grub";
+  }
   add_boot_disk(config, image);
   add_boot_disk(config, script_disk(args, dir));
-  config.kernel_args = "root=" + boot_value(image, "root") + " ro panic=10";
   if (const auto memory = args.number("--memory")) config.memory_mib = static_cast<int>(*memory);
   apply_lab_environment(config);
 
@@ -185,9 +216,11 @@ int vm_run(const std::vector<std::string>& words) {
   watch.timeout_s = args.number("--timeout").value_or(1800);
   watch.cut_on_line = args.value("--power-cut-on-line");
   if (const auto key = args.value("--passphrase-file")) {
-    // cryptsetup's prompt, and pv2luks's own in the initramfs after a
-    // conversion was cut short (converter/initramfs/local-top).
-    watch.answers = {"Please unlock disk", "Enter the passphrase for"};
+    // initramfs-tools' cryptsetup prompt, systemd-cryptsetup's in dracut's
+    // initramfs (no line break after it), and pv2luks's own in the
+    // initramfs after a conversion was cut short.
+    watch.answers = {"Please unlock disk", "Please enter passphrase for disk",
+                     "Enter the passphrase for"};
     watch.key_file = *key;
   }
   const BootResult result = boot_and_watch(config, watch);

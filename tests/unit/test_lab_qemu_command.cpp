@@ -112,5 +112,19 @@ TEST(QemuCommand, BootSharesNothingOfTheHost) {
   EXPECT_TRUE(has_pair(boot_argv(bare), "-append", "console=ttyS0 no_timer_check"));
 }
 
+TEST(QemuCommand, BootWithoutAKernelLeavesItToTheDisksBootLoader) {
+  BootConfig grub = boot_config();
+  grub.kernel.clear();
+  grub.initramfs.clear();
+  grub.kernel_args.clear();
+  const auto argv = boot_argv(grub);
+  for (const char* option : {"-kernel", "-initrd", "-append"}) {
+    EXPECT_EQ(std::find(argv.begin(), argv.end(), option), argv.end()) << option;
+  }
+  EXPECT_TRUE(has_pair(argv, "-serial", "stdio"));
+  EXPECT_TRUE(has_pair(argv, "-drive",
+                       "if=none,id=disk0,file=/img/debian.raw,format=raw,cache=writeback,discard=unmap"));
+}
+
 }  // namespace
 }  // namespace harness
