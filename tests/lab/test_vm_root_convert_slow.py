@@ -36,8 +36,9 @@ import subprocess
 import pytest
 
 from conftest import BUILD_DIR, SOURCE_DIR
-from vm_root import (AFTER_REBOOT, INITRAMFS_TOOLS_GPT, boot, build_image, converted,
-                     live_conversion_then_encrypted_boot, power_cut_then_recovery, run)
+from vm_root import (AFTER_REBOOT, INITRAMFS_TOOLS_GPT, PASSPHRASE, boot, build_image, converted,
+                     copy_image, field, live_conversion_then_encrypted_boot,
+                     power_cut_then_recovery, run)
 
 # What pv2luks's initramfs hook may add to an initramfs, compressed (issue 16).
 INITRAMFS_HOOK_LIMIT = 3 << 20
@@ -91,15 +92,13 @@ def test_the_hook_adds_at_most_3_mib_to_the_initramfs():
 # pv2luks's hook; with the hook gone from the initramfs the conversion is
 # refused before anything is written. Root and /boot are read-only from the
 # first checksum of the whole disk to the second, so nothing else writes.
-GUARD = r"""#!/bin/bash
-set -uo pipefail
-pv=$(pvs --noheadings -o pv_name -S vg_name=guestvg | tr -d ' ')
+GUARD = r"""
 kver=$(uname -r)
-convert() { pv2luks convert "$pv" --yes --key-file ./key --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$@"; }
+convert() { pv2luks convert "$PV" --yes --key-file ./key --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$@"; }
 convert --dry-run > dry.out 2>&1; echo "DRY-WITH-HOOK exit=$?"
 sed 's/^/DRY-WITH-HOOK /' dry.out | tail -5
 rm /usr/share/initramfs-tools/hooks/pv2luks /usr/share/initramfs-tools/scripts/local-top/pv2luks
-update-initramfs -u -k all > /dev/null 2>&1; echo "INITRAMFS exit=$?"
+regenerate_initramfs > /dev/null 2>&1; echo "INITRAMFS exit=$?"
 echo "HOOK-FILES $(lsinitramfs "/boot/initrd.img-$kver" | grep -c pv2luks)"
 journalctl --relinquish-var > /dev/null 2>&1
 sync
@@ -114,13 +113,10 @@ grep -c 'warning (--force)' forced.out | sed 's/^/FORCE-WARNINGS /'
 
 
 def test_root_pv_refused_while_the_initramfs_cannot_recover_it(vm_image, tmp_path):
-    image = tmp_path / "disk.img"
-    subprocess.run(["cp", "--sparse=always", vm_image, image], check=True)
-    shutil.copy(f"{vm_image}.boot", f"{image}.boot")
+    image = copy_image(vm_image, tmp_path)
     key = tmp_path / "key"
     key.write_text(PASSPHRASE)
-    (tmp_path / "acks").write_text("")
-    result = boot(image, key, tmp_path, GUARD, "guard")
+    result = boot(VARIANT, image, key, tmp_path, GUARD, "guard")
     out = result.stdout
     assert result.returncode == 0, result.stderr[-3000:]
     # Positive control: with the hook in the initramfs the guard lets it pass.
