@@ -85,10 +85,14 @@ def test_offline_guest_config_of_a_dracut_image_then_it_boots(vm_image, tmp_path
 
 def test_negative_control_without_the_dracut_module_the_recovery_boot_finds_no_root(
         vm_image, tmp_path):
+    # Without the module in the initramfs, convert refuses the root PV (the
+    # root-PV guard); --force is the documented way to take that risk.
     env = ("before_convert() { rm -r /usr/lib/dracut/modules.d/90pv2luks &&"
-           " dracut -f --regenerate-all > /dev/null 2>&1; }\nexport CUT_AT_PERCENT=40")
+           " dracut -f --regenerate-all > /dev/null 2>&1; }\nexport CUT_AT_PERCENT=40"
+           "\nexport CONVERT_OPTIONS=--force")
     image, key, first = converted(VARIANT, vm_image, tmp_path, env=env, cut=True)
     assert "BEFORE-CONVERT exit=0" in first
+    assert "warning (--force): /dev/vda5 holds the running /" in first
     recovered = boot(VARIANT, image, key, tmp_path, RECOVER, "recover", timeout=900)
     assert recovered.returncode == 1, recovered.stderr[-3000:]
     assert VARIANT.half_converted not in recovered.stdout

@@ -84,7 +84,8 @@ HEAD = "#!/bin/bash\nset -uo pipefail\n"
 # Run 1: the writer and the live conversion of the root PV, then what
 # pv2luks advises (unless SKIP_INITRAMFS). With CUT_AT_PERCENT, "CUT NOW"
 # once the move is that far: the harness cuts the power on that line. A
-# before_convert function, when the env defines one, runs first.
+# before_convert function, when the env defines one, runs first;
+# CONVERT_OPTIONS adds options to the convert command.
 CONVERT = WRITER + r"""
 cut_filter() {
 	local line
@@ -105,7 +106,7 @@ writer 0 &
 sleep 3
 started=$(date +%s.%N)
 pv2luks convert "$pv" --update-crypttab --yes --key-file ./key --pbkdf pbkdf2 \
-	--pbkdf-force-iterations 1000 --progress-json | cut_filter
+	--pbkdf-force-iterations 1000 --progress-json ${CONVERT_OPTIONS:-} | cut_filter
 echo "CONVERT exit=${PIPESTATUS[0]}"
 echo "CONVERT-SECONDS $(seconds_since "$started")"
 sleep 3
