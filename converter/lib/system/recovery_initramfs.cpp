@@ -169,7 +169,10 @@ void refuse_stranded_root(const std::string& device, dev_t rdev, bool force, con
   why << device << " holds the running " << held << ", and the initramfs the next boot uses "
       << "cannot bring it up after a conversion cut short (a power cut, a crash): ";
   for (std::size_t i = 0; i < problems.size(); ++i) why << (i ? "; " : "") << problems[i];
-  why << ". Such a boot finds no root file system without a rescue system. Install pv2luks's "
+  why << ". Such a boot cannot map the half-converted PV: it finds no root file system (then "
+         "only a rescue system helps), or, where the initramfs activates LVM with 'vgchange "
+         "-ay' (dracut without pv2luks's module), it mounts root from the half-converted "
+         "partition and damages it. Install pv2luks's "
          "initramfs support and cryptsetup's, then rebuild every initramfs ("
       << (lister.fix.empty() ? "with the distribution's tool" : "'" + lister.fix + "'")
       << ") and convert again";
