@@ -19,15 +19,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool ends_with(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // Whether some word of the listing ends with one of `tails`.
 bool listed(const std::vector<std::string>& words, std::initializer_list<const char*> tails) {
   return std::any_of(words.begin(), words.end(), [&](const std::string& word) {
     return std::any_of(tails.begin(), tails.end(),
-                       [&](const char* tail) { return ends_with(word, tail); });
+                       [&](const char* tail) { return word.ends_with(tail); });
   });
 }
 
