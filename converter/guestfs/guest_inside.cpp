@@ -10,6 +10,7 @@
 #include "system/crypttab.h"
 #include "system/dracut_conf.h"
 #include "system/initramfs_tool.h"
+#include "system/recovery_initramfs.h"
 
 namespace pv2luks {
 

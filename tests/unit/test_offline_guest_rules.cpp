@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "guest_facts_fixture.h"
 #include "offline/guest_rules.h"
+#include "system/recovery_initramfs.h"
 
 namespace pv2luks {
 namespace {

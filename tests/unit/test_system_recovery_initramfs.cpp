@@ -27,7 +27,7 @@ const std::string kInitramfsTools =
 // As lsinitrd prints it (dracut): `ls -l` columns, then the path.
 const std::string kDracut =
     "Image: /boot/initrd.img-6.1.0-28-amd64: 14M\n"
-    "-rwxr-xr-x   1 root root   232112 Dec  3 12:00 usr/bin/systemd-cryptsetup\n"
+    "-rwxr-xr-x   1 root root   232112 Dec  3 12:00 usr/lib/systemd/systemd-cryptsetup\n"
     "-rwxr-xr-x   1 root root  2400000 Dec  3 12:00 usr/sbin/pv2luks\n"
     "-rwxr-xr-x   1 root root      900 Dec  3 12:00 var/lib/dracut/hooks/initqueue/settled/90-pv2luks-recover.sh\n";
 

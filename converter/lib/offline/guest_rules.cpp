@@ -104,26 +104,6 @@ bool initramfs_crypttab_lists(const std::string& text, const std::string& name) 
   return false;
 }
 
-bool initramfs_listing_has_cryptsetup(const std::string& listing) {
-  std::istringstream in(listing);
-  for (std::string line; std::getline(in, line);) {
-    // lsinitrd: "-rwxr-xr-x 1 root root 123 Jan 1 00:00 usr/sbin/cryptsetup",
-    // and "... usr/sbin/cryptsetup -> ..." were it a link.
-    std::istringstream fields(line);
-    std::vector<std::string> words;
-    for (std::string word; fields >> word;) words.push_back(word);
-    if (words.size() < 2) continue;
-    const std::size_t arrow = std::find(words.begin(), words.end(), "->") - words.begin();
-    const std::string& path = arrow < words.size() && arrow > 0 ? words[arrow - 1] : words.back();
-    const std::string full = "/" + path;
-    if (full.ends_with("/sbin/cryptsetup") || full.ends_with("/bin/cryptsetup") ||
-        full.ends_with("/systemd/systemd-cryptsetup")) {
-      return true;
-    }
-  }
-  return false;
-}
-
 std::string vg_of_lv_device(const std::string& device) {
   const std::string prefix = "/dev/";
   if (device.rfind(prefix, 0) != 0) return "";

@@ -66,11 +66,6 @@ SecureBuffer passphrase_c_string(const SecureBuffer& passphrase);
 // Also for dracut's images: their /etc/crypttab has the same form.
 bool initramfs_crypttab_lists(const std::string& text, const std::string& name);
 
-// Whether an lsinitrd listing (`ls -l` lines) holds what unlocks a LUKS
-// volume: a path ending in "/sbin/cryptsetup" or "/bin/cryptsetup", or
-// "/systemd/systemd-cryptsetup" (dracut's systemd mode has only that one
-// unless a module such as pv2luks's adds cryptsetup).
-bool initramfs_listing_has_cryptsetup(const std::string& listing);
 
 // "/dev/VG/LV" -> "VG"; "" for other devices ("/dev/sda1").
 std::string vg_of_lv_device(const std::string& device);

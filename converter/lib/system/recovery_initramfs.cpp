@@ -98,10 +98,31 @@ std::string recovery_problem(const std::string& version, const Lister& lister) {
 
 }  // namespace
 
+bool initramfs_listing_has_cryptsetup(const std::string& listing) {
+  std::istringstream in(listing);
+  for (std::string line; std::getline(in, line);) {
+    // lsinitramfs: "usr/sbin/cryptsetup"; lsinitrd: "-rwxr-xr-x 1 root root
+    // 123 Jan 1 00:00 usr/sbin/cryptsetup", and "... usr/sbin/cryptsetup -> ..."
+    // were it a link.
+    std::istringstream fields(line);
+    std::vector<std::string> words;
+    for (std::string word; fields >> word;) words.push_back(word);
+    if (words.empty()) continue;
+    const std::size_t arrow = std::find(words.begin(), words.end(), "->") - words.begin();
+    const std::string& path = arrow < words.size() && arrow > 0 ? words[arrow - 1] : words.back();
+    const std::string full = "/" + path;
+    if (full.ends_with("/sbin/cryptsetup") || full.ends_with("/bin/cryptsetup") ||
+        full.ends_with("/systemd/systemd-cryptsetup")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string> missing_for_recovery(const std::string& listing) {
   const std::vector<std::string> words = words_of(listing);
   std::vector<std::string> missing;
-  if (!listed(words, {"bin/cryptsetup", "systemd-cryptsetup"})) missing.push_back("cryptsetup");
+  if (!initramfs_listing_has_cryptsetup(listing)) missing.push_back("cryptsetup");
   if (!listed(words, {"bin/pv2luks"})) missing.push_back("pv2luks");
   if (!listed(words, {"scripts/local-top/pv2luks", "pv2luks-recover.sh"})) {
     missing.push_back("pv2luks's recovery hook");

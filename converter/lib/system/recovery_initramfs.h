@@ -15,6 +15,13 @@
 
 namespace pv2luks {
 
+// Whether an initramfs listing (lsinitramfs's paths, or lsinitrd's `ls -l`
+// lines) holds what unlocks a LUKS volume: a path ending in
+// "/sbin/cryptsetup" or "/bin/cryptsetup", or "/systemd/systemd-cryptsetup"
+// (dracut's systemd mode has only that one unless a module such as
+// pv2luks's adds cryptsetup). A link counts by its own name. Pure.
+bool initramfs_listing_has_cryptsetup(const std::string& listing);
+
 // What the listing of an initramfs (lsinitramfs's or lsinitrd's output, a
 // path per line, maybe after `ls -l` columns) lacks for that recovery, one
 // short name each ("cryptsetup", "pv2luks", "pv2luks's recovery hook").
