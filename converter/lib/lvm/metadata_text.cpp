@@ -11,20 +11,18 @@ namespace {
 
 using Kind = ConfigValue::Kind;
 
-// "line 12: fixvg/root/segment1: " for messages.
-std::string at(const ConfigNode& node, const std::string& path) {
-  return "line " + std::to_string(node.line) + ": " + path + ": ";
-}
+// "fixvg/root/segment1: " for messages.
+std::string at(const std::string& path) { return path + ": "; }
 
 const ConfigNode& required(const ConfigNode& section, const std::string& path, const char* key) {
   const ConfigNode* child = find_child(section, key);
-  if (!child) Fail() << at(section, path) << "no " << key;
+  if (!child) Fail() << at(path) << "no " << key;
   return *child;
 }
 
 const ConfigValue& scalar(const ConfigNode& node, const std::string& path) {
-  if (node.is_section || node.is_list || node.values.size() != 1) {
-    Fail() << at(node, path) << node.key << " is not a single value";
+  if (node.is_section || node.values.size() != 1) {
+    Fail() << at(path) << node.key << " is not a single value";
   }
   return node.values.front();
 }
@@ -33,7 +31,7 @@ std::uint64_t count(const ConfigNode& section, const std::string& path, const ch
   const ConfigNode& node = required(section, path, key);
   const ConfigValue& value = scalar(node, path);
   if (value.kind != Kind::kInteger || value.integer < 0) {
-    Fail() << at(node, path) << key << " = " << value.text << " is not a whole number";
+    Fail() << at(path) << key << " = " << value.text << " is not a whole number";
   }
   return static_cast<std::uint64_t>(value.integer);
 }
@@ -41,7 +39,7 @@ std::uint64_t count(const ConfigNode& section, const std::string& path, const ch
 std::string text(const ConfigNode& section, const std::string& path, const char* key) {
   const ConfigNode& node = required(section, path, key);
   const ConfigValue& value = scalar(node, path);
-  if (value.kind != Kind::kString) Fail() << at(node, path) << key << " is not a string";
+  if (value.kind != Kind::kString) Fail() << at(path) << key << " is not a string";
   return value.text;
 }
 
@@ -50,9 +48,9 @@ std::vector<std::string> string_list(const ConfigNode& section, const std::strin
   std::vector<std::string> out;
   const ConfigNode* node = find_child(section, key);
   if (!node) return out;
-  if (!node->is_list) Fail() << at(*node, path) << key << " is not a list";
+  if (node->is_section) Fail() << at(path) << key << " is not a list";
   for (const ConfigValue& value : node->values) {
-    if (value.kind != Kind::kString) Fail() << at(*node, path) << key << " holds a non-string";
+    if (value.kind != Kind::kString) Fail() << at(path) << key << " holds a non-string";
     out.push_back(value.text);
   }
   return out;
@@ -60,15 +58,15 @@ std::vector<std::string> string_list(const ConfigNode& section, const std::strin
 
 // A list of ("name", first extent) pairs, as "stripes" and "mirrors" are.
 std::vector<SegmentArea> area_list(const ConfigNode& node, const std::string& path) {
-  if (!node.is_list || node.values.size() % 2 != 0) {
-    Fail() << at(node, path) << node.key << " is not a list of (name, extent) pairs";
+  if (node.is_section || node.values.size() % 2 != 0) {
+    Fail() << at(path) << node.key << " is not a list of (name, extent) pairs";
   }
   std::vector<SegmentArea> areas;
   for (std::size_t i = 0; i < node.values.size(); i += 2) {
     const ConfigValue& name = node.values[i];
     const ConfigValue& extent = node.values[i + 1];
     if (name.kind != Kind::kString || extent.kind != Kind::kInteger || extent.integer < 0) {
-      Fail() << at(node, path) << node.key << " entry " << i / 2 << " is not a (name, extent) pair";
+      Fail() << at(path) << node.key << " entry " << i / 2 << " is not a (name, extent) pair";
     }
     areas.push_back({name.text, static_cast<std::uint64_t>(extent.integer)});
   }
@@ -77,7 +75,7 @@ std::vector<SegmentArea> area_list(const ConfigNode& node, const std::string& pa
 
 PvMeta parse_pv(const ConfigNode& node, const std::string& vg_path) {
   const std::string path = vg_path + "/physical_volumes/" + node.key;
-  if (!node.is_section) Fail() << at(node, path) << "not a section";
+  if (!node.is_section) Fail() << at(path) << "not a section";
   return {node.key, text(node, path, "id"), count(node, path, "dev_size"),
           count(node, path, "pe_start"), count(node, path, "pe_count")};
 }
@@ -87,18 +85,18 @@ void parse_striped_areas(const ConfigNode& node, const std::string& path, LvSegm
   if (segment.stripe_count > 1) segment.stripe_size_sectors = count(node, path, "stripe_size");
   segment.areas = area_list(required(node, path, "stripes"), path);
   if (segment.stripe_count == 0 || segment.areas.size() != segment.stripe_count) {
-    Fail() << at(node, path) << "stripe_count " << segment.stripe_count << " but "
+    Fail() << at(path) << "stripe_count " << segment.stripe_count << " but "
            << segment.areas.size() << " stripes";
   }
   if (segment.extent_count % segment.stripe_count != 0) {
-    Fail() << at(node, path) << "extent_count " << segment.extent_count
+    Fail() << at(path) << "extent_count " << segment.extent_count
            << " is not a multiple of stripe_count " << segment.stripe_count;
   }
 }
 
 LvSegment parse_segment(const ConfigNode& node, const std::string& path) {
   LvSegment segment;
-  segment.line = node.line;
+  segment.name = node.key;
   segment.start_extent = count(node, path, "start_extent");
   segment.extent_count = count(node, path, "extent_count");
   segment.type = text(node, path, "type");
@@ -115,11 +113,11 @@ void check_segments_contiguous(const LvMeta& lv, const std::string& path) {
   std::uint64_t next = 0;
   for (const LvSegment& segment : lv.segments) {
     if (segment.start_extent != next) {
-      Fail() << "line " << segment.line << ": " << path << ": a segment starts at extent "
+      Fail() << path << "/" << segment.name << ": the segment starts at extent "
              << segment.start_extent << ", expected " << next;
     }
     if (segment.extent_count == 0) {
-      Fail() << "line " << segment.line << ": " << path << ": a segment of 0 extents";
+      Fail() << path << "/" << segment.name << ": a segment of 0 extents";
     }
     next += segment.extent_count;
   }
@@ -127,7 +125,7 @@ void check_segments_contiguous(const LvMeta& lv, const std::string& path) {
 
 LvMeta parse_lv(const ConfigNode& node, const std::string& vg_path) {
   const std::string path = vg_path + "/" + node.key;
-  if (!node.is_section) Fail() << at(node, path) << "not a section";
+  if (!node.is_section) Fail() << at(path) << "not a section";
   LvMeta lv;
   lv.name = node.key;
   lv.status = string_list(node, path, "status");
@@ -147,7 +145,7 @@ const ConfigNode& vg_section(const ConfigNode& root) {
   for (const ConfigNode& child : root.children) {
     if (!child.is_section) continue;
     if (vg) {
-      Fail() << "line " << child.line << ": a second volume group section '" << child.key
+      Fail() << "LVM metadata: a second volume group section '" << child.key
              << "' after '" << vg->key << "'";
     }
     vg = &child;
@@ -163,12 +161,12 @@ VgMeta parse_vg(const ConfigNode& node) {
   vg.id = text(node, path, "id");
   vg.seqno = count(node, path, "seqno");
   vg.extent_size_sectors = count(node, path, "extent_size");
-  if (vg.extent_size_sectors == 0) Fail() << at(node, path) << "extent_size is 0";
+  if (vg.extent_size_sectors == 0) Fail() << at(path) << "extent_size is 0";
   const ConfigNode& pvs = required(node, path, "physical_volumes");
-  if (!pvs.is_section) Fail() << at(pvs, path) << "physical_volumes is not a section";
+  if (!pvs.is_section) Fail() << at(path) << "physical_volumes is not a section";
   for (const ConfigNode& pv : pvs.children) vg.pvs.push_back(parse_pv(pv, path));
   if (const ConfigNode* lvs = find_child(node, "logical_volumes")) {
-    if (!lvs->is_section) Fail() << at(*lvs, path) << "logical_volumes is not a section";
+    if (!lvs->is_section) Fail() << at(path) << "logical_volumes is not a section";
     for (const ConfigNode& lv : lvs->children) vg.lvs.push_back(parse_lv(lv, path));
   }
   return vg;

@@ -36,7 +36,7 @@ struct LvSegment {
   // The "stripes" list of a striped segment, or the "mirrors" list of a
   // mirror or pvmove segment; empty for other types.
   std::vector<SegmentArea> areas;
-  int line = 0;  // where the segment's section starts, for messages
+  std::string name;  // its section's name ("segment1"), for messages
 };
 
 struct LvMeta {
@@ -57,8 +57,8 @@ struct VgMeta {
 };
 
 // The one volume group section of `text`. Malformed text, a missing field, a
-// list of the wrong shape or segments that leave holes are an Error
-// "line N: ...".
+// list of the wrong shape or segments that leave holes are an Error naming
+// the line (for text LVM's parser refuses) or the path ("vg/lv/segment2: ...").
 VgMeta parse_vg_metadata(std::string_view text);
 
 }  // namespace pv2luks

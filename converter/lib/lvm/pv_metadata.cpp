@@ -25,7 +25,7 @@ void check_areas_on_pv(const PvOnDisk& pv) {
       for (const SegmentArea& area : segment.areas) {
         if (area.name != pv.this_pv) continue;
         if (area.first_extent + extents_per_area(segment) > pe_count) {
-          Fail() << "line " << segment.line << ": " << pv.vg.name << "/" << lv.name
+          Fail() << pv.vg.name << "/" << lv.name << "/" << segment.name
                  << " uses extents " << area.first_extent << "+" << extents_per_area(segment)
                  << " of " << pv.this_pv << ", which has " << pe_count;
         }
