@@ -141,10 +141,13 @@ int report(const pv2luks::ConvertResult& result, const std::string& device, bool
         say("done: " + device + " is now LUKS; crypttab line:");
         // The crypttab line is stdout's one line without --progress-json;
         // with it, a field of the result object.
-        if (!json) std::printf("%s\n", result.crypttab_line.c_str());
-        std::fflush(stdout);
+        if (json) {
+          say(result.crypttab_line);
+        } else {
+          std::printf("%s\n", result.crypttab_line.c_str());
+          std::fflush(stdout);
+        }
         for (const std::string& line : result.advice) say(line);
-        if (json) say(result.crypttab_line);
       }
       break;
     case pv2luks::ConvertStatus::kRefused:

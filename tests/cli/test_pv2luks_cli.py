@@ -1,8 +1,9 @@
 """pv2luks's command line on CLI11 (issue 18): every action's --help and
 'pv2luks help ACTION', --opt=value, -q/--batch-mode, and the exit codes
-that need no PV to trigger, each for real: 1 bad usage, 2 not root, 4 a
-missing device, 5 an image another program holds pv2luks's lock on, 6 a
-refusal for another reason (a qcow2 image with a backing file). Where an
+that need no PV to trigger, each for real: 1 bad usage, 2 not root, 3 out
+of memory (an address-space limit), 4 a missing device, 5 an image another
+program holds pv2luks's lock on, 6 a refusal for another reason (a qcow2
+image with a backing file). Where an
 image is named, its whole-file sha256 is unchanged afterwards. The codes
 that need a converted image (2 for a wrong passphrase, 7 stopped, 8 failed
 after the write) are in tests/host (test_offline_convert.py,
@@ -164,3 +165,26 @@ def test_a_refusal_for_another_reason_exits_6(tmp_path):
     assert result.returncode == 6, result.stderr
     assert "has a backing file" in result.stderr and "nothing was written" in result.stderr
     assert (sha256(image), sha256(base)) == before
+
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit (util-linux)")
+def test_out_of_memory_exits_3(tmp_path):
+    """verify reads up to 16 MiB of a LUKS header: under address-space limits
+    of 14-40 MiB, pv2luks either cannot load (127, the dynamic loader), runs
+    out of memory (3, said so), or gets as far as the header (6: this one is
+    no real LUKS header). Never a crash."""
+    image = tmp_path / "luks.img"
+    with open(image, "wb") as f:
+        f.write(b"LUKS\xba\xbe")
+        f.truncate(64 << 20)
+    before = sha256(image)
+    codes = {}
+    for mib in range(14, 42, 4):
+        result = run(["prlimit", f"--as={mib << 20}", PV2LUKS, "verify", "--offline", image,
+                      "--key-file", "/dev/null"])
+        codes[mib] = result.returncode
+        assert result.returncode in (127, 3, 6), (mib, result.returncode, result.stderr)
+        if result.returncode == 3:
+            assert "pv2luks: out of memory" in result.stderr, result.stderr
+    assert 3 in codes.values(), codes
+    assert sha256(image) == before
