@@ -1,5 +1,6 @@
 // pv2luks: the command-line front end. Each action is parse (args.h, CLI11)
 // -> one library call -> report (report.h, which alone decides exit codes).
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <new>
@@ -155,7 +156,14 @@ int run(int argc, char** argv) {
     return kExitOk;
   } catch (const CLI::ParseError& e) {
     const auto selected = app.get_subcommands();
-    return usage(selected.empty() ? "" : selected.front()->get_name(), usage_problem(e));
+    const std::string problem = usage_problem(e);
+    // The stream's last object, even when the words did not parse.
+    if (std::any_of(argv + 1, argv + argc, [](const char* word) {
+          return std::string(word) == "--progress-json";
+        })) {
+      print_json_result(kExitUsage, "usage", problem);
+    }
+    return usage(selected.empty() ? "" : selected.front()->get_name(), problem);
   }
   set_trace(cli.trace);
   const std::string action = app.get_subcommands().front()->get_name();

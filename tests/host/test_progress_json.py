@@ -112,11 +112,13 @@ def test_stopped_refused_and_done_as_json_lines(tmp_path):
     assert verify(image, key) == manifest
 
 
-def test_a_usage_error_is_a_json_result_too():
-    result = subprocess.run([str(PV2LUKS), "convert", "--offline", "x.img", "--force",
-                             "--progress-json"], capture_output=True, text=True)
+@pytest.mark.parametrize("words, message", [
+    (["--force"], "--force is for live conversions (of a PV that holds the running / or /usr)"),
+    (["--bogus"], "unknown option --bogus"),
+])
+def test_a_usage_error_is_a_json_result_too(words, message):
+    result = subprocess.run([str(PV2LUKS), "convert", "--offline", "x.img", "--progress-json",
+                             *words], capture_output=True, text=True)
     assert result.returncode == 1, result.stderr
     (only,) = objects(result.stdout)
-    assert only == {"status": "usage", "exit_code": 1,
-                    "message": "--force is for live conversions (of a PV that holds the running / "
-                               "or /usr)"}, only
+    assert only == {"status": "usage", "exit_code": 1, "message": message}, only
