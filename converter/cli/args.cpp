@@ -225,6 +225,7 @@ void add_actions(CLI::App& app, Cli& cli) {
   app.formatter(formatter);
   app.add_flag("-v,--verbose", cli.trace.verbose, "as each action's -v");
   app.add_flag("--debug", cli.trace.debug, "as each action's --debug");
+  app.add_flag("-q,--batch-mode", cli.trace.batch, "as convert's and resume's -q");
   add_convert(app, cli);
   add_resume(app, cli);
   add_status(app, cli);

@@ -18,6 +18,7 @@ namespace cli {
 struct TraceCli {
   bool verbose = false;
   bool debug = false;
+  bool batch = false;  // -q/--batch-mode before the action, as cryptsetup takes it
   pv2luks::LogLevel level() const;
 };
 

@@ -166,6 +166,7 @@ int run(int argc, char** argv) {
     return usage(selected.empty() ? "" : selected.front()->get_name(), problem);
   }
   set_trace(cli.trace);
+  if (cli.trace.batch) cli.convert.yes = cli.resume.yes = true;
   const std::string action = app.get_subcommands().front()->get_name();
   if (action == "convert") return convert_action(cli.convert);
   if (action == "resume") return resume_action(cli.resume);

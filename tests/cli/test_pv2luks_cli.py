@@ -89,6 +89,9 @@ def test_batch_mode_is_taken_by_convert_and_resume(flag, tmp_path):
         assert result.returncode == 4, result.stderr  # past the parse: no such image
     result = run([PV2LUKS, "unflatten", flag])
     assert result.returncode == 1 and f"unknown option {flag}" in result.stderr
+    if flag != "--yes":  # cryptsetup's spelling also goes before the action
+        result = run([PV2LUKS, flag, "convert", "--offline", tmp_path / "none.img"])
+        assert result.returncode == 4, result.stderr
 
 
 @pytest.mark.parametrize("words, says", [

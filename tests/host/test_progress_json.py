@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import PV2LUKS
+from conftest import PV2LUKS, run
 from offline_common import FAST_PBKDF, build_image, key_file, pv2luks, sha256, verify
 from test_offline_qcow2_runs import process_state, wait_for
 
@@ -60,8 +60,10 @@ def split(stdout, device):
 def test_stopped_refused_and_done_as_json_lines(tmp_path):
     image, manifest = build_image(tmp_path)
     key = key_file(tmp_path)
-    argv = [str(PV2LUKS), "convert", "--offline", str(image), "--yes", "--key-file", str(key),
-            *FAST_PBKDF, "--progress-json"]
+    # --batch-mode and (below) -q before the action: without them there is no
+    # terminal to confirm on, and it would be refused.
+    argv = [str(PV2LUKS), "convert", "--offline", str(image), "--batch-mode", "--key-file",
+            str(key), *FAST_PBKDF, "--progress-json"]
     # Held at chunk 2's commit (it SIGSTOPs itself there), then SIGTERM:
     # it stops after that chunk.
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -100,7 +102,9 @@ def test_stopped_refused_and_done_as_json_lines(tmp_path):
     assert result["status"] == "refused" and result["reason"] == "wrong_device", result
 
     # The resume finishes: progress from chunk 4 on, then done.
-    resumed = pv2luks("resume", "--offline", image, "--yes", "--key-file", key, "--progress-json")
+    # start_new_session: no controlling terminal, so only -q lets it go on.
+    resumed = run([PV2LUKS, "-q", "resume", "--offline", image, "--key-file", key,
+                   "--progress-json"], start_new_session=True)
     assert resumed.returncode == 0, resumed.stderr
     progress, result = split(resumed.stdout, image)
     assert progress[0]["chunks_done"] == 4 and progress[-1]["phase"] == "header", resumed.stdout
