@@ -2,9 +2,13 @@
 
 #include <sys/stat.h>
 
-#include <cstdint>
 #include <cstdlib>
+#include <map>
+#include <memory>
 #include <optional>
+#include <sstream>
+
+#include "help_text.h"
 
 namespace cli {
 
@@ -18,69 +22,176 @@ bool parse_number(const std::string& text, std::uint32_t& value) {
   return true;
 }
 
-// Walks the words: options through `option(word, value)` (which returns
-// "" when it took the word, "?" when the word is not its option, or a
-// problem), and the one DEVICE.
-template <typename OptionFn>
-std::string walk(const std::vector<std::string>& words, std::string& device, OptionFn option) {
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    const std::string& word = words[i];
-    const auto value = [&](std::string& out) {
-      if (i + 1 >= words.size()) return false;
-      out = words[++i];
-      return true;
-    };
-    const std::string problem = option(word, value);
-    if (problem.empty()) continue;
-    if (problem != "?") return problem;
-    if (word.rfind("-", 0) == 0) return "unknown option " + word;
-    if (!device.empty()) return "unexpected argument '" + word + "'";
-    device = word;
-  }
-  return device.empty() ? "needs a DEVICE" : "";
+// What each option's value is, for "--OPT needs WHAT" when it is missing.
+const std::map<std::string, std::string>& value_names() {
+  static const std::map<std::string, std::string> names = {
+      {"--key-file", "FILE or -"},       {"--crypttab", "FILE"},
+      {"--partition", "a number, e.g. 2"}, {"--type", "luks1 or luks2"},
+      {"--cipher", "CIPHER-MODE, e.g. aes-xts-plain64"},
+      {"--key-size", "bits, e.g. 512"},  {"--pbkdf", "argon2id, argon2i or pbkdf2"},
+      {"--pbkdf-force-iterations", "a positive number"},
+      {"--iter-time", "milliseconds"},
+  };
+  return names;
 }
 
-// --key-file FILE|-.
-template <typename Value>
-std::string key_file_option(const std::string& word, Value& value,
-                            std::optional<std::string>& key_file) {
-  if (word != "--key-file") return "?";
-  std::string v;
-  if (!value(v)) return "--key-file needs FILE or -";
-  key_file = v;
-  return "";
+std::string footer(const char* text) { return std::string(text) + kExitCodesText; }
+
+// CLI11's formatter, with the list of actions showing each one's summary
+// (its description's first line) instead of the whole description.
+class Formatter : public CLI::Formatter {
+ public:
+  std::string make_subcommand(const CLI::App* sub) const override {
+    std::stringstream out;
+    const std::string& description = sub->get_description();
+    CLI::detail::format_help(out, sub->get_display_name(true),
+                             description.substr(0, description.find('\n')), column_width_);
+    return out.str();
+  }
+};
+
+// An action: its help, -h/--help (CLI11's), -v/--verbose and --debug.
+CLI::App* add_action(CLI::App& app, const char* name, const char* description, const char* foot,
+                     TraceCli& trace) {
+  CLI::App* action = app.add_subcommand(name, description);
+  action->footer(footer(foot));
+  action->add_flag("-v,--verbose", trace.verbose,
+                   "show each external command and device-mapper step on stderr");
+  action->add_flag("--debug", trace.debug, "show more: the commands' exit codes, dm queries");
+  return action;
 }
 
-// The options convert and resume share.
-template <typename Value>
-std::string common_option(const std::string& word, Value& value, std::optional<std::string>& key_file,
-                          bool& progress_json, bool& yes) {
-  if (word == "--progress-json") {
-    progress_json = true;
-  } else if (word == "--yes") {
-    yes = true;
-  } else if (const std::string key = key_file_option(word, value, key_file); key != "?") {
-    return key;
-  } else {
-    return "?";
-  }
-  return "";
+void add_key_file(CLI::App* action, std::optional<std::string>& key_file, const char* what) {
+  action->add_option_function<std::string>(
+      "--key-file", [&key_file](const std::string& value) { key_file = value; }, what)
+      ->type_name("FILE|-");
 }
 
-// --offline and --partition N, which every action takes.
-template <typename Value>
-std::string offline_option(const std::string& word, Value& value, bool& offline,
-                           std::uint32_t& partition) {
-  if (word == "--offline") {
-    offline = true;
-    return "";
-  }
-  if (word == "--partition") {
-    std::string v;
-    if (!value(v) || !parse_number(v, partition)) return "--partition takes a number, e.g. 2";
-    return "";
-  }
-  return "?";
+void add_offline(CLI::App* action, bool& offline, std::string& partition) {
+  action->add_flag("--offline", offline, "IMAGE is a disk image or an unused device");
+  action->add_option("--partition", partition,
+                     "offline: the PV's partition (default: the one partition, or the\n"
+                     "whole disk, holding a PV)")
+      ->type_name("N");
+}
+
+void add_batch(CLI::App* action, bool& yes, bool& progress_json) {
+  action->add_flag("-q,--batch-mode,--yes", yes,
+                   "do not ask for confirmation (needed when there is no\n"
+                   "terminal to ask on)");
+  action->add_flag("--progress-json", progress_json,
+                   "progress and the result as JSON lines on stdout, nothing else\n"
+                   "there (docs/progress-json.md)");
+}
+
+void add_convert(CLI::App& app, Cli& cli) {
+  ConvertCli& c = cli.convert;
+  auto& o = c.options;
+  CLI::App* a = add_action(app, "convert", kConvertDescription, kConvertFooter, cli.trace);
+  a->add_option("DEVICE", o.device, "the PV's partition or disk; with --offline: the IMAGE");
+  a->add_option("--type", c.type, "header format (default luks2)")->type_name("luks2|luks1");
+  add_key_file(a, o.key_file,
+               "passphrase from FILE, or all of stdin with '-';\n"
+               "without it: the terminal, asked twice");
+  a->add_option("--cipher", o.cipher, "data cipher (default aes-xts-plain64)")
+      ->type_name("CIPHER-MODE");
+  a->add_option("--key-size", c.key_size, "volume key size (default 512, for aes-xts)")
+      ->type_name("BITS");
+  a->add_option("--pbkdf", o.pbkdf, "keyslot PBKDF (default: the type's own)")
+      ->type_name("argon2id|pbkdf2");
+  a->add_option("--pbkdf-force-iterations", c.pbkdf_force_iterations,
+                "PBKDF iterations, no benchmark")
+      ->type_name("N");
+  a->add_option("--iter-time", c.iter_time, "PBKDF benchmark target")->type_name("MS");
+  a->add_flag("--make-room", o.make_room,
+              "when the room after the PV is short but the PV's last\n"
+              "extents are free, shrink the PV (pvresize) to make it;\n"
+              "without it such a PV is refused with the commands that\n"
+              "would help");
+  a->add_flag("--update-crypttab", o.update_crypttab,
+              "add the crypttab line to the crypttab (where dracut\n"
+              "builds the initramfs, also\n"
+              "dracut.conf.d/90-pv2luks-NAME.conf beside it)");
+  a->add_option_function<std::string>(
+       "--crypttab",
+       [&c](const std::string& value) {
+         c.options.crypttab_path = value;
+         c.crypttab = true;
+       },
+       "the crypttab to read and update (default /etc/crypttab)")
+      ->type_name("FILE");
+  a->add_flag("--force", o.force,
+              "convert a PV that holds the running / or /usr although\n"
+              "the next boot's initramfs lacks cryptsetup or pv2luks's\n"
+              "recovery hook (refused without it): a power cut mid-way\n"
+              "then leaves a system that boots only from a rescue system");
+  add_offline(a, o.offline, c.partition);
+  a->add_flag("--guest-config", o.guest_config,
+              "offline: through libguestfs, add the crypttab line inside\n"
+              "the guest and rebuild its initramfs (Debian and Ubuntu\n"
+              "guests with cryptsetup-initramfs, guests whose initramfs\n"
+              "dracut builds; others are left as they are, with what\n"
+              "they need); the guest is inspected before anything is\n"
+              "written. It runs pv2luks-guest-config (libguestfs), from\n"
+              "the package of that name");
+  a->add_flag("--dry-run", o.dry_run,
+              "check and print the plan and the tables each phase loads\n"
+              "(keys redacted); write nothing");
+  add_batch(a, c.yes, c.progress_json);
+}
+
+void add_resume(CLI::App& app, Cli& cli) {
+  ResumeCli& r = cli.resume;
+  auto& o = r.options;
+  CLI::App* a = add_action(app, "resume", kResumeDescription, kResumeFooter, cli.trace);
+  a->add_option("DEVICE", o.device, "the PV's partition or disk; with --offline: the IMAGE");
+  add_key_file(a, o.key_file, "the passphrase given to convert (FILE, or stdin with '-')");
+  a->add_flag("--activate-only", o.activate_only,
+              "only set up /dev/mapper/DEV_crypt in the journal's state,\n"
+              "so the VG can be activated before resuming");
+  a->add_flag("--update-crypttab", o.update_crypttab,
+              "as for convert, once the conversion is finished");
+  a->add_option_function<std::string>(
+       "--crypttab",
+       [&r](const std::string& value) {
+         r.options.crypttab_path = value;
+         r.crypttab = true;
+       },
+       "as for convert")
+      ->type_name("FILE");
+  add_offline(a, o.offline, r.partition);
+  a->add_flag("--guest-config", o.guest_config, "as for convert, once the conversion is finished");
+  add_batch(a, r.yes, r.progress_json);
+}
+
+void add_status(CLI::App& app, Cli& cli) {
+  StatusCli& s = cli.status;
+  CLI::App* a = add_action(app, "status", kStatusDescription, kStatusFooter, cli.trace);
+  a->add_option("DEVICE", s.device,
+                "DEVICE, IMAGE with --offline, or a VG or crypt device name");
+  add_offline(a, s.offline, s.partition_text);
+}
+
+void add_verify(CLI::App& app, Cli& cli) {
+  VerifyCli& v = cli.verify;
+  CLI::App* a = add_action(app, "verify", kVerifyDescription, "\n", cli.trace);
+  a->add_option("IMAGE", v.options.image, "the converted image or unused device");
+  add_key_file(a, v.options.key_file, "the passphrase (FILE, or stdin with '-')");
+  a->add_flag("--offline", v.offline, "IMAGE is a disk image or an unused device (required)");
+  a->add_option("--partition", v.partition, "the LUKS partition (default: the one there)")
+      ->type_name("N");
+}
+
+void add_flatten(CLI::App& app, const char* name, const char* description,
+                 pv2luks::FlattenOptions& options, TraceCli& trace) {
+  CLI::App* a = add_action(app, name, description, kFlattenFooter, trace);
+  a->add_option("TARGET", options.target, "the VG, or the crypt device's dm name")
+      ->type_name("VG|CRYPT");
+  add_key_file(a, options.key_file,
+               "the passphrase, when the volume key must come from the\n"
+               "LUKS header: the kernel holds it as a keyring key (as\n"
+               "cryptsetup opens LUKS2), or unflatten reopens a crypt\n"
+               "device closed while flattened (name it then)");
 }
 
 // The crypttab options mean something only in a live conversion.
@@ -91,8 +202,10 @@ std::string live_only(bool offline, bool update_crypttab, bool crypttab) {
          "guest";
 }
 
-// --partition means something only with --offline.
-std::string needs_offline(bool offline, std::uint32_t partition, bool guest_config = false) {
+// --partition: a number, and only with --offline.
+std::string check_partition(bool offline, const std::string& text, std::uint32_t& partition,
+                            bool guest_config = false) {
+  if (!text.empty() && !parse_number(text, partition)) return "--partition takes a number, e.g. 2";
   if (offline) return "";
   if (partition) return "--partition needs --offline (a live PV is named by its device)";
   if (guest_config) return "--guest-config needs --offline";
@@ -101,139 +214,113 @@ std::string needs_offline(bool offline, std::uint32_t partition, bool guest_conf
 
 }  // namespace
 
-std::string parse_convert(const std::vector<std::string>& words, ConvertCli& cli) {
+pv2luks::LogLevel TraceCli::level() const {
+  if (debug) return pv2luks::LogLevel::kDebug;
+  return verbose ? pv2luks::LogLevel::kVerbose : pv2luks::LogLevel::kQuiet;
+}
+
+void add_actions(CLI::App& app, Cli& cli) {
+  auto formatter = std::make_shared<Formatter>();
+  formatter->column_width(32);
+  app.formatter(formatter);
+  app.add_flag("-v,--verbose", cli.trace.verbose, "as each action's -v");
+  app.add_flag("--debug", cli.trace.debug, "as each action's --debug");
+  app.add_flag("-q,--batch-mode", cli.trace.batch, "as convert's and resume's -q");
+  add_convert(app, cli);
+  add_resume(app, cli);
+  add_status(app, cli);
+  add_verify(app, cli);
+  add_flatten(app, "flatten", kFlattenDescription, cli.flatten, cli.trace);
+  add_flatten(app, "unflatten", kUnflattenDescription, cli.unflatten, cli.trace);
+  CLI::App* help = app.add_subcommand("help", kHelpDescription);
+  help->add_option("ACTION", cli.help_action, "an action");
+}
+
+std::string check_convert(ConvertCli& cli) {
   auto& o = cli.options;
-  bool crypttab = false;
-  const std::string problem = walk(words, o.device, [&](const std::string& word, auto& value) -> std::string {
-    std::string v;
-    if (const std::string common = common_option(word, value, o.key_file, cli.progress_json, cli.yes);
-        common != "?") {
-      return common;
-    }
-    if (const std::string off = offline_option(word, value, o.offline, o.partition); off != "?") {
-      return off;
-    }
-    if (word == "--dry-run") {
-      o.dry_run = true;
-    } else if (word == "--guest-config") {
-      o.guest_config = true;
-    } else if (word == "--make-room") {
-      o.make_room = true;
-    } else if (word == "--update-crypttab") {
-      o.update_crypttab = true;
-    } else if (word == "--crypttab") {
-      if (!value(o.crypttab_path)) return "--crypttab needs FILE";
-      crypttab = true;
-    } else if (word == "--force") {
-      o.force = true;
-    } else if (word == "--cipher") {
-      if (!value(o.cipher) || o.cipher.find('-') == std::string::npos) {
-        return "--cipher takes CIPHER-MODE, e.g. aes-xts-plain64";
-      }
-    } else if (word == "--type") {
-      if (!value(v) || (v != "luks1" && v != "luks2")) return "--type takes luks1 or luks2";
-      o.type = v == "luks1" ? pv2luks::LuksVersion::kLuks1 : pv2luks::LuksVersion::kLuks2;
-    } else if (word == "--key-size") {
-      if (!value(v) || !parse_number(v, o.key_size_bits)) return "--key-size takes bits, e.g. 512";
-    } else if (word == "--pbkdf") {
-      if (!value(v) || (v != "argon2id" && v != "argon2i" && v != "pbkdf2")) {
-        return "--pbkdf takes argon2id, argon2i or pbkdf2";
-      }
-      o.pbkdf = v;
-    } else if (word == "--pbkdf-force-iterations") {
-      if (!value(v) || !parse_number(v, o.pbkdf_force_iterations)) {
-        return "--pbkdf-force-iterations takes a positive number";
-      }
-    } else if (word == "--iter-time") {
-      if (!value(v) || !parse_number(v, o.iter_time_ms)) return "--iter-time takes milliseconds";
-    } else {
-      return "?";
-    }
-    return "";
-  });
-  if (problem == "needs a DEVICE") return "convert needs a DEVICE (or an IMAGE with --offline)";
-  if (!problem.empty()) return problem;
+  if (o.device.empty()) return "convert needs a DEVICE (or an IMAGE with --offline)";
+  if (!cli.type.empty()) {
+    if (cli.type != "luks1" && cli.type != "luks2") return "--type takes luks1 or luks2";
+    o.type = cli.type == "luks1" ? pv2luks::LuksVersion::kLuks1 : pv2luks::LuksVersion::kLuks2;
+  }
+  if (o.cipher.find('-') == std::string::npos) {
+    return "--cipher takes CIPHER-MODE, e.g. aes-xts-plain64";
+  }
+  if (!cli.key_size.empty() && !parse_number(cli.key_size, o.key_size_bits)) {
+    return "--key-size takes bits, e.g. 512";
+  }
+  if (!o.pbkdf.empty() && o.pbkdf != "argon2id" && o.pbkdf != "argon2i" && o.pbkdf != "pbkdf2") {
+    return "--pbkdf takes argon2id, argon2i or pbkdf2";
+  }
+  if (!cli.pbkdf_force_iterations.empty() &&
+      !parse_number(cli.pbkdf_force_iterations, o.pbkdf_force_iterations)) {
+    return "--pbkdf-force-iterations takes a positive number";
+  }
+  if (!cli.iter_time.empty() && !parse_number(cli.iter_time, o.iter_time_ms)) {
+    return "--iter-time takes milliseconds";
+  }
   if (o.offline && o.force) {
     return "--force is for live conversions (of a PV that holds the running / or /usr)";
   }
-  if (const std::string live = live_only(o.offline, o.update_crypttab, crypttab); !live.empty()) {
+  if (const std::string live = live_only(o.offline, o.update_crypttab, cli.crypttab);
+      !live.empty()) {
     return live;
   }
-  return needs_offline(o.offline, o.partition, o.guest_config);
+  return check_partition(o.offline, cli.partition, o.partition, o.guest_config);
 }
 
-std::string parse_resume(const std::vector<std::string>& words, ResumeCli& cli) {
+std::string check_resume(ResumeCli& cli) {
   auto& o = cli.options;
-  bool crypttab = false;
-  const std::string problem = walk(words, o.device, [&](const std::string& word, auto& value) -> std::string {
-    if (const std::string common = common_option(word, value, o.key_file, cli.progress_json, cli.yes);
-        common != "?") {
-      return common;
-    }
-    if (const std::string off = offline_option(word, value, o.offline, o.partition); off != "?") {
-      return off;
-    }
-    if (word == "--activate-only") {
-      o.activate_only = true;
-      return "";
-    }
-    if (word == "--guest-config") {
-      o.guest_config = true;
-      return "";
-    }
-    if (word == "--update-crypttab") {
-      o.update_crypttab = true;
-      return "";
-    }
-    if (word == "--crypttab") {
-      if (!value(o.crypttab_path)) return "--crypttab needs FILE";
-      crypttab = true;
-      return "";
-    }
-    return "?";
-  });
-  if (problem == "needs a DEVICE") return "resume needs a DEVICE (or an IMAGE with --offline)";
-  if (!problem.empty()) return problem;
+  if (o.device.empty()) return "resume needs a DEVICE (or an IMAGE with --offline)";
   if (o.offline && o.activate_only) return "--activate-only is for live conversions, not --offline";
-  if (const std::string live = live_only(o.offline, o.update_crypttab, crypttab); !live.empty()) {
+  if (const std::string live = live_only(o.offline, o.update_crypttab, cli.crypttab);
+      !live.empty()) {
     return live;
   }
-  return needs_offline(o.offline, o.partition, o.guest_config);
+  return check_partition(o.offline, cli.partition, o.partition, o.guest_config);
 }
 
-std::string parse_status(const std::vector<std::string>& words, StatusCli& cli) {
-  const std::string problem = walk(words, cli.device, [&](const std::string& word, auto& value) {
-    return offline_option(word, value, cli.offline, cli.partition);
-  });
-  if (problem == "needs a DEVICE" && cli.offline) return "status --offline needs an IMAGE";
-  if (!problem.empty() && problem != "needs a DEVICE") return problem;
-  return needs_offline(cli.offline, cli.partition);
+std::string check_status(StatusCli& cli) {
+  if (const std::string problem = check_partition(cli.offline, cli.partition_text, cli.partition);
+      !problem.empty()) {
+    return problem;
+  }
+  if (cli.offline && cli.device.empty()) return "status --offline needs an IMAGE";
+  return "";
+}
+
+std::string check_verify(VerifyCli& cli) {
+  if (!cli.partition.empty() && !parse_number(cli.partition, cli.options.partition)) {
+    return "--partition takes a number, e.g. 2";
+  }
+  if (cli.options.image.empty()) return "verify needs --offline IMAGE";
+  return cli.offline ? "" : "verify works on images and unused devices only: give --offline IMAGE";
+}
+
+std::string usage_problem(const CLI::ParseError& error) {
+  const std::string what = error.what();
+  if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
+    // "The following argument(s) was/were not expected: B A" (CLI11 lists
+    // them last first): name the first.
+    const std::string words = what.substr(what.find(": ") + 2);
+    const std::string first = words.substr(words.rfind(' ') + 1);
+    if (first.rfind("-", 0) == 0 && first.size() > 1) {
+      return "unknown option " + first.substr(0, first.find('='));
+    }
+    return "unexpected argument '" + first + "'";
+  }
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
+    const std::string name = what.substr(0, what.find(':'));
+    const auto value = value_names().find(name);
+    if (value != value_names().end()) return name + " needs " + value->second;
+  }
+  return what;
 }
 
 bool names_a_file(const std::string& word) {
   if (word.find('/') != std::string::npos) return true;
   struct stat st {};
   return !word.empty() && ::stat(word.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
-}
-
-std::string parse_flatten(const std::vector<std::string>& words, pv2luks::FlattenOptions& options) {
-  const std::string problem = walk(words, options.target, [&](const std::string& word, auto& value) {
-    return key_file_option(word, value, options.key_file);
-  });
-  return problem == "needs a DEVICE" ? "" : problem;
-}
-
-std::string parse_verify(const std::vector<std::string>& words, pv2luks::VerifyOptions& options) {
-  bool offline = false;
-  const std::string problem = walk(words, options.image, [&](const std::string& word, auto& value) {
-    if (const std::string key = key_file_option(word, value, options.key_file); key != "?") {
-      return key;
-    }
-    return offline_option(word, value, offline, options.partition);
-  });
-  if (problem == "needs a DEVICE") return "verify needs --offline IMAGE";
-  if (!problem.empty()) return problem;
-  return offline ? "" : "verify works on images and unused devices only: give --offline IMAGE";
 }
 
 }  // namespace cli

@@ -60,9 +60,9 @@
 		for _try in 1 2 3; do
 			ask_and_map "$dev"
 			rc=$?
-			[ "$rc" -eq 3 ] && break
+			[ "$rc" -eq 7 ] && break
 		done
-		if [ "$rc" -ne 3 ]; then
+		if [ "$rc" -ne 7 ]; then
 			say "could not map $dev (exit $rc); its VG stays inactive"
 			continue
 		fi

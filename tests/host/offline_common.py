@@ -49,12 +49,18 @@ def convert(image, key, *extra, env=None):
                    env=env)
 
 
-def assert_refused(image, key, *extra, says):
-    """Converts and asserts a refusal: exit 1, each of `says` in the message,
-    'nothing written', and the whole image file byte-identical (sha256)."""
+# pv2luks's exit codes (pv2luks --help, docs/convert.md).
+EXIT_USAGE, EXIT_NO_PERMISSION, EXIT_NO_MEMORY, EXIT_WRONG_DEVICE = 1, 2, 3, 4
+EXIT_BUSY, EXIT_REFUSED, EXIT_STOPPED, EXIT_FAILED = 5, 6, 7, 8
+
+
+def assert_refused(image, key, *extra, says, code=EXIT_REFUSED):
+    """Converts and asserts a refusal: exit `code` (6: refused for another
+    reason), each of `says` in the message, 'nothing written', and the whole
+    image file byte-identical (sha256)."""
     before = sha256(image)
     result = convert(image, key, *extra)
-    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     for words in says:
         assert words in result.stderr, result.stderr
     assert "nothing written" in result.stderr or "nothing was written" in result.stderr, result.stderr

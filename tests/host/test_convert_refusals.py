@@ -47,7 +47,7 @@ def forget_vgs():
         run(["vgremove", "-f", "--config", LVM_CONFIG, vg])
 
 
-def refused(device, *args, key=None, tmp_path=None, expect_exit=1, user=None):
+def refused(device, *args, key=None, tmp_path=None, expect_exit=6, user=None):
     before = sha256(device)
     argv = [PV2LUKS, "convert", device, "--yes", *args]
     if key is not None:
@@ -64,7 +64,7 @@ def refused(device, *args, key=None, tmp_path=None, expect_exit=1, user=None):
 
 def test_missing_device():
     result = run([PV2LUKS, "convert", "/dev/pv2luks-no-such-disk", "--key-file", "/dev/null"])
-    assert result.returncode == 1
+    assert result.returncode == 4  # wrong device
     assert "no such device" in result.stderr and "nothing was written" in result.stderr
 
 
@@ -72,12 +72,12 @@ def test_not_a_block_device(tmp_path):
     image = tmp_path / "image.raw"
     image.write_bytes(b"\0" * 4096)
     result = run([PV2LUKS, "convert", image])
-    assert result.returncode == 1 and "not a block device" in result.stderr
+    assert result.returncode == 4 and "not a block device" in result.stderr
 
 
 def test_not_a_pv(loop):
     device = loop(64)
-    assert "not an LVM physical volume" in refused(device)
+    assert "not an LVM physical volume" in refused(device, expect_exit=4)
 
 
 def test_read_only_device(loop):
@@ -91,7 +91,7 @@ def test_already_luks(loop, tmp_path):
     key.write_bytes(b"passphrase")
     assert run(["cryptsetup", "luksFormat", "-q", "--type", "luks2", "--pbkdf", "pbkdf2",
                 "--pbkdf-force-iterations", "1000", "--key-file", key, device]).returncode == 0
-    assert "already a LUKS device" in refused(device)
+    assert "already a LUKS device" in refused(device, expect_exit=4)
 
 
 def test_no_tail_room_says_what_to_free(loop):
@@ -161,7 +161,7 @@ def test_wrong_key_file_control(loop, tmp_path):
     before = sha256(device)
     result = run([PV2LUKS, "convert", device, "--key-file", key_file, "--yes",
                   "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"])
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 6, result.stderr
     assert "key file" not in result.stderr, result.stderr
     assert "device-mapper is not available" in result.stderr, result.stderr
     assert sha256(device) == before
@@ -170,7 +170,7 @@ def test_wrong_key_file_control(loop, tmp_path):
 def test_not_root(loop, tmp_path):
     device = loop(96)
     make_pv(device, pv_size="64M")
-    assert "must run as root" in refused(device, user="65534")
+    assert "must run as root" in refused(device, user="65534", expect_exit=2)
 
 
 def test_a_second_pv2luks_is_locked_out(loop, tmp_path):
@@ -181,7 +181,7 @@ def test_a_second_pv2luks_is_locked_out(loop, tmp_path):
     os.makedirs(lock_dir, exist_ok=True)
     with open(f"{lock_dir}/{os.major(rdev)}:{os.minor(rdev)}.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        message = refused(device, key=b"passphrase", tmp_path=tmp_path)
+        message = refused(device, key=b"passphrase", tmp_path=tmp_path, expect_exit=5)
     assert "another pv2luks is working on this device" in message
 
 
@@ -189,9 +189,11 @@ def test_dry_run_writes_nothing(loop, tmp_path):
     device = loop(96)
     make_pv(device, pv_size="64M")
     before = sha256(device)
-    result = run([PV2LUKS, "convert", device, "--dry-run"])
+    result = run([PV2LUKS, "convert", device, "--dry-run", "-v"])
     assert result.returncode == 0, result.stderr
     assert "dry run: nothing written" in result.stderr
+    # -v: the external commands it ran (pvs among them), on stderr.
+    assert "pv2luks: [trace] run: pvs " in result.stderr, result.stderr
     assert "chunks of up to" in result.stderr
     assert sha256(device) == before
 
@@ -204,7 +206,7 @@ def test_dry_run_writes_nothing(loop, tmp_path):
 ])
 def test_bad_usage(args, message):
     result = run([PV2LUKS, "convert", *args])
-    assert result.returncode == 2 and message in result.stderr
+    assert result.returncode == 1 and message in result.stderr
 
 
 def test_no_terminal_and_no_yes_is_refused(loop, tmp_path):
@@ -215,7 +217,7 @@ def test_no_terminal_and_no_yes_is_refused(loop, tmp_path):
     before = sha256(device)
     # setsid: no controlling terminal, as under cron or CI.
     result = run(["setsid", "--wait", PV2LUKS, "convert", device, "--key-file", key])
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 6, result.stderr
     assert "no terminal to confirm on; pass --yes" in result.stderr
     assert "nothing was written" in result.stderr
     assert sha256(device) == before
@@ -229,6 +231,7 @@ def test_dry_run_prints_each_phase_table_with_keys_redacted(loop):
     result = run([PV2LUKS, "convert", device, "--dry-run"])
     assert result.returncode == 0, result.stderr
     text = result.stderr
+    assert "[trace]" not in text  # no trace without -v
     for phase in (f"insert: pv2luks-{name}-full", f"insert: {name}_crypt", "move chunk 0:",
                   f"finish: {name}_crypt"):
         assert phase in text, phase
@@ -271,4 +274,4 @@ def test_no_room_and_used_tail_says_which_lv_and_the_commands(loop, tmp_path):
 
 def test_bad_cipher_is_a_usage_error():
     result = run([PV2LUKS, "convert", "/dev/x", "--cipher", "aes"])
-    assert result.returncode == 2 and "--cipher takes CIPHER-MODE" in result.stderr
+    assert result.returncode == 1 and "--cipher takes CIPHER-MODE" in result.stderr

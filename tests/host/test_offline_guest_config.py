@@ -44,7 +44,7 @@ def convert(image, key_path, *extra):
 def assert_refused_unchanged(image, key_path, says):
     before = sha256(image)
     result = convert(image, key_path)
-    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert result.returncode == 6, (result.returncode, result.stderr)
     assert says in result.stderr, result.stderr
     assert "nothing was written" in result.stderr
     assert sha256(image) == before

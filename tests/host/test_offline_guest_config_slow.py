@@ -6,11 +6,11 @@ with notes saying what was not done and no second launch. A Debian stub
 gets the crypttab line added to its existing /etc/crypttab (content and
 mode 0600 kept) and its update-initramfs run as 'update-initramfs -u -k
 all', as a raw and as a qcow2 image. Negative control of the initramfs check: a stub whose initramfs does
-not list the volume ends in exit 4 ("the conversion is complete"), with the
+not list the volume ends in exit 8 ("the conversion is complete"), with the
 data intact. A Debian stub whose initramfs dracut builds gets the crypttab
 line, /etc/dracut.conf.d/90-pv2luks-NAME.conf and 'dracut -f
 --regenerate-all'; negative controls: an image whose /etc/crypttab lacks the
-volume, and one without cryptsetup, end in exit 4."""
+volume, and one without cryptsetup, end in exit 8 (failed after the write)."""
 import os
 import shutil
 
@@ -67,7 +67,7 @@ def test_an_initramfs_that_does_not_unlock_the_root_fails_after_the_conversion(t
     image, manifest, _ = build_stub_guest(tmp_path, "debian", initramfs="bad")
     k = key(tmp_path)
     result = convert(image, k)
-    assert result.returncode == 4, (result.returncode, result.stderr)
+    assert result.returncode == 8, (result.returncode, result.stderr)
     assert "the conversion is complete" in result.stderr
     assert "does not list luks-" in result.stderr
     assert "update-initramfs -u -k all" in result.stderr  # says what to do by hand
@@ -109,7 +109,7 @@ def test_a_dracut_image_that_would_not_unlock_fails_after_the_conversion(tmp_pat
     image, manifest, _ = build_stub_guest(tmp_path, "debian-dracut", initramfs=initramfs)
     k = key(tmp_path)
     result = convert(image, k)
-    assert result.returncode == 4, (result.returncode, result.stderr)
+    assert result.returncode == 8, (result.returncode, result.stderr)
     assert "the conversion is complete" in result.stderr
     assert says in result.stderr, result.stderr
     assert "dracut -f --regenerate-all" in result.stderr  # says what to do by hand

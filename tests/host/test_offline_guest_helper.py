@@ -6,7 +6,7 @@ so no libguestfs appliance starts: with no helper the option is refused,
 naming the package; a helper's error or a reply that is not one is refused
 before anything is written; the passphrase reaches the helper on its
 standard input only, never its argv or environment; a configuration that
-fails after the conversion ends in exit 4. A guest whose facts say dracut
+fails after the conversion ends in exit 8. A guest whose facts say dracut
 builds its initramfs is configured, one without dracut's crypt module and
 cryptsetup refused (negative control). The real helper's runs are
 test_offline_guest_config.py and _slow."""
@@ -95,7 +95,7 @@ def convert(bin_dir, image, key, *extra):
 def assert_refused(bin_dir, image, key, says):
     before = sha256(image)
     result = convert(bin_dir, image, key)
-    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert result.returncode == 6, (result.returncode, result.stderr)
     assert says in result.stderr, result.stderr
     assert "nothing was written" in result.stderr, result.stderr
     assert sha256(image) == before
@@ -110,7 +110,7 @@ def test_without_the_helper_guest_config_is_refused_naming_its_package(tmp_path,
     before = sha256(image)
     result = run([bin_dir / "pv2luks", "resume", "--offline", image, "--yes", "--key-file",
                   key_file(tmp_path), "--guest-config"])
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 6, result.stderr
     assert "install the package pv2luks-guest-config" in result.stderr
     assert sha256(image) == before
 
@@ -192,12 +192,12 @@ def test_other_guests_are_not_configured(tmp_path, bin_dir):
     assert ran(bin_dir, "configure") is None
 
 
-def test_a_configuration_that_fails_ends_in_exit_4(tmp_path, bin_dir):
+def test_a_configuration_that_fails_ends_in_exit_8(tmp_path, bin_dir):
     image, lvs = build_image(tmp_path)
     key = key_file(tmp_path)
     stand_in(bin_dir, (DEBIAN, 0), (record("error", "stand-in: update-initramfs failed"), 1))
     result = convert(bin_dir, image, key)
-    assert result.returncode == 4, result.stderr
+    assert result.returncode == 8, result.stderr
     assert "the conversion is complete" in result.stderr
     assert "guest configuration failed: stand-in: update-initramfs failed" in result.stderr
     assert set(lvs) <= set(verify(image, key))

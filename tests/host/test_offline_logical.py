@@ -16,8 +16,8 @@ import shutil
 import pytest
 
 from conftest import run
-from offline_common import (as_raw, assert_refused, build_image, convert, flip_byte, key_file,
-                            loop_device, pv2luks, verify)
+from offline_common import (EXIT_WRONG_DEVICE, as_raw, assert_refused, build_image, convert,
+                            flip_byte, key_file, loop_device, pv2luks, verify)
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (the harness builds images on loop devices)"),
@@ -138,4 +138,5 @@ def test_the_extended_partition_is_refused(tmp_path):
     assert_refused(image, key_file(tmp_path), "--partition", "2",
                    says=["partition 2 is an msdos extended partition",
                          "pick the logical partition that holds it with --partition N",
-                         "5 (lvm, 40 MiB)"])
+                         "5 (lvm, 40 MiB)"],
+                   code=EXIT_WRONG_DEVICE)

@@ -1,5 +1,5 @@
 """qcow2 images an in-place conversion must not touch (issue 15): each is
-refused before anything is written, exit 1, the problem named with what to
+refused before anything is written, exit 6, the problem named with what to
 do, and the whole image file byte-identical (sha256 before and after).
 
 - An internal snapshot keeps the disk as it was: the conversion rewrites

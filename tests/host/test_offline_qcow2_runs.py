@@ -1,9 +1,9 @@
 """A running qcow2 conversion and the processes around it (issue 15):
 
 - Ctrl-C: a terminal sends SIGINT to its whole foreground process group.
-  pv2luks answers it between chunks (exit 3, stopped, resumable); the
+  pv2luks answers it between chunks (exit 7, stopped, resumable); the
   qemu-storage-daemon under it must not get it too, or the export vanishes
-  under the conversion and it fails (exit 4).
+  under the conversion and it fails (exit 8).
 - A SIGKILLed pv2luks cannot remove the export's temporary directory; the
   next pv2luks that exports a qcow2 image removes such leftovers, and only
   those no live pv2luks holds.
@@ -100,7 +100,7 @@ def test_ctrl_c_stops_a_qcow2_conversion_resumably(tmp_path):
             wait_for(lambda: process_state(daemons[0]) in ("Z", None), "the daemon", timeout=3)
         os.killpg(proc.pid, signal.SIGCONT)
         _, err = proc.communicate(timeout=300)
-        assert proc.returncode == 3, err
+        assert proc.returncode == 7, err  # stopped by a signal: resume finishes
         assert "stopped by a signal after 2 of 7 chunks" in err, err
         assert "pv2luks resume --offline" in err, err
     result = pv2luks("resume", "--offline", image, "--yes", "--key-file", key)
@@ -150,7 +150,7 @@ def test_a_second_pv2luks_is_told_a_conversion_is_running(tmp_path, fmt):
                      ["resume", "--offline", image, "--yes", "--key-file", key],
                      ["verify", "--offline", image, "--key-file", key]):
             result = pv2luks(*argv)
-            assert result.returncode == 1, (argv, result.stderr)
+            assert result.returncode == 5, (argv, result.stderr)  # busy
             assert f"{image} is being converted by another pv2luks" in result.stderr, \
                 (argv, result.stderr)
             assert "QEMU" not in result.stderr, (argv, result.stderr)

@@ -1,5 +1,6 @@
 """pv2luks convert --offline refuses bad input before writing anything: each
-refusal names the problem, exits 1 and leaves the whole image byte-identical
+refusal names the problem, exits with its code (6, or 2, 4, 5 for a missing
+permission, a wrong device, a busy image) and leaves the whole image byte-identical
 (sha256 of the whole file before and after)."""
 import os
 import shutil
@@ -10,7 +11,8 @@ import time
 import pytest
 
 from conftest import run
-from offline_common import assert_refused, build_image, convert, key_file, partition_of
+from offline_common import (EXIT_BUSY, EXIT_NO_PERMISSION, EXIT_WRONG_DEVICE, assert_refused,
+                            build_image, convert, key_file, partition_of)
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (the harness builds images on loop devices)"),
@@ -30,14 +32,15 @@ def test_no_pv(tmp_path):
     with open(image, "wb") as f:
         f.truncate(64 << 20)
     run(["sfdisk", "--quiet", image], input="label: gpt\n,\n")
-    assert_refused(image, key_file(tmp_path), says=["no LVM physical volume found"])
+    assert_refused(image, key_file(tmp_path), says=["no LVM physical volume found"],
+                   code=EXIT_WRONG_DEVICE)
 
 
 def test_already_luks(tmp_path):
     image, _ = build_image(tmp_path)
     key = key_file(tmp_path)
     assert convert(image, key).returncode == 0
-    assert_refused(image, key, says=["already a LUKS volume"])
+    assert_refused(image, key, says=["already a LUKS volume"], code=EXIT_WRONG_DEVICE)
 
 
 def test_not_enough_tail_room(tmp_path):
@@ -52,17 +55,19 @@ def test_not_enough_tail_room(tmp_path):
 def test_read_only_file(tmp_path):
     image, _ = build_image(tmp_path)
     image.chmod(0o444)
-    assert_refused(image, key_file(tmp_path), says=["read-only"])
+    assert_refused(image, key_file(tmp_path), says=["read-only"], code=EXIT_NO_PERMISSION)
 
 
 def test_wrong_partition_number(tmp_path):
     image, _ = build_image(tmp_path)
-    assert_refused(image, key_file(tmp_path), "--partition", "7", says=["has no partition 7"])
+    assert_refused(image, key_file(tmp_path), "--partition", "7", says=["has no partition 7"],
+                   code=EXIT_WRONG_DEVICE)
 
 
 def test_the_other_partition_is_not_a_pv(tmp_path):
     image, _ = build_image(tmp_path)
-    assert_refused(image, key_file(tmp_path), "--partition", "1", says=["not a PV"])
+    assert_refused(image, key_file(tmp_path), "--partition", "1", says=["not a PV"],
+                   code=EXIT_WRONG_DEVICE)
 
 
 @pytest.mark.parametrize("fmt", ["raw", "qcow2"])
@@ -77,7 +82,7 @@ def test_image_in_use_by_qemu(tmp_path, fmt):
     try:
         time.sleep(2)
         assert qemu.poll() is None, qemu.stderr.read()
-        assert_refused(image, key_file(tmp_path), says=["in use"])
+        assert_refused(image, key_file(tmp_path), says=["in use"], code=EXIT_BUSY)
     finally:
         qemu.send_signal(signal.SIGTERM)
         qemu.wait(timeout=30)
@@ -118,7 +123,8 @@ def test_image_backing_a_loop_device(tmp_path, offset):
     assert device.startswith("/dev/loop"), device
     try:
         assert_refused(image, key_file(tmp_path),
-                       says=[f"loop device {device} is backed by it", f"losetup -d {device}"])
+                       says=[f"loop device {device} is backed by it", f"losetup -d {device}"],
+                       code=EXIT_BUSY)
     finally:
         run(["losetup", "--detach", device])
 

@@ -158,12 +158,12 @@ def guest_config_attempt(root):
 
 def test_the_packaged_pv2luks_finds_the_packaged_helper(packages, tmp_path):
     alone = guest_config_attempt(packages[CORE][1])
-    assert alone.returncode == 1
+    assert alone.returncode == 6  # refused: the helper is missing
     assert "install the package pv2luks-guest-config" in alone.stderr, alone.stderr
     both = tmp_path / "root"
     for _, tree in packages.values():
         shutil.copytree(tree, both, dirs_exist_ok=True, symlinks=True)
     found = guest_config_attempt(both)
-    assert found.returncode == 1
+    assert found.returncode == 4  # wrong device: the image does not exist
     assert "pv2luks-guest-config" not in found.stderr, found.stderr
     assert "/nonexistent/pv2luks.img" in found.stderr, found.stderr

@@ -1,6 +1,10 @@
 """Live conversion of an active PV under load, then a reboot into stock
 cryptsetup: every acknowledged write and every untouched LV survives. The
-negative control skips the mirror for one chunk and must be caught."""
+negative control skips the mirror for one chunk and must be caught. The
+conversion runs with --progress-json and -v: every line of its stdout is
+JSON (progress, then the result object, docs/progress-json.md), and its
+stderr shows each external command and dm step, never a key."""
+import json
 import re
 
 import pytest
@@ -9,8 +13,11 @@ from conversion_scenario import (CONVERT_ARGS, SETUP, VERIFY_WITH_STOCK_CRYPTSET
                                  assert_verified, field)
 
 CONVERT_UNDER_LOAD = ("#!/bin/bash\nset -uo pipefail\n" + SETUP +
-                      "__ENV__ pv2luks convert \"$disk\" --type __TYPE__ " + CONVERT_ARGS + r"""
+                      "__ENV__ pv2luks convert \"$disk\" --type __TYPE__ " + CONVERT_ARGS +
+                      r""" -v > /run/convert.out 2> /run/convert.err
 echo "CONVERT exit=$?"
+sed 's/^/STDOUT /' /run/convert.out
+sed 's/^/STDERR /' /run/convert.err
 sleep 2
 pv2luks-harness load stop --log "$LAB_OUT/load"
 echo "TABLE $(dmsetup table | grep -c ' crypt ') crypt targets; keys shown: $(dmsetup table | grep -cE ' crypt [^ ]+ [0-9a-f]{32,} ' || true)"
@@ -40,10 +47,37 @@ def test_live_conversion_under_load_then_stock_cryptsetup(lab, tmp_path, luks_ty
     assert re.search(rf"^Version:\s+{version}$", rebooted, re.M)
     assert "cold segments: 2" in converted
     assert field(converted, "CONVERT exit") == "0"
-    assert '"phase":"move"' in converted
-    assert re.search(r"^vda_crypt UUID=\S+ none luks$", converted, re.M)
+    assert_json_lines(converted)
+    assert_traced(converted)
     assert "keys shown: 0" in converted, "a key reached dmsetup table"
     assert_verified(converted, rebooted)
+
+
+def assert_json_lines(converted):
+    """Every line convert wrote to stdout is JSON: progress objects with
+    cryptsetup's fields, then the result, done, with the UUID and the line."""
+    lines = re.findall(r"^STDOUT (.*)$", converted, re.M)
+    objects = [json.loads(line) for line in lines]  # a line that is not JSON fails here
+    *progress, result = objects
+    assert progress and all(p["phase"] in ("move", "header") for p in progress), lines
+    assert progress[-1]["phase"] == "header", lines
+    for p in progress:
+        assert p["device"] == "/dev/vda" and int(p["device_bytes"]) <= int(p["device_size"]), p
+        assert {"speed", "eta_ms", "time_ms", "chunks_done", "chunk_count"} <= set(p), p
+    assert [p["chunks_done"] for p in progress[:-1]] == list(range(1, len(progress))), lines
+    assert result["status"] == "done" and result["exit_code"] == 0, result
+    uuid = result["luks_uuid"]
+    assert result["crypttab_line"] == f"vda_crypt UUID={uuid} none luks", result
+
+
+def assert_traced(converted):
+    """-v: the external commands and the dm steps, by device name; no key."""
+    trace = re.findall(r"^STDERR pv2luks: \[trace\] (.*)$", converted, re.M)
+    assert any(t.startswith("run: pvs ") for t in trace), trace
+    for step in ("dm create pv2luks-vda-full", "dm load vda_crypt", "dm suspend vda_crypt",
+                 "dm resume vda_crypt"):
+        assert step in trace, (step, trace)
+    assert not any(re.search(r"[0-9a-f]{32}", t) for t in trace), trace
 
 
 def test_negative_control_a_skipped_chunk_is_caught(lab, tmp_path):

@@ -68,7 +68,7 @@ def test_advice_followed_literally_then_make_room(lab, tmp_path):
     first = lab(FILL_THEN_FOLLOW_ADVICE, disk, extra=["--out", out])
     assert first.returncode == 0, first.stderr
     text = first.stdout
-    assert "REFUSED exit=1 same=yes" in text
+    assert "REFUSED exit=6 same=yes" in text
     assert "Free the PV's last 5 extents (PE 34-38 of 4 MiB each)" in text
     assert "They hold vg/raw." in text
     assert re.search(r"^ADVICE pvmove --alloc anywhere /dev/vda:34-38 /dev/vda:0-33$", text, re.M)

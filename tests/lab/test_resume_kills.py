@@ -39,7 +39,8 @@ pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key" > /dev/null; echo "RESUME
 
 def test_a_corrupted_journal_is_refused_and_nothing_written(lab, tmp_path):
     """A flipped byte in the staged header, in both record slots, or a wrong
-    passphrase: resume refuses (exit 1), the whole disk is byte-identical, and
+    passphrase: resume refuses (exit 6; 2 for the passphrase), the whole disk
+    is byte-identical, and
     once the damage is undone resume finishes the job."""
     disk, out, first = convert_until_cut(
         lab, tmp_path, ["--power-cut-on-line", "test point: chunk-done 1"])
@@ -47,8 +48,9 @@ def test_a_corrupted_journal_is_refused_and_nothing_written(lab, tmp_path):
     assert second.returncode == 0, second.stderr
     cases = dict(re.findall(r"^CASE (\w+) (.*)$", second.stdout, re.M))
     assert set(cases) == {"header", "records", "passphrase"}, cases
-    for case in cases.values():
-        assert case.startswith("exit=1 same=yes"), case
+    for name, case in cases.items():
+        code = 2 if name == "passphrase" else 6  # no permission; refused otherwise
+        assert case.startswith(f"exit={code} same=yes"), case
         assert "nothing was written" in case
     assert "copy of the LUKS header does not match its checksum" in cases["header"]
     assert "checksum mismatch" in cases["records"]
@@ -83,7 +85,7 @@ def test_activate_only_then_resume_under_the_mounted_lvs(lab, tmp_path):
     second = lab(ACTIVATE_THEN_RESUME, disk, extra=["--out", out])
     assert second.returncode == 0, second.stderr
     text = second.stdout
-    assert field(text, "ACTIVATE-ONLY exit") == "3"
+    assert field(text, "ACTIVATE-ONLY exit") == "7"
     assert "vgchange -ay --devices /dev/mapper/vda_crypt" in text
     assert field(text, "VGCHANGE exit") == "0" and field(text, "MOUNT exit") == "0"
     assert field(text, "COLD-MID") == field(first.stdout, "COLD-BEFORE")

@@ -92,7 +92,7 @@ cut_filter() {
 	while IFS= read -r line; do
 		echo "$line"
 		if [ -n "${CUT_AT_PERCENT:-}" ] &&
-		   [[ $line =~ \"phase\":\"move\",\"done_bytes\":([0-9]+),\"total_bytes\":([0-9]+) ]] &&
+		   [[ $line =~ \"device_bytes\":\"([0-9]+)\",\"device_size\":\"([0-9]+)\".*\"phase\":\"move\" ]] &&
 		   [ $((BASH_REMATCH[1] * 100)) -ge $((BASH_REMATCH[2] * CUT_AT_PERCENT)) ]; then
 			echo "CUT NOW"
 		fi

@@ -81,9 +81,11 @@ struct ConvertOptions {
 };
 
 struct Progress {
-  std::string phase;  // "move", "header", "done"
+  std::string phase;  // "move" (after each chunk), "header" (the LUKS header written: finished)
   std::uint64_t done_bytes = 0;
   std::uint64_t total_bytes = 0;
+  std::uint64_t chunks_done = 0;  // of chunk_count, committed to the journal
+  std::uint64_t chunk_count = 0;
 };
 
 enum class ConvertStatus {
@@ -93,15 +95,39 @@ enum class ConvertStatus {
   kStopped,  // a signal stopped it between chunks; `resume` finishes the job
 };
 
+// Why a kRefused result refused (the message says it in words), for a caller
+// that must tell the cases apart (the pv2luks CLI's exit codes).
+enum class RefuseReason {
+  kOther,         // any other check failed
+  kBadPassphrase, // no keyslot opens with the passphrase given
+  kNoPermission,  // not run as root, or the device/image may not be opened
+  kBusy,          // in use: mounted, held by device-mapper, a running QEMU or another pv2luks
+  kWrongDevice,   // no such device/image, not a block device or image, no PV, no LUKS, no journal
+  kOutOfMemory,   // an allocation failed
+};
+
 struct ConvertResult {
   ConvertStatus status = ConvertStatus::kRefused;
+  RefuseReason reason = RefuseReason::kOther;  // for kRefused
   std::string message;        // why, for kRefused and kFailed
   std::string crypttab_line;  // for kDone
   std::vector<std::string> advice;  // for kDone: what the system still needs (initramfs, ...)
+  std::string luks_uuid;            // for kDone of a conversion or resume: the new LUKS UUID
 };
 
 using MessageFn = std::function<void(const std::string&)>;
 using ProgressFn = std::function<void(const Progress&)>;
+
+// The library's trace, off unless the caller turns it on (a library does not
+// print behind its caller's back). kVerbose: each external command it runs
+// (its argv; keys never travel in argv) and each device-mapper step that
+// changes a device (create/load/suspend/resume/remove and the device's name;
+// never a table's key). kDebug adds the commands' exit codes and the
+// device-mapper queries. Lines go to `log` without a trailing newline, from
+// the thread that did the work. Process-wide; set it before calling the
+// conversions. set_log(LogLevel::kQuiet, nullptr) turns it off again.
+enum class LogLevel { kQuiet, kVerbose, kDebug };
+void set_log(LogLevel level, MessageFn log);
 
 // Converts the active PV options.device into LVM-on-LUKS live: its LVs stay
 // in use. Needs root and device-mapper. Never throws for what a user or a
@@ -154,6 +180,7 @@ struct VerifyOptions {
 };
 struct VerifyResult {
   ConvertStatus status = ConvertStatus::kRefused;  // kDone, or kRefused with message
+  RefuseReason reason = RefuseReason::kOther;      // for kRefused
   std::string message;
   // "lv VG/LV SHA256 SIZE_BYTES" for every LV wholly on the PV, sorted, as
   // pv2luks-harness prints them for the plaintext image; "skip VG/LV REASON"

@@ -8,11 +8,21 @@
 #include <string>
 #include <tuple>
 
+#include "pv2luks/pv2luks.h"
+
 namespace pv2luks {
 
+// `reason` says, for a caller that refuses on this error, why (pv2luks.h):
+// the places that detect a wrong passphrase, a missing permission, a busy or
+// a wrong device set it; a message that wraps another error keeps its reason.
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message) : std::runtime_error(message) {}
+  explicit Error(const std::string& message, RefuseReason reason = RefuseReason::kOther)
+      : std::runtime_error(message), reason_(reason) {}
+  RefuseReason reason() const { return reason_; }
+
+ private:
+  RefuseReason reason_;
 };
 
 // Builds a message as a stream and throws it as an ErrorType (constructed from
@@ -38,6 +48,12 @@ class StreamFail {
 };
 
 // Fail() << name << ": resume failed: " << why;
-using Fail = StreamFail<Error>;
+// Fail(RefuseReason::kBusy) << path << " is in use ...";
+// Fail(e.reason()) << path << ": " << e.what();  (a wrapped error keeps its reason)
+class Fail : public StreamFail<Error, RefuseReason> {
+ public:
+  explicit Fail(RefuseReason reason = RefuseReason::kOther) : StreamFail(reason) {}
+  [[noreturn]] ~Fail() noexcept(false) = default;  // the base's destructor throws
+};
 
 }  // namespace pv2luks

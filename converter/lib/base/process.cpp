@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/log.h"
 
 namespace bp = boost::process;
 
@@ -85,6 +86,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::string_view
   const std::string exe = find_program(argv[0]);
   if (exe.empty()) Fail() << "cannot run " << argv[0] << ": not found on PATH";
   std::vector<std::string> args(argv.begin() + 1, argv.end());
+  log_line(LogLevel::kVerbose, "run: " + command_line(argv));
 
   boost::asio::io_context io;
   std::future<std::string> out;
@@ -103,6 +105,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::string_view
   }
   result.out = out.get();
   result.err = err.get();
+  log_line(LogLevel::kDebug, argv[0] + ": exit " + std::to_string(result.exit_code));
   return result;
 }
 
@@ -154,6 +157,8 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
   const std::string exe = find_program(argv[0]);
   if (exe.empty()) Fail() << "cannot run " << argv[0] << ": not found on PATH";
   std::vector<std::string> args(argv.begin() + 1, argv.end());
+  log_line(LogLevel::kVerbose,
+           "run in the background: " + command_ + " (output to " + log_path + ")");
   try {
     child_ = std::make_unique<Child>(Child{bp::child(
         exe, bp::args(args), bp::std_in < bp::null, (bp::std_out & bp::std_err) > log_path,

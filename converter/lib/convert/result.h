@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "base/error.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {
@@ -15,8 +16,12 @@ inline ConvertResult result_of(ConvertStatus status, std::string message) {
 }
 
 // Nothing was written; `message` says why.
-inline ConvertResult refused(std::string message) {
-  return result_of(ConvertStatus::kRefused, std::move(message));
+inline ConvertResult refused(std::string message, RefuseReason reason = RefuseReason::kOther) {
+  ConvertResult result = result_of(ConvertStatus::kRefused, std::move(message));
+  result.reason = reason;
+  return result;
 }
+// Refused on `e`: its message and its reason.
+inline ConvertResult refused(const Error& e) { return refused(e.what(), e.reason()); }
 
 }  // namespace pv2luks

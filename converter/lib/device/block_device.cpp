@@ -22,14 +22,22 @@ namespace pv2luks {
 BlockDevice inspect_block_device(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    Fail() << path << ": " << (errno == ENOENT ? "no such device" : std::strerror(errno))
-           << "; name the PV's partition or disk, e.g. /dev/sda2";
+    const int error = errno;
+    Fail(error == ENOENT ? RefuseReason::kWrongDevice : RefuseReason::kOther)
+        << path << ": " << (error == ENOENT ? "no such device" : std::strerror(error))
+        << "; name the PV's partition or disk, e.g. /dev/sda2";
   }
   if (!S_ISBLK(st.st_mode)) {
-    Fail() << path << ": not a block device; for a disk image use --offline";
+    Fail(RefuseReason::kWrongDevice)
+        << path << ": not a block device; for a disk image use --offline";
   }
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) Fail() << path << ": open failed: " << std::strerror(errno);
+  if (fd.get() < 0) {
+    const int error = errno;
+    Fail(error == EACCES || error == EPERM ? RefuseReason::kNoPermission : RefuseReason::kOther)
+        << path << ": open failed: " << std::strerror(error)
+        << (error == EACCES || error == EPERM ? " (pv2luks must run as root)" : "");
+  }
   BlockDevice device;
   device.path = path;
   device.dev = st.st_rdev;
@@ -70,7 +78,7 @@ DeviceLock::DeviceLock(const BlockDevice& device, const std::string& lock_dir) {
     const ssize_t got = ::pread(fd_, holder, sizeof holder - 1, 0);
     ::close(fd_);
     fd_ = -1;
-    Fail() << device.path << ": another pv2luks is working on this device"
+    Fail(RefuseReason::kBusy) << device.path << ": another pv2luks is working on this device"
            << (got > 0 ? std::string(" (pid ") + holder + ")" : std::string())
            << "; wait for it to finish, or see 'pv2luks status " << device.path << "'";
   }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "base/error.h"
+#include "base/log.h"
 #include "dm/dm_table.h"
 #include "luks/secure_buffer.h"
 
@@ -82,6 +83,12 @@ uint16_t udev_flags(Udev udev) {
 // when udev sync is off, where libdevmapper makes the nodes itself).
 void run(dm_task* task, int type, const std::string& name, bool changes_nodes = false,
          Udev udev = Udev::kScan) {
+  // The steps that change a device are the verbose trace; queries are debug.
+  const bool changes = type == DM_DEVICE_CREATE || type == DM_DEVICE_RELOAD ||
+                       type == DM_DEVICE_SUSPEND || type == DM_DEVICE_RESUME ||
+                       type == DM_DEVICE_REMOVE;
+  log_line(changes ? LogLevel::kVerbose : LogLevel::kDebug,
+           std::string("dm ") + operation_name(type) + (name.empty() ? "" : " " + name));
   uint32_t cookie = 0;
   if (changes_nodes && !dm_task_set_cookie(task, &cookie, udev_flags(udev))) {
     Fail() << name << ": dm " << operation_name(type) << " failed: cannot set udev cookie";

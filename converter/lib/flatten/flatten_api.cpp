@@ -122,7 +122,7 @@ ConvertResult flatten_checked(const LiveStack& stack, const std::optional<std::s
     tag_vg(stack.vg, true);
   } catch (const Error& e) {
     remove_guard(stack.crypt.name);
-    return refused(e.what());
+    return refused(e);
   }
   try {
     const VgLock lock(stack.vg);
@@ -207,7 +207,7 @@ ConvertResult guarded(Body body) {
   try {
     return body();
   } catch (const Error& e) {
-    return refused(e.what());
+    return refused(e);
   }
 }
 

@@ -29,18 +29,21 @@ struct flock lock_byte(short type) {
            << " failed: " << std::strerror(errno);
   }
   if (held.l_type == F_UNLCK) {
-    Fail() << path << " was held by another pv2luks a moment ago: try again";
+    Fail(RefuseReason::kBusy) << path << " was held by another pv2luks a moment ago: try again";
   }
   if (held.l_pid > 0) {
-    Fail() << path << " is locked by another program (pid " << held.l_pid << ", a lock on byte "
-           << kConversionLockByte << ", which pv2luks uses): stop it first";
+    Fail(RefuseReason::kBusy)
+        << path << " is locked by another program (pid " << held.l_pid << ", a lock on byte "
+        << kConversionLockByte << ", which pv2luks uses): stop it first";
   }
   if (held.l_type == F_WRLCK) {
-    Fail() << path << " is being converted by another pv2luks (convert or resume): wait for it "
-           << "to end, then see 'pv2luks status --offline " << path << "'";
+    Fail(RefuseReason::kBusy)
+        << path << " is being converted by another pv2luks (convert or resume): wait for it "
+        << "to end, then see 'pv2luks status --offline " << path << "'";
   }
-  Fail() << path << " is being read by another pv2luks (status, verify or a dry run): wait for "
-         << "it to end";
+  Fail(RefuseReason::kBusy)
+      << path << " is being read by another pv2luks (status, verify or a dry run): wait for "
+      << "it to end";
 }
 
 }  // namespace

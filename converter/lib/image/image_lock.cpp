@@ -18,7 +18,8 @@ constexpr std::uint64_t kPermWrite = 1;
 constexpr std::uint64_t kPermResize = 3;
 
 [[noreturn]] void fail_in_use(const std::string& path) {
-  Fail() << path << " is in use by another program (QEMU holds its lock): stop the VM first";
+  Fail(RefuseReason::kBusy)
+      << path << " is in use by another program (QEMU holds its lock): stop the VM first";
 }
 
 struct flock byte_range(short type, std::uint64_t start, std::uint64_t length) {
@@ -57,16 +58,19 @@ Fd open_for_lock(const std::string& path, bool writable) {
   const int flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
   Fd fd(::open(path.c_str(), flags));
   if (!fd && writable && (errno == EROFS || errno == EACCES || errno == EPERM)) {
-    Fail() << path << " is read-only: open for writing failed: " << std::strerror(errno);
+    Fail(RefuseReason::kNoPermission)
+        << path << " is read-only: open for writing failed: " << std::strerror(errno);
   }
-  if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
+  if (!fd) Fail(errno == ENOENT ? RefuseReason::kWrongDevice : RefuseReason::kOther)
+      << path << ": open failed: " << std::strerror(errno);
   if (!writable || !is_block_device(fd.get())) return fd;
   // O_EXCL on a block device claims it: it fails while the kernel has it
   // mounted or a dm/md device sits on it.
   Fd exclusive(::open(path.c_str(), flags | O_EXCL));
   if (!exclusive && errno == EBUSY) {
-    Fail() << path << " is in use (mounted, or held by device-mapper such as active LVs, or md): "
-           << "unmount it and deactivate its volume groups first";
+    Fail(RefuseReason::kBusy)
+        << path << " is in use (mounted, or held by device-mapper such as active LVs, or md): "
+        << "unmount it and deactivate its volume groups first";
   }
   if (!exclusive) Fail() << path << ": exclusive open failed: " << std::strerror(errno);
   return exclusive;

@@ -29,8 +29,9 @@ struct stat stat_or_fail(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) return st;
   if (errno == ENOENT) {
-    Fail() << path << ": no such file or device; name a disk image (raw or qcow2) or a "
-           << "block device";
+    Fail(RefuseReason::kWrongDevice)
+        << path << ": no such file or device; name a disk image (raw or qcow2) or a "
+        << "block device";
   }
   Fail() << path << ": stat failed: " << std::strerror(errno);
 }
@@ -39,12 +40,14 @@ struct stat stat_or_fail(const std::string& path) {
 // still one its owner meant to keep as it is.
 void check_file_writable(const std::string& path, const struct stat& st) {
   if ((st.st_mode & kAnyWriteBits) == 0) {
-    Fail() << path << " is read-only: its mode " << std::oct << (st.st_mode & 07777)
-           << " allows no writes; `chmod u+w " << path << "` if you mean to convert it";
+    Fail(RefuseReason::kNoPermission)
+        << path << " is read-only: its mode " << std::oct << (st.st_mode & 07777)
+        << " allows no writes; `chmod u+w " << path << "` if you mean to convert it";
   }
   Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (!fd && (errno == EROFS || errno == EACCES || errno == EPERM || errno == ETXTBSY)) {
-    Fail() << path << " is read-only: open for writing failed: " << std::strerror(errno);
+    Fail(RefuseReason::kNoPermission)
+        << path << " is read-only: open for writing failed: " << std::strerror(errno);
   }
   if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
 }
@@ -70,10 +73,11 @@ void refuse_loop_backing(const std::string& path, const struct stat& st) {
     names += (names.empty() ? "" : ", ") + loop;
     detach += (detach.empty() ? "" : "; ") + ("losetup -d " + loop);
   }
-  Fail() << path << " is in use: loop device" << (loops.size() > 1 ? "s " : " ") << names
-         << (loops.size() > 1 ? " are" : " is") << " backed by it, and what uses "
-         << (loops.size() > 1 ? "them" : "it")
-         << " (a mount, LVs activated from it) would see the conversion half done or write "
+  Fail(RefuseReason::kBusy)
+      << path << " is in use: loop device" << (loops.size() > 1 ? "s " : " ") << names
+      << (loops.size() > 1 ? " are" : " is") << " backed by it, and what uses "
+      << (loops.size() > 1 ? "them" : "it")
+      << " (a mount, LVs activated from it) would see the conversion half done or write "
             "into it; unmount and deactivate what uses "
          << (loops.size() > 1 ? "them" : "it") << ", detach it (" << detach
          << ") and convert again";
@@ -121,8 +125,9 @@ ImageView open_image(const std::string& path, ImageUse use) {
     return view;
   }
   if (!S_ISREG(st.st_mode)) {
-    Fail() << path << ": neither a regular file nor a block device; name a disk image or a "
-           << "block device";
+    Fail(RefuseReason::kWrongDevice)
+        << path << ": neither a regular file nor a block device; name a disk image or a "
+        << "block device";
   }
   if (writable) check_file_writable(path, st);
   view.conversion_lock_ = std::make_unique<ConversionLock>(path, writable);

@@ -120,8 +120,9 @@ void Qcow2Export::wait_until_live(std::uint64_t dev_before) {
 void Qcow2Export::fail_start(const std::string& why) {
   const std::string messages = daemon_messages();
   if (says_locked(messages)) {
-    Fail() << image_path_ << " is in use by another program (QEMU holds its lock): stop the VM "
-           << "first (" << kDaemon << ": " << messages << ")";
+    Fail(RefuseReason::kBusy)
+        << image_path_ << " is in use by another program (QEMU holds its lock): stop the VM "
+        << "first (" << kDaemon << ": " << messages << ")";
   }
   Fail() << image_path_ << ": " << kDaemon << " could not export it over FUSE: " << why
          << (messages.empty() ? "" : "; it said: ") << messages;

@@ -23,7 +23,8 @@ struct AlignedFree {
 // O_DIRECT needs buffers and lengths aligned to the logical block.
 std::unique_ptr<std::uint8_t, AlignedFree> aligned(std::size_t size) {
   void* p = nullptr;
-  if (::posix_memalign(&p, kBlock, size) != 0) Fail() << "out of memory for journal I/O";
+  if (::posix_memalign(&p, kBlock, size) != 0) Fail(RefuseReason::kOutOfMemory)
+      << "out of memory for journal I/O";
   std::memset(p, 0, size);
   return std::unique_ptr<std::uint8_t, AlignedFree>(static_cast<std::uint8_t*>(p));
 }

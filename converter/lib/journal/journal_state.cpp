@@ -41,9 +41,11 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
   const auto place = locate_journal(path, device_sectors, base_offset_bytes, direct_io);
   if (!place) {
     if (looks_like_luks) {
-      Fail() << path << ": a LUKS device with no pv2luks journal: already converted; nothing to resume";
+      Fail(RefuseReason::kWrongDevice)
+          << path
+          << ": a LUKS device with no pv2luks journal: already converted; nothing to resume";
     }
-    Fail() << path << ": no pv2luks journal; nothing to resume";
+    Fail(RefuseReason::kWrongDevice) << path << ": no pv2luks journal; nothing to resume";
   }
   JournalState state;
   state.area = std::make_unique<JournalArea>(path, JournalArea::At{place->start_sectors},
@@ -128,7 +130,7 @@ SecureBuffer unlock_header(const std::vector<std::uint8_t>& header, const Secure
   } catch (const Error& e) {
     std::string why = e.what();
     if (why.rfind(file.path() + ": ", 0) == 0) why.erase(0, file.path().size() + 2);
-    Fail() << device << ": the LUKS header does not open: " << why;
+    Fail(e.reason()) << device << ": the LUKS header does not open: " << why;
   }
 }
 

@@ -44,14 +44,15 @@ std::uint64_t recorded_size_sectors(const BlockDevice& device) {
     const RangeFile file({device.path, 0, device.size_bytes, true}, false);
     return read_pv(file.reader(), device.size_bytes).meta().dev_size_sectors;
   } catch (const Error& e) {
-    Fail() << device.path << ": reading the PV's LVM metadata from the device failed: " << e.what();
+    Fail(e.reason())
+        << device.path << ": reading the PV's LVM metadata from the device failed: " << e.what();
   }
 }
 
 }  // namespace
 
 Checked check(const ConvertOptions& options, const MessageFn& say) {
-  if (::geteuid() != 0) Fail() << "pv2luks convert must run as root";
+  if (::geteuid() != 0) Fail(RefuseReason::kNoPermission) << "pv2luks convert must run as root";
   split_cipher(options.cipher);
   Checked checked;
   checked.device = inspect_block_device(options.device);
@@ -62,7 +63,8 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   refuse_over_journal({options.device, 0, checked.device.size_bytes, true},
                       options.device, "pv2luks resume " + options.device);
   if (starts_with_luks_header(options.device)) {
-    Fail() << options.device << ": already a LUKS device; nothing to convert";
+    Fail(RefuseReason::kWrongDevice)
+        << options.device << ": already a LUKS device; nothing to convert";
   }
   refuse_stranded_root(options.device, checked.device.dev, options.force, say);
   checked.pv = read_pv_report(options.device);

@@ -178,7 +178,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     }
     lock_all_memory();  // before any suspend: the root LV may be one of them
   } catch (const Error& e) {
-    return refused(e.what());
+    return refused(e);
   }
   if (checked.make_room) {
     try {
@@ -207,7 +207,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
           "activate the VG from the half-converted partition)");
     }
   } catch (const Error& e) {
-    if (!checked.make_room) return refused(e.what());
+    if (!checked.make_room) return refused(e);
     result.status = ConvertStatus::kFailed;
     result.message = std::string(e.what()) + "; the PV was shrunk (pvresize), no data was moved";
     return result;
@@ -268,6 +268,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     return result;
   }
   result.status = ConvertStatus::kDone;
+  result.luks_uuid = prepared.header.built.uuid;
   result.crypttab_line = crypttab_line(checked.intermediate, prepared.header.built.uuid);
   result.advice = after_move(options, checked.intermediate, prepared.header.built.uuid, result.crypttab_line);
   return result;

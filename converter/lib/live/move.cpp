@@ -103,7 +103,7 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
     commit(state, JournalPhase::kMoving, k + 1);
     test_point("chunk-done " + std::to_string(k));
     done_bytes += chunk.length_sectors * kSectorBytes;
-    progress({"move", done_bytes, total_bytes});
+    progress({"move", done_bytes, total_bytes, k + 1, plan.chunk_count()});
   }
   if (state.record.phase == JournalPhase::kMoving || state.record.phase == JournalPhase::kStaged) {
     // Commit point: every chunk is moved and durable; the front's plaintext
@@ -131,7 +131,7 @@ MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
   // complete LUKS volume that stock cryptsetup opens, and its VG
   // autoactivates as it did before the conversion.
   commit(state, JournalPhase::kComplete, plan.chunk_count());
-  progress({"header", total_bytes, total_bytes});
+  progress({"header", total_bytes, total_bytes, plan.chunk_count(), plan.chunk_count()});
   // The journal's job is done; a device with a header and no journal is
   // converted. Wiping it also removes the staged header copy.
   state.journal->wipe();

@@ -49,7 +49,7 @@ Found find_journal(const std::string& path, bool writable) {
   Found found;
   // First: a disk image given without --offline is told so, root or not.
   found.device = inspect_block_device(path);
-  if (::geteuid() != 0) Fail() << "pv2luks must run as root";
+  if (::geteuid() != 0) Fail(RefuseReason::kNoPermission) << "pv2luks must run as root";
   found.lock = std::make_shared<DeviceLock>(found.device);
   found.journal = read_journal(path, found.device.size_bytes / kSectorBytes, 0, true,
                                starts_with_luks_header(path), writable);
@@ -161,7 +161,7 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
     crypt.cipher = found.journal.record.cipher;
     crypt.key = KeyRef::keyring(volume_key->size_bytes(), key->description());
   } catch (const Error& e) {
-    return refused(e.what());
+    return refused(e);
   }
   // From here on SIGINT, SIGTERM and SIGHUP wait: they are answered between
   // chunks, after a commit, never in the middle of setting up. (Before, they
@@ -199,6 +199,7 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
     return result;
   }
   result.status = ConvertStatus::kDone;
+  result.luks_uuid = found.journal.record.luks_uuid;
   result.crypttab_line = crypttab_line(found.intermediate, found.journal.record.luks_uuid);
   ConvertOptions after;
   after.device = options.device;
@@ -219,7 +220,7 @@ ConvertResult conversion_status(const std::string& device, const MessageFn& say)
     result.status = ConvertStatus::kDone;
     return result;
   } catch (const Error& e) {
-    return refused(e.what());
+    return refused(e);
   }
 }
 

@@ -297,7 +297,8 @@ LuksType type_of(CryptDevice& cd) {
   const char* type = crypt_get_type(cd.get());
   if (type != nullptr && std::string_view(type) == CRYPT_LUKS1) return LuksType::kLuks1;
   if (type != nullptr && std::string_view(type) == CRYPT_LUKS2) return LuksType::kLuks2;
-  Fail() << cd.path() << ": not a LUKS header (type " << (type != nullptr ? type : "none") << ")";
+  Fail(RefuseReason::kWrongDevice)
+      << cd.path() << ": not a LUKS header (type " << (type != nullptr ? type : "none") << ")";
 }
 
 }  // namespace
@@ -438,7 +439,8 @@ SecureBuffer unlock_volume_key(const std::string& path, const SecureBuffer& pass
   const int result =
       crypt_volume_key_get(cd.get(), CRYPT_ANY_SLOT, reinterpret_cast<char*>(volume_key.data()),
                            &size_bytes, passphrase.chars(), passphrase.size_bytes());
-  if (result == -EPERM) Fail() << path << ": no keyslot opens with this passphrase";
+  if (result == -EPERM) Fail(RefuseReason::kBadPassphrase)
+      << path << ": no keyslot opens with this passphrase";
   cd.check(result, "crypt_volume_key_get");
   volume_key.shrink(size_bytes);
   return volume_key;

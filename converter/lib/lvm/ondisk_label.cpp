@@ -230,7 +230,9 @@ PvLabel read_pv_label(const ReadAt& read, std::uint64_t size_bytes) {
     }
     problems += "; sector " + std::to_string(sector) + ": " + problem;
   }
-  if (problems.empty()) Fail() << "no LVM label in the first 4 sectors: not a PV";
+  if (problems.empty()) {
+    Fail(RefuseReason::kWrongDevice) << "no LVM label in the first 4 sectors: not a PV";
+  }
   Fail() << "no valid LVM label in the first 4 sectors" << problems;
 }
 

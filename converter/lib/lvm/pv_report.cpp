@@ -125,7 +125,8 @@ PvReport read_pv_report(const std::string& device) {
   if (result.exit_code != 0) {
     std::string why = result.err;
     while (!why.empty() && why.back() == '\n') why.pop_back();
-    Fail() << device << ": not an LVM physical volume (pvs: " << why << ")";
+    Fail(RefuseReason::kWrongDevice)
+        << device << ": not an LVM physical volume (pvs: " << why << ")";
   }
   return parse_pv_report(result.out);
 }

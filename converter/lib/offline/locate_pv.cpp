@@ -74,14 +74,14 @@ PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const Cand
     try {
       return read_partition_table(whole.reader(), image.size_bytes(), image.logical_sector_bytes());
     } catch (const Error& e) {
-      Fail() << image.image_path() << ": " << e.what();
+      Fail(e.reason()) << image.image_path() << ": " << e.what();
     }
   }();
   const std::vector<PvLocation> all = candidates(image, table);
   if (partition != 0) {
     for (const Partition& p : table.partitions) {
       if (p.number != partition || p.type != "extended") continue;
-      Fail() << image.image_path() << ": partition " << partition
+      Fail(RefuseReason::kWrongDevice) << image.image_path() << ": partition " << partition
              << " is an msdos extended partition, a container of logical partitions (numbered "
                 "from 5), not a " << what << " (" << listing(table)
              << "); pick the logical partition that holds it with --partition N";
@@ -89,8 +89,9 @@ PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const Cand
     for (const PvLocation& location : all) {
       if (location.number == partition) return location;
     }
-    Fail() << image.image_path() << " has no partition " << partition << " (" << listing(table)
-           << ")";
+    Fail(RefuseReason::kWrongDevice)
+        << image.image_path() << " has no partition " << partition << " (" << listing(table)
+        << ")";
   }
   std::vector<PvLocation> found;
   for (const PvLocation& location : all) {
@@ -98,10 +99,12 @@ PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const Cand
       found.push_back(location);
     }
   }
-  if (found.empty()) Fail() << image.image_path() << ": no " << what << " found (" << listing(table) << ")";
+  if (found.empty()) Fail(RefuseReason::kWrongDevice)
+      << image.image_path() << ": no " << what << " found (" << listing(table) << ")";
   if (found.size() > 1) {
-    Fail() << image.image_path() << ": " << found.size() << " partitions hold a " << what
-           << " (" << found[0].name << ", " << found[1].name << "); pick one with --partition N";
+    Fail(RefuseReason::kWrongDevice)
+        << image.image_path() << ": " << found.size() << " partitions hold a " << what
+        << " (" << found[0].name << ", " << found[1].name << "); pick one with --partition N";
   }
   return found.front();
 }

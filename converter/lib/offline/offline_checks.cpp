@@ -51,7 +51,7 @@ PvLocation locate_unconverted(const ImageView& image, const ConvertOptions& opti
                       "pv2luks resume --offline " + options.device +
                           (options.partition ? " --partition " + std::to_string(options.partition) : ""));
   if (has_luks_magic(location.range)) {
-    Fail() << options.device << ": " << location.name
+    Fail(RefuseReason::kWrongDevice) << options.device << ": " << location.name
            << " is already a LUKS volume; nothing to convert";
   }
   return location;

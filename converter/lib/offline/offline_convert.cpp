@@ -93,7 +93,7 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
       prepared.passphrase.wipe();
     }
   } catch (const Error& e) {
-    return refused(e.what());
+    return refused(e);
   }
   if (checked->make_room) {
     try {

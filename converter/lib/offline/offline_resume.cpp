@@ -35,11 +35,11 @@ FoundOffline find_offline_journal(const std::string& image_path, std::uint32_t p
   try {
     found.location = locate_pv(found.image, partition, journal_or_luks, "pv2luks journal");
   } catch (const Error& e) {
-    Fail() << e.what() << "; nothing to resume";
+    Fail(e.reason()) << e.what() << "; nothing to resume";
   }
   const ByteRange& range = found.location.range;
   if (!has_journal(range) && has_luks_magic(range)) {
-    Fail() << image_path << ": " << found.location.name
+    Fail(RefuseReason::kWrongDevice) << image_path << ": " << found.location.name
            << " is a LUKS volume with no pv2luks journal: already converted; nothing to resume";
   }
   found.journal = read_journal(range.path, range.size_bytes / kSectorBytes, range.offset_bytes,
@@ -70,6 +70,7 @@ ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, cons
   result.status = ConvertStatus::kDone;
   // Named after the LUKS UUID: the guest's device names (vda, sda) are not
   // known here.
+  result.luks_uuid = luks_uuid;
   result.crypttab_line = crypttab_line("luks-" + luks_uuid, luks_uuid);
   if (!guest) {
     result.advice.push_back("inside the guest, add the crypttab line to /etc/crypttab and "
@@ -134,7 +135,7 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
     }
     cipher = std::make_unique<XtsCipher>(volume_key->bytes(), kEncryptionSectorBytes, false);
   } catch (const Error& e) {
-    return refused(e.what());
+    return refused(e);
   }
   const SignalsDeferred signals;
   const std::string uuid = found->journal.record.luks_uuid;
@@ -159,7 +160,7 @@ ConvertResult offline_conversion_status(const std::string& image, std::uint32_t 
         "' finishes the conversion");
     return result_of(ConvertStatus::kDone, "");
   } catch (const Error& e) {
-    return refused(e.what());
+    return refused(e);
   }
 }
 

@@ -86,6 +86,7 @@ VerifyResult verify_offline(const VerifyOptions& options, const MessageFn& say) 
     result.status = ConvertStatus::kDone;
   } catch (const Error& e) {
     result.status = ConvertStatus::kRefused;
+    result.reason = e.reason();
     result.message = e.what();
   }
   return result;

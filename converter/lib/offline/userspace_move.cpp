@@ -111,7 +111,7 @@ MoveOutcome move_chunks(OfflineMoveState& state, const ProgressFn& progress,
     commit_record(*state.journal, state.record, JournalPhase::kMoving, k + 1);
     test_point("chunk-done " + std::to_string(k));
     done_bytes += chunk.length_sectors * kSectorBytes;
-    progress({"move", done_bytes, total_bytes});
+    progress({"move", done_bytes, total_bytes, k + 1, plan.chunk_count()});
   }
   if (state.record.phase == JournalPhase::kMoving || state.record.phase == JournalPhase::kStaged) {
     // Commit point: every chunk is moved and durable; the front's plaintext
@@ -134,7 +134,8 @@ MoveOutcome offline_move_and_finish(OfflineMoveState& state, const ProgressFn& p
   // Commit point: the header at the front is durable: the partition is a
   // complete LUKS volume that stock cryptsetup opens.
   commit_record(*state.journal, state.record, JournalPhase::kComplete, state.plan.chunk_count());
-  progress({"header", total_bytes, total_bytes});
+  const std::uint64_t chunks = state.plan.chunk_count();
+  progress({"header", total_bytes, total_bytes, chunks, chunks});
   // The journal's job is done; wiping it also removes the staged header copy.
   state.journal->wipe();
   return MoveOutcome::kFinished;
