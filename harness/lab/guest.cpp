@@ -94,13 +94,15 @@ std::string trim(std::string text) {
 std::string modules_dir_for(const std::string& dir, const std::string& version) {
   const fs::path nested = fs::path(dir) / "lib" / "modules" / version;
   if (fs::is_regular_file(nested / "modules.dep")) return nested.string();
-  if (fs::is_regular_file(fs::path(dir) / "modules.dep") &&
-      fs::path(dir).lexically_normal().filename() == version) {
-    return dir;
+  std::error_code ec;
+  const fs::path real = fs::canonical(dir, ec);  // "DIR/" and links named as the directory
+  if (!ec && fs::is_regular_file(real / "modules.dep") && real.filename() == version) {
+    return real.string();
   }
   std::string found;
-  std::error_code ec;
-  const fs::path listed = fs::is_directory(fs::path(dir) / "lib" / "modules") ? fs::path(dir) / "lib" / "modules" : fs::path(dir).parent_path();
+  // The versions it does have: DIR/lib/modules/*, or DIR's siblings.
+  const fs::path tree = fs::path(dir) / "lib" / "modules";
+  const fs::path listed = fs::is_directory(tree) ? tree : fs::path(dir).parent_path();
   for (const auto& entry : fs::directory_iterator(listed, ec)) {
     if (fs::is_regular_file(entry.path() / "modules.dep")) {
       found += (found.empty() ? "" : ", ") + entry.path().filename().string();

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
+#include "common/error.h"
 #include "lab/bzimage.h"
+#include "lab/guest.h"
 #include "lab/kernel_version.h"
 
 namespace harness {
@@ -69,6 +73,30 @@ TEST(BzImage, RefusesWhatIsNotOne) {
   std::memset(&unterminated[0x3200], 'a', (30 + 1) * 512 - 0x3200);
   EXPECT_FALSE(bzimage_release(unterminated, why));
   EXPECT_NE(why.find("NUL-terminated"), std::string::npos) << why;
+}
+
+// --modules DIR: a modules_install tree or the VERSION directory itself.
+TEST(KernelModules, TakesATreeOrTheVersionDirectory) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(::testing::TempDir()) / "lab-modules";
+  fs::remove_all(root);
+  const fs::path version_dir = root / "lib" / "modules" / "6.9.0-rc1+";
+  fs::create_directories(version_dir);
+  std::ofstream(version_dir / "modules.dep") << "";
+  EXPECT_EQ(modules_dir_for(root.string(), "6.9.0-rc1+"), version_dir.string());
+  EXPECT_EQ(modules_dir_for(version_dir.string() + "/", "6.9.0-rc1+"),
+            fs::canonical(version_dir).string());
+  try {
+    modules_dir_for(root.string(), "6.10.0");
+    ADD_FAILURE() << "modules of another version were taken";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitLab);
+    EXPECT_NE(std::string(e.what()).find("no modules for kernel 6.10.0"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("it has modules for: 6.9.0-rc1+"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(modules_dir_for(version_dir.string(), "6.10.0"), Error);
+  fs::remove_all(root);
 }
 
 }  // namespace
