@@ -303,7 +303,12 @@ if [ -n "$with_pv2luks" ]; then
 	# As a user would install it: configure, build, then `cmake --install`
 	# into the guest's tree (below). Incremental after the first time.
 	guest_build="$build_dir/guest-pv2luks"
-	source_dir=$(cd "$(dirname "$0")/.." && pwd)
+	# The source tree this script came from (followed through the build tree's
+	# link, share/pv2luks-harness/debian-image.sh); an installed copy has none:
+	# PV2LUKS_SOURCE_DIR names one.
+	source_dir=${PV2LUKS_SOURCE_DIR:-$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)}
+	[ -f "$source_dir/converter/CMakeLists.txt" ] \
+		|| die "--with-pv2luks builds pv2luks from its source, and $source_dir is not a pv2luks source tree: set PV2LUKS_SOURCE_DIR to one"
 	cmake -S "$source_dir" -B "$guest_build" -DPV2LUKS_WITH_GUESTFS=OFF -DBUILD_TESTING=OFF \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo > "$work/guest-build.log" 2>&1 \
 		&& cmake --build "$guest_build" --target pv2luks-cli -j "$(nproc)" >> "$work/guest-build.log" 2>&1 \

@@ -1,38 +1,58 @@
 #include "common/args.h"
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/error.h"
 
 namespace harness {
 
+namespace {
+
+// "--name" of "--name=value"; the word itself otherwise.
+std::string option_name(const std::string& word) { return word.substr(0, word.find('=')); }
+
+}  // namespace
+
 Args::Args(const std::vector<std::string>& words, const std::set<std::string>& with_value,
            const std::set<std::string>& switches) {
+  CLI::App app;
+  app.set_help_flag();  // --help is the command's own switch
+  app.allow_extras();   // reported below, by name
+  app.allow_windows_style_options(false);
+  std::map<std::string, std::int64_t> counts;
+  for (const std::string& name : with_value) {
+    app.add_option(name, options_[name])
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
+  }
+  for (const std::string& name : switches) app.add_flag(name, counts[name]);
+  app.add_option("words", positional_);
+  // A value that starts with "--" is taken as the next option, never as a value.
   for (std::size_t i = 0; i < words.size(); ++i) {
-    const std::string& word = words[i];
-    if (word.rfind("--", 0) != 0) {
-      positional_.push_back(word);
-      continue;
+    if (with_value.count(words[i]) && (i + 1 == words.size() || words[i + 1].rfind("--", 0) == 0)) {
+      Fail(kExitUsage) << "option " << words[i] << " needs a value";
     }
-    std::string name = word;
-    std::optional<std::string> inline_value;
-    if (const auto eq = word.find('='); eq != std::string::npos) {
-      name = word.substr(0, eq);
-      inline_value = word.substr(eq + 1);
+  }
+  std::vector<std::string> reversed(words.rbegin(), words.rend());  // CLI11 parses from the back
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    Fail(kExitUsage) << e.what() << " (see --help)";
+  }
+  for (const std::string& extra : app.remaining()) {
+    if (extra.rfind("-", 0) == 0 && extra != "-") {
+      Fail(kExitUsage) << "unknown option " << option_name(extra) << " (see --help)";
     }
-    if (switches.count(name) && !inline_value) {
-      options_[name].push_back("");
-    } else if (with_value.count(name)) {
-      if (inline_value) {
-        options_[name].push_back(*inline_value);
-      } else if (i + 1 < words.size()) {
-        options_[name].push_back(words[++i]);
-      } else {
-        Fail(kExitUsage) << "option " << name << " needs a value";
-      }
-    } else {
-      Fail(kExitUsage) << "unknown option " << name << " (see --help)";
-    }
+  }
+  for (const std::string& extra : app.remaining()) positional_.push_back(extra);
+  for (auto it = options_.begin(); it != options_.end();) {
+    it = it->second.empty() ? options_.erase(it) : std::next(it);
+  }
+  for (const auto& [name, count] : counts) {
+    if (count > 0) options_[name].assign(static_cast<std::size_t>(count), "");
   }
 }
 

@@ -1,5 +1,7 @@
-// A small command-line reader: "--name value" options (repeatable), "--flag"
-// switches and positional words. Anything unknown is a usage error naming it.
+// A command's words, parsed by CLI11: "--name value" and "--name=value"
+// options (repeatable, in order), "--flag" switches and positional words.
+// Anything unknown is a usage error naming it. Each command prints its own
+// --help text (a switch here), so CLI11's generated help is not used.
 #pragma once
 
 #include <map>

@@ -8,10 +8,14 @@
 #include <filesystem>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 
 #include "common/error.h"
 #include "common/process.h"
 #include "common/sha256.h"
+#include "lab/bzimage.h"
+#include "lab/data_dir.h"
+#include "lab/kernel_version.h"
 #include "lab/console.h"
 #include "lab/qemu_process.h"
 
@@ -33,12 +37,13 @@ std::string default_cache_dir() {
   return env_or("HOME", "/root") + "/.cache/pv2luks-lab";
 }
 
-// The newest /boot/vmlinuz-VERSION that has /lib/modules/VERSION.
+// The newest /boot/vmlinuz-VERSION that has /lib/modules/VERSION, in version order.
 void find_kernel(LabGuest& guest) {
   if (const char* kernel = std::getenv("PV2LUKS_LAB_KERNEL"); kernel && *kernel) {
     guest.kernel = kernel;
     guest.kernel_version = fs::path(kernel).filename().string();
     if (guest.kernel_version.rfind("vmlinuz-", 0) == 0) guest.kernel_version.erase(0, 8);
+    guest.modules_dir = "/lib/modules/" + guest.kernel_version;
     return;
   }
   std::vector<std::string> versions;
@@ -53,9 +58,30 @@ void find_kernel(LabGuest& guest) {
     Fail(kExitLab) << "no guest kernel: no /boot/vmlinuz-* with modules in /lib/modules; "
                       "install linux-image-amd64 (ci/install-deps)";
   }
-  std::sort(versions.begin(), versions.end());
-  guest.kernel_version = versions.back();
+  guest.kernel_version = newest_version(versions);
   guest.kernel = "/boot/vmlinuz-" + guest.kernel_version;
+  guest.modules_dir = "/lib/modules/" + guest.kernel_version;
+}
+
+// --kernel BZIMAGE: its release from its setup header, its modules from --modules.
+void use_kernel(LabGuest& guest, const KernelChoice& choice) {
+  std::string why;
+  const auto release = bzimage_file_release(choice.kernel, why);
+  if (!release) {
+    Fail(kExitLab) << "--kernel " << choice.kernel << ": not a bootable x86 kernel (bzImage): "
+                   << why << "; give arch/x86/boot/bzImage of a kernel build or a /boot/vmlinuz-*";
+  }
+  guest.kernel = choice.kernel;
+  guest.kernel_version = *release;
+  if (!choice.modules.empty()) {
+    guest.modules_dir = modules_dir_for(choice.modules, *release);
+  } else if (fs::is_directory("/lib/modules/" + *release)) {
+    guest.modules_dir = "/lib/modules/" + *release;
+  } else {
+    guest.modules_dir = "none";
+    std::cerr << "lab: no modules for kernel " << *release << " (no --modules, no /lib/modules/"
+              << *release << "): booting it with what is built in\n";
+  }
 }
 
 std::string trim(std::string text) {
@@ -65,9 +91,33 @@ std::string trim(std::string text) {
 
 }  // namespace
 
-LabGuest prepare_lab_guest() {
+std::string modules_dir_for(const std::string& dir, const std::string& version) {
+  const fs::path nested = fs::path(dir) / "lib" / "modules" / version;
+  if (fs::is_regular_file(nested / "modules.dep")) return nested.string();
+  std::error_code ec;
+  const fs::path real = fs::canonical(dir, ec);  // "DIR/" and links named as the directory
+  if (!ec && fs::is_regular_file(real / "modules.dep") && real.filename() == version) {
+    return real.string();
+  }
+  std::string found;
+  // The versions it does have: DIR/lib/modules/*, or DIR's siblings.
+  const fs::path tree = fs::path(dir) / "lib" / "modules";
+  const fs::path listed = fs::is_directory(tree) ? tree : fs::path(dir).parent_path();
+  for (const auto& entry : fs::directory_iterator(listed, ec)) {
+    if (fs::is_regular_file(entry.path() / "modules.dep")) {
+      found += (found.empty() ? "" : ", ") + entry.path().filename().string();
+    }
+  }
+  Fail(kExitLab) << "--modules " << dir << ": no modules for kernel " << version
+                 << " (the version in the bzImage): expected " << nested.string()
+                 << " or a " << version << "/ directory with modules.dep"
+                 << (found.empty() ? "" : "; it has modules for: " + found)
+                 << "; run make modules_install INSTALL_MOD_PATH=DIR for this kernel";
+}
+
+LabGuest prepare_lab_guest(const KernelChoice& choice) {
   LabGuest guest;
-  guest.qemu_dir = env_or("PV2LUKS_QEMU_DIR", PV2LUKS_SOURCE_DIR "/qemu");
+  guest.qemu_dir = qemu_recipe_dir();
   guest.cache_dir = env_or("PV2LUKS_LAB_CACHE", default_cache_dir());
   guest.qemu = env_or("PV2LUKS_QEMU", "qemu-system-x86_64");
   const std::string qemu_path = find_program(guest.qemu);
@@ -75,9 +125,13 @@ LabGuest prepare_lab_guest() {
     Fail(kExitLab) << "cannot start QEMU: " << guest.qemu
                    << " not found; install qemu-system-x86 (ci/install-deps)";
   }
-  find_kernel(guest);
-  const ProcessResult built =
-      run_process({guest.qemu_dir + "/mkinitramfs", guest.cache_dir, guest.kernel_version});
+  if (choice.kernel.empty()) {
+    find_kernel(guest);
+  } else {
+    use_kernel(guest, choice);
+  }
+  const ProcessResult built = run_process(
+      {guest.qemu_dir + "/mkinitramfs", guest.cache_dir, guest.kernel_version, guest.modules_dir});
   if (built.exit_code != 0) {
     Fail(kExitLab) << "cannot build the guest initramfs: " << trim(built.err);
   }

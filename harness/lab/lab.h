@@ -5,16 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "lab/lab_result.h"
+
 namespace harness {
 
 struct LabRunOptions;
 
-// `lab run` exits 3 when a power cut was asked for but the script ended first.
-inline constexpr int kExitNoCut = 3;
-// `lab run --host` exits 77 (the automake skip code) when the host has no dm.
-inline constexpr int kExitSkip = 77;
+struct LabResult;
 
-// `words` after "lab run". Returns the script's exit code, or a harness code.
+// `words` after "lab run". Returns 0 or kExitScriptFailed when the script ran
+// to its end, or a code of the lab's own (lab/lab_result.h).
 int lab_run_command(const std::vector<std::string>& words);
 
 // `words` after "lab boot": a guest's own kernel, initramfs and disk; 0 when
@@ -25,7 +25,7 @@ int lab_boot_command(const std::vector<std::string>& words);
 // run a script in it) (vm.cpp).
 int vm_command(const std::vector<std::string>& words);
 
-// --host: the script runs on this host over loop devices.
-int run_on_host(const LabRunOptions& options);
+// --host: the script runs on this host over loop devices; fills `result`.
+void run_on_host(const LabRunOptions& options, LabResult& result);
 
 }  // namespace harness

@@ -33,11 +33,15 @@ bool host_has_device_mapper() {
 
 }  // namespace
 
-int run_on_host(const LabRunOptions& options) {
+void run_on_host(const LabRunOptions& options, LabResult& result) {
+  result.accelerator = "host";
   if (!host_has_device_mapper()) {
     std::cerr << "lab: skipped: this host kernel has no device-mapper, which --host needs; "
                  "run without --host to use the QEMU guest\n";
-    return kExitSkip;
+    result.status = "skipped";
+    result.message = "this host kernel has no device-mapper";
+    result.exit_code = kExitSkip;
+    return;
   }
   RunDir run_dir(options.keep);
   LabRunOptions file_options = options;
@@ -65,9 +69,15 @@ int run_on_host(const LabRunOptions& options) {
   if (!script.wait_for(std::chrono::milliseconds(static_cast<long>(options.timeout_s * 1000)))) {
     script.terminate();
     std::cerr << "lab: timeout: the script did not finish within " << options.timeout_s << " s\n";
-    return kExitTimeout;
+    result.status = "timeout";
+    result.message = "the script did not finish within the timeout";
+    result.exit_code = kExitTimeout;
+    return;
   }
-  return script.exit_code();
+  result.status = "script-exited";
+  result.script_exit = script.exit_code();
+  result.exit_code = exit_code_of_script(script.exit_code());
+  std::cerr << "lab: script exited " << script.exit_code() << "\n";
 }
 
 }  // namespace harness

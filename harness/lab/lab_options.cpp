@@ -12,6 +12,7 @@ namespace harness {
 const char kLabRunHelp[] =
     "Usage: pv2luks-harness lab run --disk NAME:SIZE[/SECTOR][:PATH] ... --script FILE\n"
     "         [--timeout S] [--power-cut-after S | --power-cut-on-line TEXT]\n"
+    "         [--kernel BZIMAGE [--modules DIR]] [--result FILE] [--console-log FILE]\n"
     "         [--out DIR] [--loop] [--host] [--keep]\n"
     "\n"
     "Boot the lab guest (Debian's kernel with device-mapper, under QEMU; KVM when\n"
@@ -39,6 +40,19 @@ const char kLabRunHelp[] =
     "  --out DIR                a host directory shared read-write as $LAB_OUT; it\n"
     "                           outlives the run (default: a directory of this run)\n"
     "  --keep                   keep the run directory and scratch disks\n"
+    "  --kernel BZIMAGE         boot this kernel (arch/x86/boot/bzImage of a kernel\n"
+    "                           build, or a /boot/vmlinuz-*) instead of the host's\n"
+    "                           newest /boot/vmlinuz-* (newest in version order);\n"
+    "                           its version is read from the bzImage's header\n"
+    "  --modules DIR            its modules: DIR/lib/modules/VERSION (make\n"
+    "                           modules_install INSTALL_MOD_PATH=DIR) or that\n"
+    "                           directory itself; default /lib/modules/VERSION when\n"
+    "                           there, else none (a kernel with dm built in)\n"
+    "  --result FILE            write the outcome as one JSON object: status,\n"
+    "                           lab_ok, script_exit, exit_code, duration_s, boot_s,\n"
+    "                           kernel, kernel_version, accelerator, console_log,\n"
+    "                           message (written for every outcome but bad usage)\n"
+    "  --console-log FILE       write every line of the guest's console to FILE\n"
     "\n"
     "In the guest: $LAB_DISKS holds the disk names, $LAB_OUT is a directory shared\n"
     "with the host (an fsync there reaches the host's file, so a power cut of the\n"
@@ -50,14 +64,22 @@ const char kLabRunHelp[] =
     "What it loses: the guest's page cache, writes queued inside the guest and\n"
     "QEMU's in-flight requests.\n"
     "\n"
-    "Exit codes: the script's own; 0 after a requested power cut; 3 when the\n"
-    "script ended before the requested power cut; 2 bad usage; 124 timeout;\n"
-    "125 the lab failed (QEMU did not start, the guest did not boot).\n";
+    "Exit codes (the script's own code is never passed through: it is on the\n"
+    "'lab: script exited N' line and in --result's script_exit):\n"
+    "    0  the script ran and exited 0, or a requested power cut happened\n"
+    "    1  the script ran and exited non-zero (the lab worked)\n"
+    "    2  bad usage or input; nothing was started\n"
+    "    3  a power cut was requested but the script ended first\n"
+    "   77  --host on a host kernel without device-mapper (skip)\n"
+    "  124  timeout: the guest did not finish within --timeout\n"
+    "  125  the lab failed: not a kernel, no initramfs, QEMU did not start or\n"
+    "       crashed, the guest did not boot or its init failed\n"
+    "  128+N  the harness got signal N; QEMU was killed\n";
 
 LabRunOptions parse_lab_run_options(const std::vector<std::string>& words) {
   const Args args(words,
                   {"--disk", "--script", "--timeout", "--power-cut-after", "--power-cut-on-line",
-                   "--out"},
+                   "--out", "--kernel", "--modules", "--result", "--console-log"},
                   {"--loop", "--host", "--keep", "--help"});
   if (!args.positional().empty()) {
     Fail(kExitUsage) << "lab run: unexpected argument '" << args.positional()[0] << "'";
@@ -96,6 +118,16 @@ LabRunOptions parse_lab_run_options(const std::vector<std::string>& words) {
     }
     options.out_dir = *out;
   }
+  options.kernel = args.value("--kernel").value_or("");
+  options.modules = args.value("--modules").value_or("");
+  if (!options.modules.empty() && options.kernel.empty()) {
+    Fail(kExitUsage) << "lab run: --modules goes with --kernel BZIMAGE";
+  }
+  if (!options.kernel.empty() && options.host) {
+    Fail(kExitUsage) << "lab run: --kernel boots a guest; drop --host";
+  }
+  options.result_file = args.value("--result").value_or("");
+  options.console_log = args.value("--console-log").value_or("");
   for (const DiskSpec& disk : options.disks) {
     // Loop devices (--loop in the guest, every disk with --host) have 512-byte
     // sectors here; a 4Kn disk is a virtio disk only.

@@ -19,6 +19,10 @@ struct LabRunOptions {
   bool host = false;  // run on the host (needs device-mapper there)
   bool keep = false;  // keep the run directory and scratch disks
   std::string out_dir;  // --out: a host directory for $LAB_OUT that outlives the run
+  std::string kernel;   // --kernel BZIMAGE: boot it instead of the host's newest kernel
+  std::string modules;  // --modules DIR: its modules (DIR/lib/modules/V or DIR itself)
+  std::string result_file;  // --result FILE: the outcome as JSON
+  std::string console_log;  // --console-log FILE: every console line of the guest
 };
 
 extern const char kLabRunHelp[];

@@ -65,8 +65,8 @@ void write_share(const std::string& share, const LabGuest& guest, const LabRunOp
 }
 
 // Watches the console until the script ends, the power is cut, time runs out
-// or the guest dies. Returns the exit code of `lab run`.
-int watch_guest(QemuProcess& qemu, const LabRunOptions& options) {
+// or the guest dies, and fills `result`. A lab failure is an Error (kExitLab).
+void watch_guest(QemuProcess& qemu, const LabRunOptions& options, LabResult& result) {
   using Clock = QemuProcess::Clock;
   const Clock::time_point launched = Clock::now();
   const Clock::time_point deadline =
@@ -76,30 +76,48 @@ int watch_guest(QemuProcess& qemu, const LabRunOptions& options) {
   std::optional<int> script_exit;
   std::string last_output;
   std::string line;
+  std::ofstream console_log;
+  if (!options.console_log.empty()) {
+    console_log.open(options.console_log, std::ios::trunc);
+    if (!console_log) {
+      qemu.kill();
+      Fail(kExitLab) << "--console-log " << options.console_log << ": cannot write it";
+    }
+  }
   for (;;) {
     if (g_signal) {
       qemu.kill();
       std::cerr << "lab: interrupted by signal " << g_signal << "; QEMU killed\n";
-      return 128 + g_signal;
+      result.status = "interrupted";
+      result.message = "interrupted by signal " + std::to_string(g_signal);
+      result.exit_code = 128 + g_signal;
+      return;
     }
     const Clock::time_point now = Clock::now();
     if (cut_at && now >= *cut_at) {
       qemu.kill();
       std::cerr << "lab: power cut: QEMU killed with SIGKILL " << seconds_since(*started)
                 << " s after the script started\n";
-      return 0;
+      result.status = "power-cut";
+      result.exit_code = 0;
+      return;
     }
     if (now >= deadline) {
       qemu.kill();
       std::cerr << "lab: timeout: the guest did not finish within " << options.timeout_s
                 << " s; QEMU killed" << (started ? "" : " (the script never started)") << "\n";
-      return kExitTimeout;
+      result.status = "timeout";
+      result.message = started ? "the script did not finish within the timeout"
+                               : "the guest did not start the script within the timeout";
+      result.exit_code = kExitTimeout;
+      return;
     }
     Clock::time_point wake = std::min(deadline, now + std::chrono::milliseconds(250));
     if (cut_at) wake = std::min(wake, *cut_at);
     const auto status = qemu.read_line(line, wake);
     if (status == QemuProcess::ReadStatus::kTimeout) continue;
     if (status == QemuProcess::ReadStatus::kEnd) break;
+    if (console_log.is_open()) console_log << line << std::endl;
     const ConsoleLine console = classify_console_line(line);
     switch (console.kind) {
       case ConsoleKind::kNoise:
@@ -107,6 +125,7 @@ int watch_guest(QemuProcess& qemu, const LabRunOptions& options) {
         break;
       case ConsoleKind::kStart:
         started = Clock::now();
+        result.boot_s = seconds_since(launched);
         std::cerr << "lab: guest booted in " << seconds_since(launched) << " s; script started\n";
         if (options.power_cut_after_s) {
           cut_at = *started + std::chrono::milliseconds(
@@ -137,18 +156,25 @@ int watch_guest(QemuProcess& qemu, const LabRunOptions& options) {
   }
   std::cerr << "lab: script exited " << *script_exit << " after "
             << (started ? seconds_since(*started) : 0.0) << " s\n";
+  result.script_exit = *script_exit;
   if (options.power_cut_after_s || options.power_cut_on_line) {
     std::cerr << "lab: the script ended before the requested power cut\n";
-    return kExitNoCut;
+    result.status = "no-power-cut";
+    result.exit_code = kExitNoCut;
+    return;
   }
-  return *script_exit;
+  result.status = "script-exited";
+  result.exit_code = exit_code_of_script(*script_exit);
 }
 
-int run_in_guest(const LabRunOptions& options) {
+void run_in_guest(const LabRunOptions& options, LabResult& result) {
   std::cerr << std::fixed << std::setprecision(1);
-  const LabGuest guest = prepare_lab_guest();
+  const LabGuest guest = prepare_lab_guest({options.kernel, options.modules});
+  result.kernel = guest.kernel;
+  result.kernel_version = guest.kernel_version;
   std::string why;
   const Accel accel = choose_accel(guest, why);
+  result.accelerator = accel == Accel::kKvm ? "kvm" : "tcg";
   RunDir run_dir(options.keep);
   const std::vector<LabDisk> disks = prepare_lab_disks(options, run_dir.path());
   const std::string share = run_dir.path() + "/share";
@@ -169,7 +195,20 @@ int run_in_guest(const LabRunOptions& options) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   QemuProcess qemu(qemu_argv(config));
-  return watch_guest(qemu, options);
+  watch_guest(qemu, options, result);
+}
+
+// Reports a lab failure on stderr and in --result; returns its exit code.
+int lab_failed(const LabRunOptions& options, LabResult& result,
+               QemuProcess::Clock::time_point started, const std::string& message, int code) {
+  std::cerr << "pv2luks-harness: " << message << "\n";
+  result.status = "lab-failed";
+  result.exit_code = code;
+  result.message = message;
+  result.script_exit.reset();
+  result.duration_s = seconds_since(started);
+  if (!options.result_file.empty()) write_lab_result(options.result_file, result);
+  return code;
 }
 
 }  // namespace
@@ -180,7 +219,26 @@ int lab_run_command(const std::vector<std::string>& words) {
     return 0;
   }
   const LabRunOptions options = parse_lab_run_options(words);
-  return options.host ? run_on_host(options) : run_in_guest(options);
+  const auto started = QemuProcess::Clock::now();
+  LabResult result;
+  result.console_log = options.console_log;
+  try {
+    if (options.host) {
+      run_on_host(options, result);
+    } else {
+      run_in_guest(options, result);
+    }
+  } catch (const Error& e) {
+    if (e.exit_code() == kExitUsage) throw;  // bad input found late: nothing was run
+    // Anything else that breaks is the lab's failure, never code 1 (the script's).
+    return lab_failed(options, result, started, e.what(),
+                      e.exit_code() == kExitFailure ? kExitLab : e.exit_code());
+  } catch (const std::exception& e) {
+    return lab_failed(options, result, started, e.what(), kExitLab);
+  }
+  result.duration_s = seconds_since(started);
+  if (!options.result_file.empty()) write_lab_result(options.result_file, result);
+  return result.exit_code;
 }
 
 }  // namespace harness

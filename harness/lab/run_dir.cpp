@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "lab/data_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -33,12 +34,7 @@ RunDir::~RunDir() {
 std::vector<std::string> project_binaries() {
   const fs::path self = fs::read_symlink("/proc/self/exe");
   std::vector<std::string> binaries = {self.string()};
-  for (const fs::path& dir : {self.parent_path() / ".." / "converter", self.parent_path()}) {
-    if (fs::exists(dir / "pv2luks")) {
-      binaries.push_back(fs::canonical(dir / "pv2luks").string());
-      break;
-    }
-  }
+  if (const std::string pv2luks = pv2luks_binary(); !pv2luks.empty()) binaries.push_back(pv2luks);
   return binaries;
 }
 

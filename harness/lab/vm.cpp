@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/process.h"
 #include "lab/boot_watch.h"
+#include "lab/data_dir.h"
 #include "lab/lab.h"
 
 namespace harness {
@@ -114,7 +115,7 @@ int vm_build(const std::vector<std::string>& words) {
   for (const char* option : {"--size", "--tail-room", "--format", "--initramfs", "--label"}) {
     if (const auto value = args.value(option)) argv.insert(argv.end(), {option, *value});
   }
-  bp::child script(std::string(PV2LUKS_SOURCE_DIR) + "/harness/debian-image.sh", argv);
+  bp::child script(harness_data_dir() + "/debian-image.sh", argv);
   script.wait();
   return script.exit_code() == 0 ? 0 : kExitFailure;
 }

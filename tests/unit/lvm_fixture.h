@@ -26,7 +26,9 @@ inline constexpr std::uint64_t kPeStartBytes = 1 << 20;
 inline constexpr std::uint64_t kExtentBytes = 1 << 20;
 
 inline std::string read_data(const std::string& name) {
-  const auto path = std::filesystem::path(__FILE__).parent_path() / "data" / "lvm" / name;
+  // A path from CMake (tests/CMakeLists.txt): __FILE__ no longer names the
+  // checkout (-ffile-prefix-map in the top-level CMakeLists.txt).
+  const auto path = std::filesystem::path(PV2LUKS_UNIT_DATA_DIR) / "lvm" / name;
   std::ifstream in(path, std::ios::binary);
   if (!in) Fail() << path.string() << ": open failed";
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
