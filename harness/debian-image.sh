@@ -45,7 +45,7 @@
 # and then powers off.
 #
 # --with-pv2luks: pv2luks installed in the guest as a user would, with
-# `cmake --install --prefix /usr --strip` from a build of this source tree without
+# `cmake --install --prefix /usr --strip --component core` from a build of this source tree without
 # libguestfs (BUILD_DIR/guest-pv2luks; a server package must not pull QEMU
 # in), then `update-initramfs -u` for its initramfs hook.
 # --cache: keep the finished image under the cache directory, keyed by the
@@ -311,7 +311,8 @@ if [ -n "$with_pv2luks" ]; then
 		|| die "--with-pv2luks builds pv2luks from its source, and $source_dir is not a pv2luks source tree: set PV2LUKS_SOURCE_DIR to one"
 	cmake -S "$source_dir" -B "$guest_build" -DPV2LUKS_WITH_GUESTFS=OFF -DBUILD_TESTING=OFF \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo > "$work/guest-build.log" 2>&1 \
-		&& cmake --build "$guest_build" --target pv2luks-cli -j "$(nproc)" >> "$work/guest-build.log" 2>&1 \
+		&& cmake --build "$guest_build" --target pv2luks-cli man-pages package-changelog -j "$(nproc)" \
+			>> "$work/guest-build.log" 2>&1 \
 		|| { tail -20 "$work/guest-build.log" >&2; die "building pv2luks for the guest failed"; }
 	hooks=("$source_dir"/converter/initramfs)
 	[ ! -d "$source_dir/converter/dracut" ] || hooks+=("$source_dir/converter/dracut")
@@ -363,7 +364,8 @@ read -r root_start root_bytes <<< "${root_segments[0]}"
 tree="$work/root"
 unpack_root "$tree"
 if [ -n "$with_pv2luks" ]; then
-	cmake --install "$guest_build" --prefix "$tree/usr" --strip > /dev/null
+	# The component the pv2luks package holds (not the harness, not built here).
+	cmake --install "$guest_build" --prefix "$tree/usr" --strip --component core > /dev/null
 	missing=$(chroot "$tree" ldd /usr/sbin/pv2luks | grep 'not found' || true)
 	[ -z "$missing" ] || die "pv2luks in the guest lacks libraries: $missing"
 	# As after installing any package with an initramfs hook: pv2luks's

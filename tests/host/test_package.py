@@ -12,9 +12,19 @@ finds the unpacked helper in ../libexec/pv2luks/ and, alone, refuses
 module (/usr/lib/dracut/modules.d/90pv2luks, both scripts executable) and
 recommends "cryptsetup-initramfs | dracut" (negative control: a copy of the
 module without its hook and with a non-executable module-setup.sh is
-caught)."""
+caught).
+
+Debian's tools accept them (issue 18): one lintian run over the three .debs
+(pv2luks-harness is the third) reports no error, and its warnings are
+printed; each package has its copyright (DEP-5) and changelog.Debian.gz, a
+manual page for each binary on PATH and its bash completion; every binary
+is built with Debian's hardening (RELRO, BIND_NOW, PIE, stack protector,
+FORTIFY, read with readelf; negative control: the test build, made without
+dpkg-buildflags, lacks BIND_NOW and FORTIFY); pv2luks-harness depends on
+the QEMU and guest tools the lab runs."""
 import os
 import pathlib
+import re
 import shutil
 import time
 
@@ -30,6 +40,7 @@ pytestmark = [
 
 CORE = "pv2luks"
 HELPER = "pv2luks-guest-config"
+HARNESS_PACKAGE = "pv2luks-harness"
 CORE_BINARY = "usr/sbin/pv2luks"
 HELPER_BINARY = "usr/libexec/pv2luks/pv2luks-guest-config"
 TEST_HOOK_PREFIX = "PV2LUKS_TEST_"
@@ -64,7 +75,7 @@ def packages(tmp_path_factory):
         name = field(deb, "Package")
         checked(["dpkg-deb", "--extract", deb, unpacked / name])
         found[name] = (deb, unpacked / name)
-    assert sorted(found) == [CORE, HELPER], result.stdout
+    assert sorted(found) == [CORE, HELPER, HARNESS_PACKAGE], result.stdout
     return found
 
 
@@ -96,7 +107,8 @@ def test_the_core_package_pulls_no_libguestfs(packages):
     assert "guestfs" not in depends, depends
     recommends = field(deb, "Recommends")
     assert "guestfs" not in recommends and HELPER not in recommends, recommends
-    assert field(deb, "Suggests") == HELPER
+    suggests = [s.strip() for s in field(deb, "Suggests").split(",")]
+    assert suggests == [HELPER, "qemu-system-common", "qemu-utils"], suggests
     assert (tree / "usr/share/initramfs-tools/hooks/pv2luks").is_file()
     assert (tree / "usr/share/initramfs-tools/scripts/local-top/pv2luks").is_file()
     assert not (tree / "usr/libexec").exists()
@@ -167,3 +179,107 @@ def test_the_packaged_pv2luks_finds_the_packaged_helper(packages, tmp_path):
     assert found.returncode == 4  # wrong device: the image does not exist
     assert "pv2luks-guest-config" not in found.stderr, found.stderr
     assert "/nonexistent/pv2luks.img" in found.stderr, found.stderr
+
+
+@pytest.fixture(scope="module")
+def lintian_tags(packages):
+    """lintian's tags for the three .debs, one run: [(severity, package, tag line)]."""
+    if not shutil.which("lintian"):
+        pytest.skip("needs lintian (ci/install-deps)")
+    started = time.monotonic()
+    result = run(["lintian", "--tag-display-limit", "0", *(deb for deb, _ in packages.values())],
+                 timeout=600)
+    print(f"lintian: exit {result.returncode} in {time.monotonic() - started:.0f} s")
+    tags = []
+    for line in result.stdout.splitlines():
+        match = re.match(r"([EWIPXCO]): ([^:]+): (.*)", line)
+        if match:
+            tags.append(match.groups())
+    assert result.returncode in (0, 2) and (tags or result.returncode == 0), \
+        result.stdout + result.stderr
+    return tags
+
+
+def test_lintian_finds_no_error(lintian_tags):
+    for severity, package, tag in lintian_tags:
+        if severity != "I":
+            print(f"lintian {severity}: {package}: {tag}")
+    errors = [f"{package}: {tag}" for severity, package, tag in lintian_tags if severity == "E"]
+    assert errors == []
+
+
+DOCS = ("copyright", "changelog.Debian.gz")
+
+
+def test_each_package_has_its_copyright_and_changelog(packages):
+    for name, (deb, tree) in packages.items():
+        for doc in DOCS:
+            assert (tree / "usr/share/doc" / name / doc).is_file(), f"{name}: no {doc}"
+        copyright_ = (tree / "usr/share/doc" / name / "copyright").read_text()
+        assert copyright_.startswith("Format: https://www.debian.org/doc/packaging-manuals/"
+                                     "copyright-format/1.0/\n"), copyright_
+        assert "License: GPL-2+" in copyright_
+        assert field(deb, "Maintainer") == "pv2luks developers <pv2luks@example.org>"
+        assert field(deb, "Version").endswith("-1")
+        synopsis, *extended = field(deb, "Description").splitlines()
+        assert synopsis and len(synopsis) < 80 and len(extended) >= 3, (name, synopsis)
+
+
+MAN_PAGES = {CORE: ["usr/share/man/man8/pv2luks.8.gz"],
+             HARNESS_PACKAGE: ["usr/share/man/man1/pv2luks-harness.1.gz"],
+             HELPER: []}
+COMPLETIONS = {CORE: "pv2luks", HARNESS_PACKAGE: "pv2luks-harness"}
+
+
+def test_each_binary_on_path_has_its_man_page_and_completion(packages):
+    for name, (_, tree) in packages.items():
+        on_path = sorted(p.name for d in ("usr/bin", "usr/sbin") if (tree / d).is_dir()
+                         for p in (tree / d).iterdir())
+        pages = MAN_PAGES[name]
+        assert sorted(pathlib.Path(p).name.split(".")[0] for p in pages) == on_path, name
+        for page in pages:
+            assert (tree / page).is_file(), page
+        if name in COMPLETIONS:
+            completion = tree / "usr/share/bash-completion/completions" / COMPLETIONS[name]
+            assert completion.is_file() and "complete -F" in completion.read_text()
+
+
+def hardening_missing(binary):
+    """Which of Debian's hardening features `binary` lacks (empty: all there)."""
+    headers = checked(["readelf", "--wide", "--program-headers", "--dynamic", binary]).stdout
+    symbols = checked(["readelf", "--wide", "--dyn-syms", binary]).stdout
+    missing = []
+    if "GNU_RELRO" not in headers:
+        missing.append("RELRO")
+    if not re.search(r"\(FLAGS\)\s.*BIND_NOW|\(FLAGS_1\)\s.*\bNOW\b", headers):
+        missing.append("BIND_NOW")
+    if not re.search(r"\(FLAGS_1\)\s.*\bPIE\b", headers):
+        missing.append("PIE")
+    if "__stack_chk_fail" not in symbols:
+        missing.append("stack protector")
+    if not re.search(r"\b__\w+_chk\b", symbols.replace("__stack_chk_fail", "")):
+        missing.append("FORTIFY")
+    return missing
+
+
+BINARIES = {CORE: CORE_BINARY, HELPER: HELPER_BINARY, HARNESS_PACKAGE: "usr/bin/pv2luks-harness"}
+
+
+def test_every_binary_is_hardened(packages):
+    for name, binary in BINARIES.items():
+        assert hardening_missing(packages[name][1] / binary) == [], binary
+
+
+def test_negative_control_the_test_build_is_not():
+    missing = hardening_missing(PV2LUKS)
+    assert "BIND_NOW" in missing and "FORTIFY" in missing, missing
+
+
+def test_the_harness_package_depends_on_what_the_lab_runs(packages):
+    deb, tree = packages[HARNESS_PACKAGE]
+    depends = [d.strip().split(" ")[0] for d in field(deb, "Depends").split(",")]
+    for needed in ("qemu-system-x86", "qemu-utils", "busybox-static", "cpio", "kmod", "lvm2",
+                   "cryptsetup-bin", "e2fsprogs", "fio", "libc6"):
+        assert needed in depends, (needed, depends)
+    assert "linux-image-amd64 | linux-image-generic" in field(deb, "Recommends")
+    assert os.access(tree / "usr/bin/pv2luks-harness", os.X_OK)

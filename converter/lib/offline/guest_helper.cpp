@@ -7,6 +7,12 @@
 #include "base/error.h"
 #include "base/process.h"
 
+// The helper's directory relative to pv2luks's own: converter/CMakeLists.txt
+// sets it from CMAKE_INSTALL_SBINDIR and CMAKE_INSTALL_LIBEXECDIR.
+#ifndef PV2LUKS_HELPER_DIR_FROM_SBIN
+#define PV2LUKS_HELPER_DIR_FROM_SBIN "../libexec/pv2luks"
+#endif
+
 namespace pv2luks {
 
 namespace {
@@ -30,8 +36,7 @@ std::string guest_helper_path() {
   const fs::path here = fs::read_symlink("/proc/self/exe", error).parent_path();
   if (error) Fail() << "--guest-config: cannot find pv2luks's own executable: " << error.message();
   const fs::path beside = here / kGuestHelperName;
-  const fs::path installed =
-      (here / ".." / "libexec" / "pv2luks" / kGuestHelperName).lexically_normal();
+  const fs::path installed = (here / PV2LUKS_HELPER_DIR_FROM_SBIN / kGuestHelperName).lexically_normal();
   for (const fs::path& path : {beside, installed}) {
     if (executable(path)) return path.string();
   }

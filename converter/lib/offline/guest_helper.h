@@ -20,7 +20,8 @@ inline constexpr char kGuestHelperName[] = "pv2luks-guest-config";
 // Where the helper is: beside this process's executable (a build tree:
 // build/converter/pv2luks and build/converter/pv2luks-guest-config), else in
 // ../libexec/pv2luks/ from it (installed: /usr/sbin/pv2luks and
-// /usr/libexec/pv2luks/). An Error naming the package to install when
+// /usr/libexec/pv2luks/; the relative path follows CMAKE_INSTALL_SBINDIR and
+// CMAKE_INSTALL_LIBEXECDIR). An Error naming the package to install when
 // neither has it.
 std::string guest_helper_path();
 
