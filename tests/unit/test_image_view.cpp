@@ -195,12 +195,12 @@ TEST(NbdExport, CommandLineDoublesCommasInPaths) {
                 "--blockdev",
                 "driver=qcow2,node-name=qcow2,file=file,read-only=off,cache.direct=off,"
                 "cache.no-flush=off",
-                "--nbd-server", "addr.type=fd,addr.str=3,max-connections=1", "--export",
+                "--nbd-server", "addr.type=fd,addr.str=3,max-connections=2", "--export",
                 "type=nbd,id=exp,node-name=qcow2,name=disk,writable=on"}));
   const auto read_only = nbd_export_argv("/img/a.qcow2", 5, false);
   EXPECT_EQ(read_only[2], "driver=file,node-name=file,filename=/img/a.qcow2,read-only=on,"
                           "cache.direct=off,cache.no-flush=off");
-  EXPECT_EQ(read_only[6], "addr.type=fd,addr.str=5,max-connections=1");
+  EXPECT_EQ(read_only[6], "addr.type=fd,addr.str=5,max-connections=2");
   EXPECT_EQ(read_only[8], "type=nbd,id=exp,node-name=qcow2,name=disk,writable=off");
 }
 

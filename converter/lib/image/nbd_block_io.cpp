@@ -21,36 +21,42 @@ std::string nbd_error() {
 
 class NbdBlockIo final : public BlockIo {
  public:
-  NbdBlockIo(std::shared_ptr<NbdConnection> connection, const BlockIoMode& mode)
-      : connection_(std::move(connection)), writable_(mode.writable), sync_(mode.sync) {}
+  NbdBlockIo(std::shared_ptr<NbdConnection> reader, std::shared_ptr<NbdConnection> writer,
+             const BlockIoMode& mode)
+      : reader_(std::move(reader)),
+        writer_(std::move(writer)),
+        writable_(mode.writable),
+        sync_(mode.sync) {}
   void read(std::uint64_t offset_bytes, std::span<std::uint8_t> out) const override {
-    connection_->read(offset_bytes, out);
+    reader_->read(offset_bytes, out);
   }
   void write(std::uint64_t offset_bytes, std::span<const std::uint8_t> data) override {
     if (!writable_) Fail() << name() << ": write refused: opened read-only";
-    connection_->write(offset_bytes, data, sync_);
+    writer_->write(offset_bytes, data, sync_);
   }
-  void flush() override { connection_->flush(); }
-  const std::string& name() const override { return connection_->name(); }
+  void flush() override { writer_->flush(); }
+  const std::string& name() const override { return writer_->name(); }
 
  private:
-  std::shared_ptr<NbdConnection> connection_;
+  std::shared_ptr<NbdConnection> reader_;
+  std::shared_ptr<NbdConnection> writer_;
   bool writable_;
   bool sync_;
 };
 
 class NbdSource final : public BlockSource {
  public:
-  explicit NbdSource(std::shared_ptr<NbdConnection> connection)
-      : connection_(std::move(connection)) {}
+  NbdSource(std::shared_ptr<NbdConnection> reader, std::shared_ptr<NbdConnection> writer)
+      : reader_(std::move(reader)), writer_(std::move(writer)) {}
   std::shared_ptr<BlockIo> open(const BlockIoMode& mode) const override {
-    return std::make_shared<NbdBlockIo>(connection_, mode);
+    return std::make_shared<NbdBlockIo>(reader_, writer_, mode);
   }
-  const std::string& name() const override { return connection_->name(); }
+  const std::string& name() const override { return writer_->name(); }
   const std::string& file_path() const override { return none_; }
 
  private:
-  std::shared_ptr<NbdConnection> connection_;
+  std::shared_ptr<NbdConnection> reader_;
+  std::shared_ptr<NbdConnection> writer_;
   std::string none_;
 };
 
@@ -102,8 +108,9 @@ std::uint64_t NbdConnection::size_bytes() const {
 
 void NbdConnection::shutdown() { nbd_shutdown(handle_, 0); }
 
-std::shared_ptr<const BlockSource> nbd_block_source(std::shared_ptr<NbdConnection> connection) {
-  return std::make_shared<NbdSource>(std::move(connection));
+std::shared_ptr<const BlockSource> nbd_block_source(std::shared_ptr<NbdConnection> reader,
+                                                    std::shared_ptr<NbdConnection> writer) {
+  return std::make_shared<NbdSource>(std::move(reader), std::move(writer));
 }
 
 }  // namespace pv2luks

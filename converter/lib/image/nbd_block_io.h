@@ -1,7 +1,11 @@
-// BlockIo over an NBD connection (libnbd), for the raw disk that
-// qemu-storage-daemon exports from a qcow2 image (nbd_export.h). One
-// connection serves every BlockIo opened from its source; libnbd's handle is
-// thread-safe, its commands are taken one at a time.
+// BlockIo over NBD connections (libnbd), for the raw disk that
+// qemu-storage-daemon exports from a qcow2 image (nbd_export.h). Two
+// connections serve every BlockIo opened from a source: one for reads, one
+// for writes and flushes. libnbd's handle is thread-safe but takes one
+// command at a time, so the mover's read of the next chunk (on another
+// thread) and its write of this one only overlap on two connections. Both
+// reach the same QEMU block node, so a read sees every write that
+// completed, and a flush covers every write (all on the writer).
 #pragma once
 
 #include <cstdint>
@@ -39,6 +43,7 @@ class NbdConnection {
   bool can_fua_ = false;
 };
 
-std::shared_ptr<const BlockSource> nbd_block_source(std::shared_ptr<NbdConnection> connection);
+std::shared_ptr<const BlockSource> nbd_block_source(std::shared_ptr<NbdConnection> reader,
+                                                    std::shared_ptr<NbdConnection> writer);
 
 }  // namespace pv2luks

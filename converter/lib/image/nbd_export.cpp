@@ -22,6 +22,7 @@ constexpr const char* kDaemon = "qemu-storage-daemon";
 constexpr const char* kExportName = "disk";
 constexpr int kPollMs = 10;
 constexpr std::size_t kMaxQuotedLogBytes = 2000;
+constexpr int kConnections = 2;  // a reader and a writer (nbd_block_io.h)
 
 std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -36,26 +37,31 @@ bool says_locked(const std::string& messages) {
 }
 
 // A listening unix socket on an abstract address the kernel picks
-// (autobind: nothing in the file system), and a client connected to it;
-// the connection waits in the backlog until the daemon accepts it.
-std::pair<Fd, Fd> socket_pair_through_listener() {
+// (autobind: nothing in the file system), and kConnections clients
+// connected to it; they wait in the backlog until the daemon accepts them.
+std::pair<Fd, std::vector<Fd>> listener_with_clients() {
   Fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!listener) Fail() << "socket failed: " << std::strerror(errno);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(sa_family_t)) != 0 ||
-      ::listen(listener.get(), 1) != 0) {
+      ::listen(listener.get(), kConnections) != 0) {
     Fail() << "binding a unix socket for the NBD export failed: " << std::strerror(errno);
   }
   socklen_t length = sizeof(address);
   if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     Fail() << "getsockname failed: " << std::strerror(errno);
   }
-  Fd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!client || ::connect(client.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
-    Fail() << "connecting to the NBD export's socket failed: " << std::strerror(errno);
+  std::vector<Fd> clients;
+  for (int i = 0; i < kConnections; ++i) {
+    Fd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!client ||
+        ::connect(client.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
+      Fail() << "connecting to the NBD export's socket failed: " << std::strerror(errno);
+    }
+    clients.push_back(std::move(client));
   }
-  return {std::move(listener), std::move(client)};
+  return {std::move(listener), std::move(clients)};
 }
 
 }  // namespace
@@ -77,7 +83,8 @@ std::vector<std::string> nbd_export_argv(const std::string& image_path, int list
           "driver=qcow2,node-name=qcow2,file=file,read-only=" + read_only +
               ",cache.direct=off,cache.no-flush=off",
           "--nbd-server",
-          "addr.type=fd,addr.str=" + std::to_string(listen_fd) + ",max-connections=1",
+          "addr.type=fd,addr.str=" + std::to_string(listen_fd) +
+              ",max-connections=" + std::to_string(kConnections),
           "--export",
           std::string("type=nbd,id=exp,node-name=qcow2,name=") + kExportName +
               ",writable=" + (writable ? "on" : "off")};
@@ -92,7 +99,8 @@ NbdExport::NbdExport(const std::string& image_path, bool writable, ExportTimeout
   try {
     start(writable);
   } catch (...) {
-    connection_.reset();
+    reader_.reset();
+    writer_.reset();
     if (daemon_) daemon_->stop(timeouts_.stop);
     throw;
   }
@@ -109,7 +117,7 @@ NbdExport::~NbdExport() {
 void NbdExport::start(bool writable) {
   log_ = Fd(::memfd_create("pv2luks-qemu-storage-daemon-log", MFD_CLOEXEC));
   if (!log_) Fail() << "memfd_create failed: " << std::strerror(errno);
-  auto [listener, client] = socket_pair_through_listener();
+  auto [listener, clients] = listener_with_clients();
   // The daemon gets the listener as descriptor 3 (BackgroundProcess passes
   // it); ours closes when this scope ends.
   constexpr int kDaemonListenFd = 3;
@@ -117,12 +125,15 @@ void NbdExport::start(bool writable) {
                   "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(log_.get()),
                   listener.get());
   listener = Fd();
-  connect(std::move(client));
+  reader_ = connect(std::move(clients[0]));
+  writer_ = connect(std::move(clients[1]));
+  size_bytes_ = writer_->size_bytes();
+  source_ = nbd_block_source(reader_, writer_);
 }
 
 // The handshake, polled, so a daemon that hangs or exits is noticed: its
 // end closes the last listener, and the waiting connection is reset.
-void NbdExport::connect(Fd client) {
+std::shared_ptr<NbdConnection> NbdExport::connect(Fd client) {
   std::unique_ptr<nbd_handle, void (*)(nbd_handle*)> handle(nbd_create(), nbd_close);
   if (!handle) Fail() << "nbd_create failed: " << nbd_get_error();
   if (nbd_set_export_name(handle.get(), kExportName) != 0) {
@@ -148,9 +159,7 @@ void NbdExport::connect(Fd client) {
   }
   auto connection = std::make_shared<NbdConnection>(handle.get(), image_path_);
   handle.release();  // the connection closes it
-  connection_ = std::move(connection);
-  size_bytes_ = connection_->size_bytes();
-  source_ = nbd_block_source(connection_);
+  return connection;
 }
 
 void NbdExport::fail_start(const std::string& why) {
@@ -180,14 +189,15 @@ void NbdExport::close() {
   if (closed_) return;
   closed_ = true;
   std::string problem;
-  if (connection_) {
+  if (writer_) {
     try {
-      connection_->flush();
+      writer_->flush();
     } catch (const Error& e) {
       problem = e.what();
     }
-    connection_->shutdown();
   }
+  if (reader_) reader_->shutdown();
+  if (writer_) writer_->shutdown();
   try {
     stop_daemon();
   } catch (const Error& e) {

@@ -5,8 +5,9 @@
 // Nothing of it is in the file system, so nothing is left behind when
 // pv2luks is killed: the daemon listens on a socket pv2luks made, passed as
 // a descriptor, bound to an abstract name the kernel picks (no path); pv2luks
-// connects to it before the daemon starts, and the daemon takes that one
-// connection only (max-connections=1), so no other process gets in after.
+// makes its two connections (a reader and a writer, nbd_block_io.h) before
+// the daemon starts, and the daemon takes those two only (max-connections),
+// so no other process gets in after.
 // The daemon's messages go to a memfd. The daemon gets SIGTERM when the
 // thread that created the export exits (a SIGKILL of pv2luks too: its
 // parent-death signal), and on SIGTERM it flushes the image and ends.
@@ -62,7 +63,7 @@ class NbdExport {
 
  private:
   void start(bool writable);
-  void connect(Fd client);
+  std::shared_ptr<NbdConnection> connect(Fd client);
   [[noreturn]] void fail_start(const std::string& why);
   std::string daemon_messages() const;
   void stop_daemon();
@@ -71,7 +72,8 @@ class NbdExport {
   ExportTimeouts timeouts_;
   Fd log_;  // a memfd: the daemon's standard output and error
   std::optional<BackgroundProcess> daemon_;
-  std::shared_ptr<NbdConnection> connection_;
+  std::shared_ptr<NbdConnection> reader_;
+  std::shared_ptr<NbdConnection> writer_;
   std::shared_ptr<const BlockSource> source_;
   std::uint64_t size_bytes_ = 0;
   bool closed_ = false;
