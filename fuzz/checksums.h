@@ -13,10 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/crc32.h"
 #include "base/sha256.h"
-#include "image/crc32.h"
 #include "journal/record.h"
-#include "lvm/lvm_crc.h"
 
 namespace pv2luks::fuzz {
 

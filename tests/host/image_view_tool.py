@@ -1,6 +1,7 @@
 """Driving tests/tools/image-view-tool from the host suites: it opens an
 image as offline conversion would, prints the view's fields (key=value, then
-'ready'), holds the view until its standard input ends, and prints 'closed'."""
+'ready'), holds the view until its standard input ends, and prints 'closed'. A line
+'write OFFSET TEXT' writes through the view's raw disk meanwhile."""
 import contextlib
 import os
 import subprocess
@@ -36,6 +37,7 @@ def held_view(image, read_only=False, tmpdir=None):
         fields = read_fields(proc)
         assert fields is not None, f"open failed: {proc.stderr.read()}"
         fields["pid"] = proc.pid
+        fields["proc"] = proc
         yield fields
         if fields.get("killed"):
             return
@@ -46,6 +48,14 @@ def held_view(image, read_only=False, tmpdir=None):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def write_through(fields, offset, text):
+    """Writes `text` (no spaces) at byte `offset` of a held view's raw disk."""
+    proc = fields["proc"]
+    proc.stdin.write(f"write {offset} {text}\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline().strip() == "wrote", proc.stderr.read()
 
 
 def open_once(image, read_only=False, tmpdir=None):

@@ -1,4 +1,4 @@
-"""image/image_view on the host (root, loop devices, FUSE; no device-mapper),
+"""image/image_view on the host (root, loop devices; no device-mapper),
 through tests/tools/image-view-tool, which opens a view, prints its fields and
 holds it until its standard input ends.
 
@@ -6,8 +6,8 @@ Both directions of the QEMU lock, with a real QEMU: a running QEMU makes our
 open fail, and a view we hold makes a QEMU started meanwhile fail to open the
 image; each with a control (after the other side is gone it works). For
 qcow2 the same through qemu-storage-daemon's own locks, plus its clean-up: no
-mount, no temporary directory and no lock is left behind, also when the holder
-is killed (the next export removes its directory). Block devices: their size
+daemon, nothing in $TMPDIR and no lock is left behind, also when the holder
+is killed. Block devices: their size
 and logical sector size, the kernel's read-only mark and an exclusive holder
 (as a mount or dm would be).
 Only processes and loop devices this file starts are stopped, by pid/path.
@@ -22,18 +22,17 @@ from pathlib import Path
 import pytest
 
 from conftest import run
-from image_view_tool import held_view, open_once
+from image_view_tool import held_view, open_once, write_through
 
 QEMU = os.environ.get("PV2LUKS_QEMU", "qemu-system-x86_64")
 IN_USE = "is in use by another program (QEMU holds its lock): stop the VM first"
 
 pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices, FUSE mounts)"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices)"),
     pytest.mark.skipif(
         any(shutil.which(t) is None for t in (QEMU, "qemu-img", "qemu-storage-daemon", "losetup")),
         reason="needs qemu-system-x86_64, qemu-img, qemu-storage-daemon, losetup "
                "(qemu-system-x86, qemu-utils, qemu-system-common, mount)"),
-    pytest.mark.skipif(not os.path.exists("/dev/fuse"), reason="needs /dev/fuse"),
 ]
 
 
@@ -72,9 +71,25 @@ def wait_qemu_holds(proc, image):
     assert proc.poll() is None, f"QEMU exited: {proc.stderr.read()}"
 
 
-def mounted(path):
-    return any(line.split()[4] == str(path)
-               for line in Path("/proc/self/mountinfo").read_text().splitlines())
+def daemons_of(pid):
+    """The pids of the qemu-storage-daemon children of `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            comm = (entry / "comm").read_text().strip()
+        except (OSError, ValueError):
+            continue
+        if comm.startswith("qemu-storage") and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 @pytest.fixture
@@ -113,11 +128,10 @@ def loop(tmp_path):
 
 def test_raw_view_fields(raw_image):
     with held_view(raw_image) as view:
-        assert view["path"] == str(raw_image)
+        assert view["file_path"] == str(raw_image)
         assert view["format"] == "raw"
         assert view["size_bytes"] == str(16 << 20)
         assert view["logical_sector_bytes"] == "512"
-        assert view["direct_io_allowed"] == "1"
         assert view["writable"] == "1"
 
 
@@ -159,34 +173,36 @@ def test_read_only_view_lets_qemu_readers_in_but_not_writers(raw_image):
     assert qemu_io(raw_image, "-c", "write 0 512").returncode == 0  # control
 
 
-def test_qcow2_view_fields_and_clean_up(qcow2_image):
-    with held_view(qcow2_image) as view:
-        export = Path(view["path"])
+def test_qcow2_view_fields_and_clean_up(qcow2_image, tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with held_view(qcow2_image, tmpdir=scratch) as view:
         assert view["format"] == "qcow2"
+        assert view["source"] == str(qcow2_image)
+        assert view["file_path"] == ""  # no file: the NBD export
         assert view["size_bytes"] == str(48 << 20)
-        assert view["direct_io_allowed"] == "0"
-        assert mounted(export)
-        assert export.stat().st_size == 48 << 20
+        daemons = daemons_of(view["pid"])
+        assert len(daemons) == 1, daemons
         assert locks_on(qcow2_image), "qemu-storage-daemon holds no lock on the image"
-    assert not mounted(export)
-    assert not export.parent.exists()
+        assert list(scratch.iterdir()) == []
+    assert not alive(daemons[0])
     assert locks_on(qcow2_image) == []
+    assert list(scratch.iterdir()) == []
 
 
 def test_qcow2_with_a_comma_in_its_path(tmp_path):
-    """QEMU's option syntax ends a value at a comma; the export doubles it."""
+    """QEMU's option syntax ends a value at a comma; the export doubles it.
+    The write goes through the NBD export and is in the image after close."""
     image = tmp_path / "a,b.qcow2"
     assert run(["qemu-img", "create", "-q", "-f", "qcow2", image, "8M"]).returncode == 0
     with held_view(image) as view:
         assert view["size_bytes"] == str(8 << 20)
-        with open(view["path"], "r+b") as disk:
-            disk.seek(1 << 20)
-            disk.write(b"through the export")
+        write_through(view, 1 << 20, "through_the_export")
     raw = tmp_path / "back.raw"
     assert run(["qemu-img", "convert", "-O", "raw", image, raw]).returncode == 0
     with open(raw, "rb") as back:
         back.seek(1 << 20)
-        assert back.read(18) == b"through the export"
+        assert back.read(18) == b"through_the_export"
 
 
 def test_running_qemu_refuses_qcow2_view(qcow2_image, tmp_path):
@@ -217,29 +233,35 @@ def test_held_qcow2_view_refuses_qemu(qcow2_image):
 
 def test_qcow2_export_ends_when_its_holder_is_killed(qcow2_image, tmp_path):
     """The daemon gets SIGTERM when the process that started it dies, and
-    unmounts on its way out; the emptied temporary directory stays until the
-    next export removes it (no live process holds its lock)."""
+    ends, flushing the image: no daemon, no lock and nothing in $TMPDIR is
+    left, and what was written before the kill is in the image."""
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     with held_view(qcow2_image, tmpdir=scratch) as view:
-        export = Path(view["path"])
+        daemons = daemons_of(view["pid"])
+        assert len(daemons) == 1, daemons
+        write_through(view, 4096, "before_the_kill")
         os.kill(view["pid"], 9)
         view["killed"] = True
-        wait_for(lambda: not mounted(export) and not locks_on(qcow2_image),
+        wait_for(lambda: not alive(daemons[0]) and not locks_on(qcow2_image),
                  "the export to end after its holder was killed")
-    assert export.parent.exists()
-    assert open_once(qcow2_image, tmpdir=scratch).returncode == 0
     assert list(scratch.iterdir()) == []
+    assert run(["qemu-img", "check", qcow2_image]).returncode == 0
+    raw = tmp_path / "back.raw"
+    assert run(["qemu-img", "convert", "-O", "raw", qcow2_image, raw]).returncode == 0
+    with open(raw, "rb") as back:
+        back.seek(4096)
+        assert back.read(15) == b"before_the_kill"
+    assert open_once(qcow2_image, tmpdir=scratch).returncode == 0
 
 
 def test_block_device_fields(loop):
     device = loop("--sector-size", "4096")
     with held_view(device) as view:
         assert view["format"] == "block"
-        assert view["path"] == device
+        assert view["file_path"] == device
         assert view["size_bytes"] == str(8 << 20)
         assert view["logical_sector_bytes"] == "4096"
-        assert view["direct_io_allowed"] == "1"
 
 
 def test_read_only_block_device_refused_for_writing(loop):

@@ -43,7 +43,7 @@ def test_other_guests_are_converted_and_left_untouched(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["raw", "qcow2"])
 def test_debian_guest_gets_the_crypttab_line_and_update_initramfs(tmp_path, fmt):
-    # qcow2: libguestfs opens the qcow2 file itself, once pv2luks's FUSE
+    # qcow2: libguestfs opens the qcow2 file itself, once pv2luks's NBD
     # export of it is stopped.
     image, manifest, _ = build_stub_guest(tmp_path, "debian", fmt=fmt)
     k = key(tmp_path)

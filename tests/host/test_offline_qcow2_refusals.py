@@ -12,6 +12,9 @@ do, and the whole image file byte-identical (sha256 before and after).
   would encrypt zeros for the lost data, and `qemu-img check` would find
   nothing wrong afterwards.
 Leaked clusters are harmless to the conversion: it goes ahead and says so.
+Other formats QEMU opens (vmdk, vdi, as qemu-img makes them) are refused,
+naming the format and the `qemu-img convert -O qcow2` that makes an image
+pv2luks converts; read as raw disks they would be the format's metadata.
 
 Controls: the advice each refusal gives, followed, gives an image that
 converts and verifies, and for compressed clusters its file holds none of
@@ -28,7 +31,7 @@ from offline_common import (as_raw, assert_refused, build_image, convert, key_fi
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "qemu-img", "qemu-storage-daemon"]
 pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices, FUSE exports)"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices)"),
     pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
                        reason="needs " + ", ".join(TOOLS)),
 ]
@@ -124,3 +127,19 @@ def test_leaked_clusters_are_converted_with_a_note(tmp_path):
     assert "1 leaked cluster" in result.stderr, result.stderr
     assert "harmless" in result.stderr, result.stderr
     assert verify(image, key) == manifest
+
+
+@pytest.mark.parametrize("fmt", ["vmdk", "vdi"])
+def test_other_qemu_formats_are_refused(tmp_path, fmt):
+    image, manifest = build_image(tmp_path)
+    other = tmp_path / f"disk.{fmt}"
+    qemu_img("convert", "-f", "raw", "-O", fmt, image, other)
+    key = key_file(tmp_path)
+    assert_refused(other, key, says=[f"{other} is a {fmt} image",
+                                     f"qemu-img convert -f {fmt} -O qcow2 {other}"])
+    if fmt == "vmdk":  # control: the advice followed converts and verifies
+        qcow2 = tmp_path / "disk.qcow2"
+        qemu_img("convert", "-f", fmt, "-O", "qcow2", other, qcow2)
+        result = convert(qcow2, key)
+        assert result.returncode == 0, result.stderr
+        assert verify(qcow2, key) == manifest

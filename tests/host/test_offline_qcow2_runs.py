@@ -4,9 +4,11 @@
   pv2luks answers it between chunks (exit 7, stopped, resumable); the
   qemu-storage-daemon under it must not get it too, or the export vanishes
   under the conversion and it fails (exit 8).
-- A SIGKILLed pv2luks cannot remove the export's temporary directory; the
-  next pv2luks that exports a qcow2 image removes such leftovers, and only
-  those no live pv2luks holds.
+- A SIGKILLed pv2luks leaves nothing behind: no qemu-storage-daemon (it gets
+  SIGTERM when pv2luks dies, and flushes the image as it ends), nothing in
+  $TMPDIR or /tmp (the export is an NBD socket with no path); resume finishes.
+- /dev/fuse is not needed: with /dev/null bound over it in a private mount
+  namespace, a qcow2 image converts and verifies.
 - A second pv2luks on an image being converted is told that a pv2luks
   conversion is running on it (not that QEMU holds it), raw and qcow2, and
   changes nothing (the whole file's sha256, the conversion held meanwhile).
@@ -25,12 +27,12 @@ import time
 import pytest
 
 from conftest import PV2LUKS
-from image_view_tool import held_view
-from offline_common import FAST_PBKDF, build_image, key_file, pv2luks, sha256, verify
+from offline_common import (FAST_PBKDF, build_image, key_file, manifest_lvs, pv2luks, sha256,
+                            verify)
 
 TOOLS = ["losetup", "lvm", "sfdisk", "mkfs.ext4", "qemu-img", "qemu-storage-daemon"]
 pytestmark = [
-    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices, FUSE exports)"),
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root (loop devices, mount namespaces)"),
     pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
                        reason="needs " + ", ".join(TOOLS)),
 ]
@@ -108,35 +110,66 @@ def test_ctrl_c_stops_a_qcow2_conversion_resumably(tmp_path):
     assert verify(image, key) == manifest
 
 
-def mounts_under(directory):
-    return [line.split()[4] for line in pathlib.Path("/proc/self/mountinfo").read_text().splitlines()
-            if line.split()[4].startswith(str(directory) + "/")]
+def daemons_on(image):
+    """The pids of qemu-storage-daemon processes with `image` on their command line."""
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"qemu-storage-daemon") and \
+                any(str(image).encode() in arg for arg in argv):
+            found.append(int(entry.name))
+    return found
 
 
-def test_a_killed_qcow2_conversion_leaves_no_temporary_directory(tmp_path):
+def pv2luks_entries(directory):
+    return sorted(p.name for p in pathlib.Path(directory).iterdir()
+                  if p.name.startswith(("pv2luks", "qemu")))
+
+
+def test_a_killed_qcow2_conversion_leaves_nothing_behind(tmp_path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = dict(os.environ, TMPDIR=str(scratch))
     image, manifest = build_image(tmp_path, fmt="qcow2")
-    other = tmp_path / "other.qcow2"
-    assert subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", other, "8M"]).returncode == 0
     key = key_file(tmp_path)
+    in_tmp = pv2luks_entries("/tmp")
     result = pv2luks("convert", "--offline", image, "--yes", "--key-file", key, *FAST_PBKDF,
-                     env=dict(env, PV2LUKS_TEST_KILL_AT="staged"))
+                     env=dict(env, PV2LUKS_TEST_KILL_AT="chunk-done 1"))
     assert result.returncode == -9, result.stderr
-    # The daemon ends on its own (SIGTERM when its parent dies) and unmounts.
-    wait_for(lambda: not mounts_under(scratch), "the killed conversion's export to end")
-    stale = list(scratch.iterdir())
-    assert len(stale) == 1, stale
-    # A view another process holds meanwhile (its directory is live) is left alone.
-    with held_view(other, tmpdir=scratch) as view:
-        live = pathlib.Path(view["path"]).parent
-        result = pv2luks("resume", "--offline", image, "--yes", "--key-file", key, env=env)
-        assert result.returncode == 0, result.stderr
-        assert sorted(scratch.iterdir()) == [live], "the stale directory is still there"
-        assert mounts_under(scratch) == [view["path"]]
+    # The daemon ends on its own (SIGTERM when its parent dies).
+    wait_for(lambda: not daemons_on(image), "the killed conversion's daemon to end", timeout=30)
     assert list(scratch.iterdir()) == []
+    assert pv2luks_entries("/tmp") == in_tmp
+    assert subprocess.run(["qemu-img", "check", "-q", image]).returncode == 0
+    result = pv2luks("resume", "--offline", image, "--yes", "--key-file", key, env=env)
+    assert result.returncode == 0, result.stderr
+    assert list(scratch.iterdir()) == []
+    assert not daemons_on(image)
     assert verify(image, key) == manifest
+
+
+def test_qcow2_converts_without_dev_fuse(tmp_path):
+    """/dev/null bound over /dev/fuse in a private mount namespace: nothing
+    can open FUSE there; the conversion and its verification run in it."""
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare (util-linux)")
+    image, manifest = build_image(tmp_path, fmt="qcow2")
+    key = key_file(tmp_path)
+    script = ('{ [ ! -e /dev/fuse ] || mount --bind /dev/null /dev/fuse; } && '
+              '{ [ ! -e /dev/fuse ] || '
+              'test "$(stat -c %t:%T /dev/fuse)" = "$(stat -c %t:%T /dev/null)"; } && '
+              '"$0" convert --offline "$1" --yes --key-file "$2" --pbkdf pbkdf2 '
+              '--pbkdf-force-iterations 1000 && '
+              'echo VERIFY && "$0" verify --offline "$1" --key-file "$2"')
+    result = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script,
+                             str(PV2LUKS), str(image), str(key)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert manifest_lvs(result.stdout.split("VERIFY", 1)[1]) == manifest
+    assert verify(image, key) == manifest  # and outside it too
 
 
 @pytest.mark.parametrize("fmt", ["raw", "qcow2"])

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "error_of.h"
+#include "base/crc32.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "base/process.h"
-#include "image/crc32.h"
 #include "image/disk_partitions.h"
 
 namespace pv2luks {

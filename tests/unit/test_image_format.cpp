@@ -104,6 +104,28 @@ TEST(ImageFormat, MagicTellsQcow2FromRaw) {
   EXPECT_STREQ(format_name(ImageFormat::block), "block");
 }
 
+// The magics of the other formats QEMU opens, as qemu-img writes them.
+TEST(ImageFormat, OtherFormatsAreToldByTheirMagic) {
+  const auto foreign = [](const std::string& head, std::size_t at = 0) {
+    std::vector<std::uint8_t> bytes(1024, 0);
+    std::copy(head.begin(), head.end(), bytes.begin() + static_cast<long>(at));
+    return foreign_image_format(memory_read_at(bytes), bytes.size());
+  };
+  EXPECT_EQ(foreign("KDMV"), "vmdk");
+  EXPECT_EQ(foreign("# Disk DescriptorFile\nversion=1\n"), "vmdk");
+  EXPECT_EQ(foreign(std::string("\x7f\x10\xda\xbe", 4), 0x40), "vdi");
+  EXPECT_EQ(foreign("vhdxfile"), "vhdx");
+  EXPECT_EQ(foreign("conectix"), "vpc");
+  EXPECT_EQ(foreign(std::string("QED\0", 4)), "qed");
+  EXPECT_EQ(foreign("KDM"), "");                                  // not all of the magic
+  EXPECT_EQ(foreign(std::string("\x7f\x10\xda\xbe", 4), 0x44), "");  // elsewhere
+  EXPECT_EQ(foreign(""), "");
+  const std::vector<std::uint8_t> qcow2 = SynthQcow2{}.bytes();
+  EXPECT_EQ(foreign_image_format(memory_read_at(qcow2), qcow2.size()), "");
+  const std::vector<std::uint8_t> tiny = {'K', 'D'};
+  EXPECT_EQ(foreign_image_format(memory_read_at(tiny), tiny.size()), "");
+}
+
 TEST(ImageFormat, ParsesVersion3Fields) {
   SynthQcow2 image;
   image.size_bytes = 123 * kMiB + 4096;

@@ -1,5 +1,5 @@
-// image/image_view, conversion_lock, image_lock and fd_io on raw image files (no root, no
-// FUSE: the qcow2 export and block devices are host tests,
+// image/image_view, conversion_lock, image_lock, block_io and fd_io on raw image files
+// (no root, no qemu-storage-daemon: the qcow2 export and block devices are host tests,
 // tests/host/test_image_view.py).
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@
 #include "image/fd_io.h"
 #include "image/image_lock.h"
 #include "image/image_view.h"
-#include "image/qcow2_export.h"
+#include "image/nbd_export.h"
 
 namespace pv2luks {
 namespace {
@@ -44,12 +44,12 @@ class RawImage : public ::testing::Test {
 
 TEST_F(RawImage, OpensARawFile) {
   ImageView view = open_image(image_, ImageUse::convert);
-  EXPECT_EQ(view.path(), image_);
+  EXPECT_EQ(view.source()->name(), image_);
+  EXPECT_EQ(view.source()->file_path(), image_);
   EXPECT_EQ(view.image_path(), image_);
   EXPECT_EQ(view.format(), ImageFormat::raw);
   EXPECT_EQ(view.size_bytes(), kBytes);
   EXPECT_EQ(view.logical_sector_bytes(), 512u);
-  EXPECT_TRUE(view.direct_io_allowed());
   EXPECT_TRUE(view.writable());
 }
 
@@ -186,18 +186,43 @@ namespace pv2luks {
 namespace {
 
 // QEMU's option syntax: a comma ends a value unless doubled.
-TEST(Qcow2Export, CommandLineDoublesCommasInPaths) {
-  EXPECT_EQ(qcow2_export_argv("/img/a,b.qcow2", "/tmp/x,y/disk", true),
+TEST(NbdExport, CommandLineDoublesCommasInPaths) {
+  EXPECT_EQ(nbd_export_argv("/img/a,b.qcow2", 3, true),
             (std::vector<std::string>{
                 "qemu-storage-daemon", "--blockdev",
-                "driver=file,node-name=file,filename=/img/a,,b.qcow2,read-only=off", "--blockdev",
-                "driver=qcow2,node-name=qcow2,file=file,read-only=off", "--export",
-                "type=fuse,id=exp,node-name=qcow2,mountpoint=/tmp/x,,y/disk,writable=on,"
-                "allow-other=off"}));
-  const auto read_only = qcow2_export_argv("/img/a.qcow2", "/m", false);
-  EXPECT_EQ(read_only[2], "driver=file,node-name=file,filename=/img/a.qcow2,read-only=on");
-  EXPECT_EQ(read_only[6], "type=fuse,id=exp,node-name=qcow2,mountpoint=/m,writable=off,"
-                          "allow-other=off");
+                "driver=file,node-name=file,filename=/img/a,,b.qcow2,read-only=off,"
+                "cache.direct=off,cache.no-flush=off",
+                "--blockdev",
+                "driver=qcow2,node-name=qcow2,file=file,read-only=off,cache.direct=off,"
+                "cache.no-flush=off",
+                "--nbd-server", "addr.type=fd,addr.str=3,max-connections=2", "--export",
+                "type=nbd,id=exp,node-name=qcow2,name=disk,writable=on"}));
+  const auto read_only = nbd_export_argv("/img/a.qcow2", 5, false);
+  EXPECT_EQ(read_only[2], "driver=file,node-name=file,filename=/img/a.qcow2,read-only=on,"
+                          "cache.direct=off,cache.no-flush=off");
+  EXPECT_EQ(read_only[6], "addr.type=fd,addr.str=5,max-connections=2");
+  EXPECT_EQ(read_only[8], "type=nbd,id=exp,node-name=qcow2,name=disk,writable=off");
+}
+
+TEST_F(RawImage, FileBlockIoReadsWritesAndNamesTheFile) {
+  const auto source = file_block_source(image_);
+  const auto io = source->open({.writable = true, .sync = true, .purpose = "the test"});
+  const std::vector<std::uint8_t> data = {9, 8, 7};
+  io->write(4097, data);
+  io->flush();
+  std::vector<std::uint8_t> back(3);
+  source->open({})->read(4097, back);
+  EXPECT_EQ(back, data);
+  std::vector<std::uint8_t> past(20);
+  EXPECT_EQ(error_of([&] { io->read(kBytes - 10, past); }),
+            image_ + ": read of 20 bytes at byte " + std::to_string(kBytes - 10) +
+                " failed: unexpected end of file after 10 bytes");
+  EXPECT_EQ(error_of([&] { source->open({.writable = true, .purpose = "the test"}); }), "")
+      << "a writable open of a writable file";
+  const auto read_only = source->open({});
+  EXPECT_EQ(error_of([&] { read_only->write(8, data); })
+                .rfind(image_ + ": write of 3 bytes at byte 8 failed after 0 bytes: ", 0),
+            0u);
 }
 
 }  // namespace

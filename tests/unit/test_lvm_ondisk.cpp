@@ -3,8 +3,8 @@
 #include <string_view>
 
 #include "error_of.h"
+#include "base/crc32.h"
 #include "base/error.h"
-#include "lvm/lvm_crc.h"
 #include "lvm/ondisk_label.h"
 #include "lvm/pv_metadata.h"
 #include "lvm_fixture.h"

@@ -141,6 +141,16 @@ void prepare_background_child() {
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
+// Makes `fd` the child's descriptor 3, kept open across exec.
+void pass_descriptor(int fd) {
+  constexpr int kPassedFd = 3;
+  if (fd == kPassedFd) {
+    ::fcntl(fd, F_SETFD, 0);
+  } else {
+    ::dup2(fd, kPassedFd);  // the copy has no FD_CLOEXEC
+  }
+}
+
 // 255 when the status is not known (someone else reaped the child).
 int decode_wait_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -151,7 +161,7 @@ int decode_wait_status(int status) {
 }  // namespace
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
-                                     const std::string& log_path)
+                                     const std::string& log_path, int pass_fd)
     : command_(command_line(argv)) {
   if (argv.empty()) throw Error("BackgroundProcess: empty command");
   const std::string exe = find_program(argv[0]);
@@ -162,9 +172,10 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
   try {
     child_ = std::make_unique<Child>(Child{bp::child(
         exe, bp::args(args), bp::std_in < bp::null, (bp::std_out & bp::std_err) > log_path,
-        bp::extend::on_exec_setup = [](auto&) {
+        bp::extend::on_exec_setup = [pass_fd](auto&) {
           prepare_background_child();
           close_inherited_fds();
+          if (pass_fd >= 0) pass_descriptor(pass_fd);
         })});
   } catch (const bp::process_error& e) {
     Fail() << "cannot run " << command_ << ": " << e.what();

@@ -40,10 +40,12 @@ std::string find_program(const std::string& name);
 // in a session of its own (signals for our terminal's process group, such as
 // Ctrl-C's SIGINT, do not reach it: we decide when it stops), and gets SIGTERM
 // when the thread that started it exits. Destroying it while it runs kills it
-// (SIGKILL) and reaps it.
+// (SIGKILL) and reaps it. `pass_fd` (when not -1) is the one descriptor it
+// inherits, as its descriptor 3 (a listening socket for qemu-storage-daemon).
 class BackgroundProcess {
  public:
-  BackgroundProcess(const std::vector<std::string>& argv, const std::string& log_path);
+  BackgroundProcess(const std::vector<std::string>& argv, const std::string& log_path,
+                    int pass_fd = -1);
   ~BackgroundProcess();
   BackgroundProcess(BackgroundProcess&&) noexcept;
   BackgroundProcess& operator=(BackgroundProcess&&) = delete;

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <limits>
 
+#include "base/crc32.h"
 #include "base/error.h"
 #include "image/blkid_table.h"
-#include "image/crc32.h"
 #include "image/ebr_chain.h"
 #include "image/little_endian.h"
 #include "image/partition_checks.h"

@@ -1,10 +1,12 @@
 #include "image/image_format.h"
 
 #include <algorithm>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
 #include "image/big_endian.h"
+#include "image/little_endian.h"
 
 namespace pv2luks {
 
@@ -158,6 +160,41 @@ ImageFormat detect_file_format(const ReadAt& read, std::uint64_t file_size_bytes
   std::uint8_t magic[kQcow2MagicBytes];
   read(0, magic);
   return has_qcow2_magic(magic) ? ImageFormat::qcow2 : ImageFormat::raw;
+}
+
+}  // namespace pv2luks
+
+namespace pv2luks {
+
+namespace {
+
+bool begins_with(std::span<const std::uint8_t> bytes, std::string_view magic) {
+  return bytes.size() >= magic.size() &&
+         std::equal(magic.begin(), magic.end(), bytes.begin(),
+                    [](char a, std::uint8_t b) { return static_cast<std::uint8_t>(a) == b; });
+}
+
+constexpr std::uint64_t kVdiSignatureAt = 0x40;
+constexpr std::uint32_t kVdiSignature = 0xbeda107f;
+
+}  // namespace
+
+std::string foreign_image_format(const ReadAt& read, std::uint64_t file_size_bytes) {
+  std::vector<std::uint8_t> head(std::min(file_size_bytes, kFormatProbeBytes));
+  if (head.empty()) return "";
+  read(0, head);
+  const std::span<const std::uint8_t> bytes(head);
+  if (begins_with(bytes, "KDMV") || begins_with(bytes, "COWD") ||
+      begins_with(bytes, "# Disk DescriptorFile")) {
+    return "vmdk";
+  }
+  if (bytes.size() >= kVdiSignatureAt + 4 && le32(bytes.data() + kVdiSignatureAt) == kVdiSignature) {
+    return "vdi";
+  }
+  if (begins_with(bytes, "vhdxfile")) return "vhdx";
+  if (begins_with(bytes, "conectix")) return "vpc";
+  if (begins_with(bytes, std::string_view("QED\0", 4))) return "qed";
+  return "";
 }
 
 }  // namespace pv2luks

@@ -82,4 +82,14 @@ Qcow2Header read_qcow2_header(const ReadAt& read, std::uint64_t file_size_bytes,
 // raw or qcow2 for a regular file of `file_size_bytes` (shorter than the magic: raw).
 ImageFormat detect_file_format(const ReadAt& read, std::uint64_t file_size_bytes);
 
+// The first bytes pv2luks reads to tell other formats QEMU opens.
+inline constexpr std::uint64_t kFormatProbeBytes = 512;
+
+// QEMU's name for another image format that a file of `file_size_bytes`
+// begins as ("vmdk", "vdi", "vhdx", "vpc", "qed"), told by its magic (a
+// VMDK descriptor file by its first line); "" for none of them. pv2luks
+// converts raw and qcow2 only: one of these, read as a raw disk, would be
+// the format's own metadata, not the guest's disk.
+std::string foreign_image_format(const ReadAt& read, std::uint64_t file_size_bytes);
+
 }  // namespace pv2luks

@@ -15,7 +15,7 @@
 #include "image/image_lock.h"
 #include "image/loop_backing.h"
 #include "image/qcow2_convertible.h"
-#include "image/qcow2_export.h"
+#include "image/nbd_export.h"
 
 namespace pv2luks {
 
@@ -58,6 +58,14 @@ ImageFormat file_format(const std::string& path, std::uint64_t size_bytes, Qcow2
   if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
   const ReadAt read = fd_read_at(fd.get(), 0, path);
   const ImageFormat format = detect_file_format(read, size_bytes);
+  if (format == ImageFormat::raw) {
+    if (const std::string foreign = foreign_image_format(read, size_bytes); !foreign.empty()) {
+      Fail() << path << " is a " << foreign << " image: pv2luks converts raw and qcow2 images "
+             << "only; make a qcow2 image of it (`qemu-img convert -f " << foreign << " -O qcow2 "
+             << path << " NEW.qcow2`), convert that, and boot the guest from it (or convert it "
+             << "back with `qemu-img convert -O " << foreign << "`)";
+    }
+  }
   if (format == ImageFormat::qcow2) *header = read_qcow2_header(read, size_bytes, path);
   return format;
 }
@@ -98,7 +106,8 @@ ImageView::~ImageView() {
 
 void ImageView::close() {
   const std::unique_ptr<ConversionLock> last = std::move(conversion_lock_);
-  std::unique_ptr<Qcow2Export> done = std::move(export_);
+  std::unique_ptr<NbdExport> done = std::move(export_);
+  source_.reset();
   lock_.reset();
   if (done) done->close();
 }
@@ -109,7 +118,7 @@ ImageView open_image(const std::string& path, ImageUse use) {
   if (writable) refuse_loop_backing(path, st);
   ImageView view;
   view.image_path_ = path;
-  view.io_path_ = path;
+  view.source_ = file_block_source(path);
   view.writable_ = writable;
   if (S_ISBLK(st.st_mode)) {
     const BlockDevice device = inspect_block_device(path);
@@ -146,8 +155,8 @@ ImageView open_image(const std::string& path, ImageUse use) {
     const ImageLock reading(path, false);
     view.notes_ = check_qcow2_convertible(path, header, file_size_bytes);
   }
-  view.export_ = std::make_unique<Qcow2Export>(path, writable);
-  view.io_path_ = view.export_->path();
+  view.export_ = std::make_unique<NbdExport>(path, writable);
+  view.source_ = view.export_->source();
   view.size_bytes_ = view.export_->size_bytes();
   if (view.size_bytes_ != header.size_bytes) {
     Fail() << path << ": the qcow2 export has " << view.size_bytes_ << " bytes, its header says "

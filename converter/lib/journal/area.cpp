@@ -1,14 +1,10 @@
 #include "journal/area.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 
 #include "base/error.h"
-#include "luks/error.h"
 
 namespace pv2luks {
 
@@ -40,31 +36,33 @@ std::uint64_t journal_start_sectors(std::uint64_t device_sectors) {
 
 JournalArea::JournalArea(const std::string& device, std::uint64_t device_sectors,
                          std::uint64_t base_offset_bytes, bool direct_io, bool writable)
-    : device_(device),
-      start_(journal_start_sectors(device_sectors)),
-      base_bytes_(base_offset_bytes),
+    : JournalArea(file_range(device, base_offset_bytes, device_sectors * 512, direct_io), writable) {}
+
+JournalArea::JournalArea(const ByteRange& device, bool writable)
+    : device_(device.name()),
+      start_(journal_start_sectors(device.size_bytes / 512)),
+      base_bytes_(device.offset_bytes),
       writable_(writable) {
-  if (start_ == 0) Fail() << device << ": too small for a pv2luks journal";
-  open_fd(direct_io);
+  if (start_ == 0) Fail() << device_ << ": too small for a pv2luks journal";
+  open_io(device);
 }
 
 JournalArea::JournalArea(const std::string& device, At at, std::uint64_t base_offset_bytes,
                          bool direct_io, bool writable)
-    : device_(device), start_(at.start_sectors), base_bytes_(base_offset_bytes), writable_(writable) {
-  open_fd(direct_io);
+    : JournalArea(file_range(device, base_offset_bytes, 0, direct_io), at, writable) {}
+
+JournalArea::JournalArea(const ByteRange& device, At at, bool writable)
+    : device_(device.name()),
+      start_(at.start_sectors),
+      base_bytes_(device.offset_bytes),
+      writable_(writable) {
+  open_io(device);
 }
 
-void JournalArea::open_fd(bool direct_io) {
-  const std::string& device = device_;
-  const bool writable = writable_;
-  const int mode = writable ? O_RDWR | O_DSYNC : O_RDONLY;
-  if (direct_io) fd_ = Fd(::open(device.c_str(), mode | O_DIRECT | O_CLOEXEC));
-  // A file on tmpfs (the unit tests) has no O_DIRECT; O_DSYNC remains.
-  if (!fd_ && (!direct_io || errno == EINVAL)) fd_ = Fd(::open(device.c_str(), mode | O_CLOEXEC));
-  if (!fd_) {
-    Fail() << device << ": open for the journal" << (writable ? "" : " (read-only)")
-           << " failed: " << errno_text(errno);
-  }
+// A file on tmpfs (the unit tests) has no O_DIRECT; O_DSYNC remains.
+void JournalArea::open_io(const ByteRange& device) {
+  io_ = device.source->open(
+      {.writable = writable_, .direct = true, .sync = writable_, .purpose = "the journal"});
 }
 
 void JournalArea::write_at(std::uint64_t byte_offset, const std::vector<std::uint8_t>& bytes) {
@@ -72,29 +70,23 @@ void JournalArea::write_at(std::uint64_t byte_offset, const std::vector<std::uin
   const std::size_t size = round_up(bytes.size());
   auto buffer = aligned(size);
   std::memcpy(buffer.get(), bytes.data(), bytes.size());
-  std::size_t done = 0;
-  while (done < size) {
-    const ssize_t wrote =
-        ::pwrite(fd_.get(), buffer.get() + done, size - done, base_bytes_ + byte_offset + done);
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) Fail() << device_ << ": journal write failed: " << errno_text(errno);
-    done += static_cast<std::size_t>(wrote);
+  try {
+    io_->write(base_bytes_ + byte_offset, {buffer.get(), size});
+  } catch (const Error& e) {
+    Fail() << "journal write failed: " << e.what();
   }
-  // Every descriptor here is O_DSYNC: the write is durable when it returns
-  // (a flush, or a FUA write, of the disk's cache). A further fdatasync
-  // would only flush the cache a second time.
+  // The I/O is O_DSYNC (or FUA through NBD): the write is durable when it
+  // returns (a flush, or a FUA write, of the disk's cache). A further
+  // fdatasync would only flush the cache a second time.
 }
 
 std::vector<std::uint8_t> JournalArea::read_at(std::uint64_t byte_offset, std::size_t size) const {
   const std::size_t padded = round_up(size);
   auto buffer = aligned(padded);
-  std::size_t done = 0;
-  while (done < padded) {
-    const ssize_t got =
-        ::pread(fd_.get(), buffer.get() + done, padded - done, base_bytes_ + byte_offset + done);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) Fail() << device_ << ": journal read failed: " << errno_text(errno);
-    done += static_cast<std::size_t>(got);
+  try {
+    io_->read(base_bytes_ + byte_offset, {buffer.get(), padded});
+  } catch (const Error& e) {
+    Fail() << "journal read failed: " << e.what();
   }
   return std::vector<std::uint8_t>(buffer.get(), buffer.get() + size);
 }

@@ -10,16 +10,19 @@
 //   [J+16, ...)   the staged LUKS header: its metadata and keyslot 0
 //
 // Writes go through O_DSYNC (and, where the file allows it, O_DIRECT) file
-// descriptors, so a record write returns only once it is on stable storage.
+// descriptors, or FUA writes through an NBD export (image/block_io.h), so a
+// record write returns only once it is on stable storage.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "base/fd.h"
+#include "image/block_io.h"
 #include "journal/record.h"
+#include "offline/range_file.h"
 
 namespace pv2luks {
 
@@ -37,18 +40,20 @@ class JournalArea {
   // Opens `device` for the journal's reads and writes. The PV's device may be
   // a byte range of a file (a partition of a disk image): it starts at
   // `base_offset_bytes` of `device`, and every offset here is relative to it.
-  // `direct_io` false: no O_DIRECT (an image exported over FUSE, where
-  // O_DIRECT writes are unsafe); O_DSYNC remains. `writable` false opens it
-  // read-only (status, and finding the journal), so an image on a read-only
-  // mount can be read; the writes then fail.
+  // `direct_io` false: no O_DIRECT; O_DSYNC remains. `writable` false opens
+  // it read-only (status, and finding the journal), so an image on a
+  // read-only mount can be read; the writes then fail.
   JournalArea(const std::string& device, std::uint64_t device_sectors,
               std::uint64_t base_offset_bytes = 0, bool direct_io = true, bool writable = true);
+  // The same on the PV's device `device` (its whole size).
+  explicit JournalArea(const ByteRange& device, bool writable = true);
   // The same, for a journal found at `start_sectors` (journal/locate.h).
   struct At {
     std::uint64_t start_sectors;
   };
   JournalArea(const std::string& device, At at, std::uint64_t base_offset_bytes, bool direct_io,
               bool writable = true);
+  JournalArea(const ByteRange& device, At at, bool writable = true);
 
   // The newest good record; nullopt with `why` when there is none.
   std::optional<JournalRecord> read(std::string& why) const;
@@ -71,7 +76,7 @@ class JournalArea {
   void write_at(std::uint64_t byte_offset, const std::vector<std::uint8_t>& bytes);
   std::vector<std::uint8_t> read_at(std::uint64_t byte_offset, std::size_t size) const;
 
-  void open_fd(bool direct_io);
+  void open_io(const ByteRange& device);
 
   std::string device_;
   std::uint64_t start_ = 0;
@@ -79,7 +84,7 @@ class JournalArea {
   mutable std::uint64_t slot_sequence_[2] = {0, 0};
   std::uint64_t base_bytes_ = 0;
   bool writable_ = true;
-  Fd fd_;
+  std::shared_ptr<BlockIo> io_;
 };
 
 }  // namespace pv2luks

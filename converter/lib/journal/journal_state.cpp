@@ -38,7 +38,14 @@ Plan plan_of(const JournalRecord& record) {
 JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
                           std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks,
                           bool writable) {
-  const auto place = locate_journal(path, device_sectors, base_offset_bytes, direct_io);
+  return read_journal(file_range(path, base_offset_bytes, device_sectors * kSectorBytes, direct_io),
+                      looks_like_luks, writable);
+}
+
+JournalState read_journal(const ByteRange& device, bool looks_like_luks, bool writable) {
+  const std::string& path = device.name();
+  const std::uint64_t device_sectors = device.size_bytes / kSectorBytes;
+  const auto place = locate_journal(device);
   if (!place) {
     if (looks_like_luks) {
       Fail(RefuseReason::kWrongDevice)
@@ -48,8 +55,8 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
     Fail(RefuseReason::kWrongDevice) << path << ": no pv2luks journal; nothing to resume";
   }
   JournalState state;
-  state.area = std::make_unique<JournalArea>(path, JournalArea::At{place->start_sectors},
-                                             base_offset_bytes, direct_io, writable);
+  state.area = std::make_unique<JournalArea>(device, JournalArea::At{place->start_sectors},
+                                             writable);
   state.grown = place->moved;
   const JournalSlots slots = state.area->read_slots();
   if (!slots.newest) {
@@ -79,7 +86,12 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
 std::optional<std::string> journal_on_device(const std::string& path,
                                              std::uint64_t device_sectors,
                                              std::uint64_t base_offset_bytes, bool direct_io) {
-  const auto place = locate_journal(path, device_sectors, base_offset_bytes, direct_io);
+  return journal_on_device(
+      file_range(path, base_offset_bytes, device_sectors * kSectorBytes, direct_io));
+}
+
+std::optional<std::string> journal_on_device(const ByteRange& device) {
+  const auto place = locate_journal(device);
   if (!place) return std::nullopt;
   const JournalSlots& slots = place->slots;
   std::ostringstream out;
@@ -96,8 +108,7 @@ std::optional<std::string> journal_on_device(const std::string& path,
 
 void refuse_over_journal(const ByteRange& device, const std::string& what,
                          const std::string& resume) {
-  const auto journal = journal_on_device(device.path, device.size_bytes / kSectorBytes,
-                                         device.offset_bytes, device.direct_io);
+  const auto journal = journal_on_device(device);
   if (!journal) return;
   Fail() << what << ": a conversion of it was interrupted: " << *journal
          << ". Converting again would encrypt data that is already encrypted, and the key is "

@@ -34,6 +34,8 @@ struct JournalState {
 JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
                           std::uint64_t base_offset_bytes, bool direct_io, bool looks_like_luks,
                           bool writable);
+// The same on the PV's device `device` (its whole size).
+JournalState read_journal(const ByteRange& device, bool looks_like_luks, bool writable);
 
 // When the device holds a conversion's journal (good or damaged, wherever a
 // conversion can have put it), a line saying so; nullopt when not. Convert
@@ -42,6 +44,7 @@ JournalState read_journal(const std::string& path, std::uint64_t device_sectors,
 std::optional<std::string> journal_on_device(const std::string& path,
                                              std::uint64_t device_sectors,
                                              std::uint64_t base_offset_bytes, bool direct_io);
+std::optional<std::string> journal_on_device(const ByteRange& device);
 
 // Fails, naming `what` and the command `resume` that finishes it, when
 // journal_on_device finds a journal.

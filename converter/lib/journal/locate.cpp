@@ -79,11 +79,17 @@ JournalSlots read_slots(const RangeFile& device, std::uint64_t start_sectors) {
 
 std::optional<JournalPlace> locate_journal(const std::string& path, std::uint64_t device_sectors,
                                            std::uint64_t base_offset_bytes, bool direct_io) {
+  return locate_journal(
+      file_range(path, base_offset_bytes, device_sectors * kSectorBytes, direct_io));
+}
+
+std::optional<JournalPlace> locate_journal(const ByteRange& range) {
+  const std::uint64_t device_sectors = range.size_bytes / kSectorBytes;
   const std::uint64_t start = journal_start_sectors(device_sectors);
   if (start == 0) return std::nullopt;
   // O_DIRECT reads where the file allows: a live PV's journal and metadata
   // are written with O_DIRECT, and the parsers' buffered reads see them too.
-  const RangeFile device({path, base_offset_bytes, device_sectors * kSectorBytes, direct_io}, false);
+  const RangeFile device(range, false);
   if (JournalSlots slots = read_slots(device, start); slots.traces) {
     return JournalPlace{start, false, slots};
   }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "journal/record.h"
+#include "offline/range_file.h"
 
 namespace pv2luks {
 
@@ -25,10 +26,11 @@ struct JournalPlace {
   JournalSlots slots;  // what its two slots held when it was found
 };
 
-// The journal of the PV's device `path` (`device_sectors` long, at
-// `base_offset_bytes` of `path`): the place where a slot holds the
+// The journal of the PV's device `device`: the place where a slot holds the
 // journal's magic, good or damaged; nullopt when there is none.
-// `direct_io` false: buffered reads (an image exported over FUSE).
+std::optional<JournalPlace> locate_journal(const ByteRange& device);
+// The same for the device `path` (`device_sectors` long, at
+// `base_offset_bytes` of `path`); `direct_io` false: buffered reads.
 std::optional<JournalPlace> locate_journal(const std::string& path, std::uint64_t device_sectors,
                                            std::uint64_t base_offset_bytes, bool direct_io);
 

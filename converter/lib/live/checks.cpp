@@ -41,7 +41,7 @@ void refuse_guarded_vg(const std::string& device, const std::string& vg) {
 // nothing older.
 std::uint64_t recorded_size_sectors(const BlockDevice& device) {
   try {
-    const RangeFile file({device.path, 0, device.size_bytes, true}, false);
+    const RangeFile file(file_range(device.path, 0, device.size_bytes), false);
     return read_pv(file.reader(), device.size_bytes).meta().dev_size_sectors;
   } catch (const Error& e) {
     Fail(e.reason())
@@ -60,7 +60,7 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   if (checked.device.read_only) {
     Fail() << options.device << ": the device is read-only; nothing to convert on it";
   }
-  refuse_over_journal({options.device, 0, checked.device.size_bytes, true},
+  refuse_over_journal(file_range(options.device, 0, checked.device.size_bytes),
                       options.device, "pv2luks resume " + options.device);
   if (starts_with_luks_header(options.device)) {
     Fail(RefuseReason::kWrongDevice)

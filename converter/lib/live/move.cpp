@@ -42,7 +42,7 @@ void wipe_tail(const MoveState& state) {
   const std::uint64_t start = state.plan.input.move_sectors;
   const std::uint64_t end = state.journal->start_sectors() - state.plan.input.data_offset_sectors;
   if (end <= start) return;
-  RangeFile crypt({"/dev/mapper/" + state.intermediate, 0, end * kSectorBytes, true}, true);
+  RangeFile crypt(file_range("/dev/mapper/" + state.intermediate, 0, end * kSectorBytes), true);
   AlignedBuffer zeros(kWipeBytes);
   for (std::uint64_t at = start; at < end;) {
     const std::uint64_t sectors = std::min<std::uint64_t>(end - at, kWipeBytes / kSectorBytes);

@@ -7,8 +7,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "base/crc32.h"
 #include "base/error.h"
-#include "lvm/lvm_crc.h"
 
 namespace pv2luks {
 

@@ -2,7 +2,7 @@
 // the label in one of the first four sectors, the pv_header it holds (PV UUID,
 // device size, data and metadata area lists), each metadata area's header and
 // the metadata text it points at. Every field is little-endian; every
-// checksum is lvm_crc32 (lvm/lvm_crc.h). The layout is lvm2's
+// checksum is lvm_crc32 (base/crc32.h). The layout is lvm2's
 // lib/label/label.h and lib/format_text/layout.h.
 #pragma once
 

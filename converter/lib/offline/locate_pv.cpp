@@ -18,12 +18,12 @@ constexpr std::uint64_t kMib = 1024 * 1024;
 std::vector<PvLocation> candidates(const ImageView& image, const PartitionTable& table) {
   std::vector<PvLocation> out;
   if (table.kind == "none") {
-    out.push_back({{image.path(), 0, image.size_bytes(), image.direct_io_allowed()}, 0,
+    out.push_back({{image.source(), 0, image.size_bytes()}, 0,
                    "the whole disk"});
   }
   for (const Partition& p : table.partitions) {
     if (p.type == "extended") continue;
-    out.push_back({{image.path(), p.start_bytes, p.size_bytes, image.direct_io_allowed()},
+    out.push_back({{image.source(), p.start_bytes, p.size_bytes},
                    p.number, "partition " + std::to_string(p.number)});
   }
   return out;
@@ -63,13 +63,12 @@ bool has_luks_magic(const ByteRange& range) {
 }
 
 bool has_journal(const ByteRange& range) {
-  return locate_journal(range.path, range.size_bytes / 512, range.offset_bytes, range.direct_io)
-      .has_value();
+  return locate_journal(range).has_value();
 }
 
 PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const CandidateTest& test,
                      const std::string& what) {
-  const RangeFile whole({image.path(), 0, image.size_bytes(), false}, false);
+  const RangeFile whole({image.source(), 0, image.size_bytes()}, false);
   const PartitionTable table = [&] {
     try {
       return read_partition_table(whole.reader(), image.size_bytes(), image.logical_sector_bytes());

@@ -1,12 +1,13 @@
 // convert_offline: the offline conversion of a disk image or an unused
 // device, top-down. Each phase is one function.
 //
-//   check    open and lock the image (qcow2: export it over FUSE), find the
+//   check    open and lock the image (qcow2: export it over NBD), find the
 //            PV, read its LVM metadata from its own bytes, choose the
 //            header, plan; refuse before anything is written
 //   confirm  the caller's question, unless --yes
 //   prepare  passphrase, volume key, header (in memory), the XTS cipher
 //   make room  --make-room only: LVM's pvresize on a loop device shrinks the PV
+//            (for qcow2: on a copy of the PV's metadata, offline_room.h)
 //   stage    the header copy and the first record into the journal
 //   move     chunk by chunk from the end, encrypted in userspace, each
 //            committed to the journal once durable; then the header
@@ -39,7 +40,6 @@ namespace pv2luks {
 
 namespace {
 
-constexpr std::uint64_t kSectorBytes = 512;
 
 std::string confirm_summary(const ConvertOptions& options, const OfflineChecked& checked) {
   std::ostringstream out;
@@ -119,8 +119,7 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
     try {
       // stage. The journal area lies past the shifted data, in the tail room
       // that LVM does not use.
-      journal = std::make_unique<JournalArea>(range.path, range.size_bytes / kSectorBytes,
-                                              range.offset_bytes, range.direct_io);
+      journal = std::make_unique<JournalArea>(range);
       journal->write_header_copy(prepared.header, prepared.built.used_bytes);
       // The header's copy in the journal is the one the front gets: the
       // memory goes now, before the move's buffers are taken.

@@ -16,7 +16,6 @@ namespace pv2luks {
 
 namespace {
 
-constexpr std::uint64_t kSectorBytes = 512;
 // The encryption sector: what choose_header gives every conversion.
 constexpr std::uint32_t kEncryptionSectorBytes = 512;
 
@@ -42,8 +41,7 @@ FoundOffline find_offline_journal(const std::string& image_path, std::uint32_t p
     Fail(RefuseReason::kWrongDevice) << image_path << ": " << found.location.name
            << " is a LUKS volume with no pv2luks journal: already converted; nothing to resume";
   }
-  found.journal = read_journal(range.path, range.size_bytes / kSectorBytes, range.offset_bytes,
-                               range.direct_io, false, use == ImageUse::convert);
+  found.journal = read_journal(range, false, use == ImageUse::convert);
   return found;
 }
 

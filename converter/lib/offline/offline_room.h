@@ -2,6 +2,14 @@
 // partition, shrinks the PV when its last extents are free. LVM rewrites its
 // metadata at the PV's front; no extent moves. Needs lvm2 and loop devices
 // (not device-mapper: activation stays off).
+//
+// A raw disk that is no file (a qcow2 image's NBD export) has nothing a loop
+// device can sit on. LVM then works on a copy: a sparse memfd as large as the
+// partition, holding the partition's bytes outside the extents (the label
+// and metadata area before pe_start; the end, where a second metadata area
+// would be). The 4 KiB blocks pvresize changed there are written back to the
+// image, the highest first (LVM's own order within a metadata area: the new
+// text before the header that points to it, the label last), then flushed.
 #pragma once
 
 #include "lvm/pv_report.h"

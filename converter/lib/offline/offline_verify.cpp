@@ -40,7 +40,7 @@ std::vector<std::uint8_t> read_luks_header(const RangeFile& file, HeaderInfo& in
   const std::uint64_t data_offset_bytes = info.data_offset_sectors * kSectorBytes;
   if (data_offset_bytes > header.size()) header = read_bytes(file, data_offset_bytes);
   if (data_offset_bytes == 0 || data_offset_bytes >= file.range().size_bytes) {
-    Fail() << file.range().path << ": the LUKS header's data offset " << data_offset_bytes
+    Fail() << file.range().name() << ": the LUKS header's data offset " << data_offset_bytes
            << " is outside the partition";
   }
   header.resize(data_offset_bytes);

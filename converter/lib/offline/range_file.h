@@ -1,25 +1,31 @@
-// The PV's device inside an image: a byte range of a file (the image, its
-// FUSE export, or a block device), read and written at offsets relative to
-// the range's start. O_DIRECT where the file allows it, so a conversion
-// neither fills the page cache nor trusts it; never through FUSE exports
-// (PLATFORM.md: O_DIRECT writes over 1 MiB there corrupt data).
+// The PV's device inside an image: a byte range of the image's raw disk (a
+// file, a block device, or a qcow2 image's NBD export: image/block_io.h),
+// read and written at offsets relative to the range's start. O_DIRECT where
+// the file allows it, so a conversion neither fills the page cache nor trusts
+// it.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
-#include "base/fd.h"
 #include "base/read_at.h"
+#include "image/block_io.h"
 
 namespace pv2luks {
 
 struct ByteRange {
-  std::string path;               // the file to do I/O on
+  std::shared_ptr<const BlockSource> source;  // the raw disk to do I/O on
   std::uint64_t offset_bytes = 0;  // where the PV's partition starts in it
   std::uint64_t size_bytes = 0;    // the partition's size
-  bool direct_io = true;           // false: buffered (FUSE exports)
+  const std::string& name() const { return source->name(); }
 };
+
+// The range of `path` (a file or block device) from `offset_bytes`;
+// `direct_io` false: never O_DIRECT.
+ByteRange file_range(const std::string& path, std::uint64_t offset_bytes,
+                     std::uint64_t size_bytes, bool direct_io = true);
 
 class RangeFile {
  public:
@@ -29,7 +35,7 @@ class RangeFile {
   // the size are 4 KiB multiples (AlignedBuffer, chunk boundaries).
   void read(std::uint64_t offset_bytes, std::span<std::uint8_t> out) const;
   void write(std::uint64_t offset_bytes, std::span<const std::uint8_t> data);
-  // Makes every completed write durable (fdatasync).
+  // Makes every completed write durable (fdatasync; an NBD flush).
   void sync();
   // A ReadAt over the range, for the parsers; buffered, any alignment.
   ReadAt reader() const;
@@ -38,8 +44,8 @@ class RangeFile {
  private:
   void check_inside(std::uint64_t offset_bytes, std::size_t size, const char* what) const;
   ByteRange range_;
-  Fd fd_;
-  Fd buffered_fd_;  // for reader(): unaligned parser reads
+  std::shared_ptr<BlockIo> io_;
+  std::shared_ptr<BlockIo> buffered_io_;  // for reader(): unaligned parser reads
 };
 
 }  // namespace pv2luks

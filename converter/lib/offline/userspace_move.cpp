@@ -130,7 +130,8 @@ MoveOutcome offline_move_and_finish(OfflineMoveState& state, const ProgressFn& p
   if (move_chunks(state, progress, stop) == MoveOutcome::kStopped) return MoveOutcome::kStopped;
   const std::uint64_t total_bytes = state.plan.input.move_sectors * kSectorBytes;
   const ByteRange& range = state.device->range();
-  write_front_header(staged_header(*state.journal, state.record), range.path, range.offset_bytes);
+  write_front_header(staged_header(*state.journal, state.record), *range.source,
+                     range.offset_bytes);
   // Commit point: the header at the front is durable: the partition is a
   // complete LUKS volume that stock cryptsetup opens.
   commit_record(*state.journal, state.record, JournalPhase::kComplete, state.plan.chunk_count());

@@ -1,0 +1,101 @@
+#include "image/block_io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/error.h"
+#include "base/fd.h"
+
+namespace pv2luks {
+
+namespace {
+
+class FdBlockIo final : public BlockIo {
+ public:
+  FdBlockIo(const std::string& path, bool direct_allowed, const BlockIoMode& mode) : path_(path) {
+    int flags = (mode.writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+    if (mode.writable && mode.sync) flags |= O_DSYNC;
+    if (direct_allowed && mode.direct) {
+      fd_ = Fd(::open(path.c_str(), flags | O_DIRECT));
+      // Filesystems without O_DIRECT (tmpfs) say EINVAL: buffered then, and
+      // flush() (or O_DSYNC) makes it durable.
+      if (!fd_ && errno != EINVAL) fail_open(mode);
+    }
+    if (!fd_) fd_ = Fd(::open(path.c_str(), flags));
+    if (!fd_) fail_open(mode);
+  }
+
+  void read(std::uint64_t offset_bytes, std::span<std::uint8_t> out) const override {
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const ssize_t got = ::pread(fd_.get(), out.data() + done, out.size() - done,
+                                  static_cast<off_t>(offset_bytes + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        Fail() << path_ << ": read of " << out.size() << " bytes at byte " << offset_bytes
+               << " failed: " << std::strerror(errno);
+      }
+      if (got == 0) {
+        Fail() << path_ << ": read of " << out.size() << " bytes at byte " << offset_bytes
+               << " failed: unexpected end of file after " << done << " bytes";
+      }
+      done += static_cast<std::size_t>(got);
+    }
+  }
+
+  void write(std::uint64_t offset_bytes, std::span<const std::uint8_t> data) override {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t put = ::pwrite(fd_.get(), data.data() + done, data.size() - done,
+                                   static_cast<off_t>(offset_bytes + done));
+      if (put < 0 && errno == EINTR) continue;
+      if (put <= 0) {
+        Fail() << path_ << ": write of " << data.size() << " bytes at byte " << offset_bytes
+               << " failed after " << done << " bytes: "
+               << (put < 0 ? std::strerror(errno) : "no progress");
+      }
+      done += static_cast<std::size_t>(put);
+    }
+  }
+
+  void flush() override {
+    if (::fdatasync(fd_.get()) != 0) Fail() << path_ << ": fdatasync failed: " << std::strerror(errno);
+  }
+
+  const std::string& name() const override { return path_; }
+
+ private:
+  [[noreturn]] void fail_open(const BlockIoMode& mode) const {
+    Fail() << path_ << ": open" << (mode.purpose.empty() ? "" : " for " + mode.purpose)
+           << (mode.writable ? "" : " (read-only)") << " failed: " << std::strerror(errno);
+  }
+
+  std::string path_;
+  Fd fd_;
+};
+
+class FileSource final : public BlockSource {
+ public:
+  FileSource(const std::string& path, bool direct_allowed)
+      : path_(path), direct_allowed_(direct_allowed) {}
+  std::shared_ptr<BlockIo> open(const BlockIoMode& mode) const override {
+    return std::make_shared<FdBlockIo>(path_, direct_allowed_, mode);
+  }
+  const std::string& name() const override { return path_; }
+  const std::string& file_path() const override { return path_; }
+
+ private:
+  std::string path_;
+  bool direct_allowed_;
+};
+
+}  // namespace
+
+std::shared_ptr<const BlockSource> file_block_source(const std::string& path, bool direct_allowed) {
+  return std::make_shared<FileSource>(path, direct_allowed);
+}
+
+}  // namespace pv2luks

@@ -1,0 +1,59 @@
+// Positioned block I/O on the raw disk an offline conversion reads and
+// writes: one interface, two implementations.
+//   - a file or block device, through a file descriptor (block_io.cpp):
+//     raw images and devices;
+//   - an NBD export, through libnbd (nbd_block_io.cpp): qcow2 images, which
+//     qemu-storage-daemon exports (nbd_export.h).
+// A BlockSource is what an image view hands out: each user opens the I/O it
+// needs from it (O_DIRECT for the mover, O_DSYNC for the journal, buffered
+// for the parsers); the NBD source shares one connection among them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace pv2luks {
+
+class BlockIo {
+ public:
+  virtual ~BlockIo() = default;
+  // Whole reads and writes at `offset_bytes`; an Error names the file (or
+  // image), the offset and the size. Safe to call from several threads.
+  virtual void read(std::uint64_t offset_bytes, std::span<std::uint8_t> out) const = 0;
+  virtual void write(std::uint64_t offset_bytes, std::span<const std::uint8_t> data) = 0;
+  // Makes every completed write durable (fdatasync; an NBD flush).
+  virtual void flush() = 0;
+  // What to call it in messages.
+  virtual const std::string& name() const = 0;
+};
+
+struct BlockIoMode {
+  bool writable = false;
+  // O_DIRECT where the file allows it (buffers, offsets and sizes then 4 KiB
+  // multiples); no meaning for NBD.
+  bool direct = false;
+  // Every write durable when it returns (O_DSYNC; NBD's FUA flag, or a flush).
+  bool sync = false;
+  // For messages: "open for the journal failed".
+  std::string purpose;
+};
+
+class BlockSource {
+ public:
+  virtual ~BlockSource() = default;
+  // An Error names the file and `mode.purpose` when it cannot be opened.
+  virtual std::shared_ptr<BlockIo> open(const BlockIoMode& mode) const = 0;
+  // The image or device, for messages.
+  virtual const std::string& name() const = 0;
+  // The file or block device to hand to other programs (losetup); empty when
+  // there is none (an NBD export).
+  virtual const std::string& file_path() const = 0;
+};
+
+// `path` through file descriptors. `direct_allowed` false: never O_DIRECT.
+std::shared_ptr<const BlockSource> file_block_source(const std::string& path,
+                                                     bool direct_allowed = true);
+
+}  // namespace pv2luks
