@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "base/version_order.h"
+
 namespace harness {
 
-// True when `a` sorts before `b`: runs of digits compare as numbers, other
-// characters as bytes, and a version that is a prefix of the other is older.
-bool version_less(const std::string& a, const std::string& b);
+using pv2luks::version_less;  // base/version_order.h
 
 // The newest of `versions`; empty when there are none.
 std::string newest_version(const std::vector<std::string>& versions);

@@ -162,8 +162,8 @@ TEST_F(RawImage, ReadAtUsesTheBaseOffset) {
     }
     return std::string();
   }();
-  EXPECT_EQ(error, image_ + ": read of 1024 bytes at " + std::to_string(kBytes - 10) +
-                       " failed: end of file after 10 bytes");
+  EXPECT_EQ(error, image_ + ": read of 1024 bytes at byte " + std::to_string(kBytes - 10) +
+                       " failed: unexpected end of file after 10 bytes");
 }
 
 TEST_F(RawImage, WriteAtWritesWhereAsked) {
@@ -175,7 +175,7 @@ TEST_F(RawImage, WriteAtWritesWhereAsked) {
   EXPECT_EQ(back, data);
   Fd read_only(::open(image_.c_str(), O_RDONLY | O_CLOEXEC));
   const std::string error = error_of([&] { write_at(read_only.get(), 8, data, image_); });
-  EXPECT_EQ(error.rfind(image_ + ": write of 5 bytes at 8 failed after 0 bytes: ", 0), 0u)
+  EXPECT_EQ(error.rfind(image_ + ": write of 5 bytes at byte 8 failed after 0 bytes: ", 0), 0u)
       << error;
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "system/mount_holder.h"
+#include "base/version_order.h"
 #include "system/recovery_initramfs.h"
 
 namespace pv2luks {

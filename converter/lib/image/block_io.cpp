@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/fd.h"
+#include "image/fd_io.h"
 
 namespace pv2luks {
 
@@ -29,36 +30,11 @@ class FdBlockIo final : public BlockIo {
   }
 
   void read(std::uint64_t offset_bytes, std::span<std::uint8_t> out) const override {
-    std::size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t got = ::pread(fd_.get(), out.data() + done, out.size() - done,
-                                  static_cast<off_t>(offset_bytes + done));
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0) {
-        Fail() << path_ << ": read of " << out.size() << " bytes at byte " << offset_bytes
-               << " failed: " << std::strerror(errno);
-      }
-      if (got == 0) {
-        Fail() << path_ << ": read of " << out.size() << " bytes at byte " << offset_bytes
-               << " failed: unexpected end of file after " << done << " bytes";
-      }
-      done += static_cast<std::size_t>(got);
-    }
+    read_at(fd_.get(), offset_bytes, out, path_);
   }
 
   void write(std::uint64_t offset_bytes, std::span<const std::uint8_t> data) override {
-    std::size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t put = ::pwrite(fd_.get(), data.data() + done, data.size() - done,
-                                   static_cast<off_t>(offset_bytes + done));
-      if (put < 0 && errno == EINTR) continue;
-      if (put <= 0) {
-        Fail() << path_ << ": write of " << data.size() << " bytes at byte " << offset_bytes
-               << " failed after " << done << " bytes: "
-               << (put < 0 ? std::strerror(errno) : "no progress");
-      }
-      done += static_cast<std::size_t>(put);
-    }
+    write_at(fd_.get(), offset_bytes, data, path_);
   }
 
   void flush() override {

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "base/error.h"
@@ -36,32 +38,52 @@ bool says_locked(const std::string& messages) {
          messages.find("Failed to lock byte") != std::string::npos;
 }
 
-// A listening unix socket on an abstract address the kernel picks
-// (autobind: nothing in the file system), and kConnections clients
-// connected to it; they wait in the backlog until the daemon accepts them.
+// A listening unix socket and kConnections clients connected to it; they
+// wait in the backlog until the daemon accepts them (max-connections keeps
+// any later one out). The socket is bound in a fresh directory only its
+// owner (root) may enter, so no other user can connect first, and the path
+// and the directory are removed as soon as our clients are queued: from then
+// on nothing of the export is in the file system. (An abstract address
+// would leave nothing either, but any local user may connect to one.)
 std::pair<Fd, std::vector<Fd>> listener_with_clients() {
-  Fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!listener) Fail() << "socket failed: " << std::strerror(errno);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(sa_family_t)) != 0 ||
-      ::listen(listener.get(), kConnections) != 0) {
-    Fail() << "binding a unix socket for the NBD export failed: " << std::strerror(errno);
+  std::string directory = (std::filesystem::temp_directory_path() / "pv2luks-nbd-XXXXXX").string();
+  if (!::mkdtemp(directory.data())) {
+    Fail() << "making a directory for the NBD export's socket in "
+           << std::filesystem::temp_directory_path() << " failed: " << std::strerror(errno);
   }
-  socklen_t length = sizeof(address);
-  if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    Fail() << "getsockname failed: " << std::strerror(errno);
-  }
-  std::vector<Fd> clients;
-  for (int i = 0; i < kConnections; ++i) {
-    Fd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!client ||
-        ::connect(client.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
-      Fail() << "connecting to the NBD export's socket failed: " << std::strerror(errno);
+  const std::string path = directory + "/socket";
+  const auto remove_path = [&] {
+    ::unlink(path.c_str());
+    ::rmdir(directory.c_str());
+  };
+  try {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(address.sun_path)) {
+      Fail() << path << ": too long for a unix socket; set TMPDIR to a shorter directory";
     }
-    clients.push_back(std::move(client));
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    Fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!listener ||
+        ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener.get(), kConnections) != 0) {
+      Fail() << path << ": making a unix socket for the NBD export failed: " << std::strerror(errno);
+    }
+    std::vector<Fd> clients;
+    for (int i = 0; i < kConnections; ++i) {
+      Fd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      if (!client ||
+          ::connect(client.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        Fail() << path << ": connecting to the NBD export's socket failed: " << std::strerror(errno);
+      }
+      clients.push_back(std::move(client));
+    }
+    remove_path();
+    return {std::move(listener), std::move(clients)};
+  } catch (...) {
+    remove_path();
+    throw;
   }
-  return {std::move(listener), std::move(clients)};
 }
 
 }  // namespace

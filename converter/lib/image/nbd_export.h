@@ -2,12 +2,13 @@
 // qcow2 node over NBD and pv2luks reads and writes it through libnbd
 // (nbd_block_io.h), for as long as this object lives.
 //
-// Nothing of it is in the file system, so nothing is left behind when
+// Nothing of it stays in the file system, so nothing is left behind when
 // pv2luks is killed: the daemon listens on a socket pv2luks made, passed as
-// a descriptor, bound to an abstract name the kernel picks (no path); pv2luks
-// makes its two connections (a reader and a writer, nbd_block_io.h) before
-// the daemon starts, and the daemon takes those two only (max-connections),
-// so no other process gets in after.
+// a descriptor. pv2luks binds it in a directory of its own (mode 0700: no
+// other user can connect), makes its two connections (a reader and a writer,
+// nbd_block_io.h), and removes the path and the directory, all before the
+// daemon starts; the daemon takes those two only (max-connections), so no
+// other process gets in after.
 // The daemon's messages go to a memfd. The daemon gets SIGTERM when the
 // thread that created the export exits (a SIGKILL of pv2luks too: its
 // parent-death signal), and on SIGTERM it flushes the image and ends.

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/process.h"
+#include "base/version_order.h"
 #include "base/words.h"
 #include "system/initramfs_tool.h"
 #include "system/mount_holder.h"
@@ -128,32 +129,6 @@ std::vector<std::string> missing_for_recovery(const std::string& listing) {
     missing.push_back("pv2luks's recovery hook");
   }
   return missing;
-}
-
-bool version_less(const std::string& a, const std::string& b) {
-  std::size_t i = 0;
-  std::size_t j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
-      std::size_t end_i = i;
-      std::size_t end_j = j;
-      while (end_i < a.size() && std::isdigit(static_cast<unsigned char>(a[end_i]))) ++end_i;
-      while (end_j < b.size() && std::isdigit(static_cast<unsigned char>(b[end_j]))) ++end_j;
-      std::string x = a.substr(i, end_i - i);
-      std::string y = b.substr(j, end_j - j);
-      x.erase(0, std::min(x.find_first_not_of('0'), x.size()));
-      y.erase(0, std::min(y.find_first_not_of('0'), y.size()));
-      if (x.size() != y.size()) return x.size() < y.size();
-      if (x != y) return x < y;
-      i = end_i;
-      j = end_j;
-    } else {
-      if (a[i] != b[j]) return a[i] < b[j];
-      ++i;
-      ++j;
-    }
-  }
-  return a.size() - i < b.size() - j;
 }
 
 std::vector<std::string> next_boot_kernels(const std::string& running,

@@ -28,9 +28,6 @@ bool initramfs_listing_has_cryptsetup(const std::string& listing);
 // Pure.
 std::vector<std::string> missing_for_recovery(const std::string& listing);
 
-// Orders kernel versions as `sort -V` does ("6.1.0-9" before "6.1.0-28").
-bool version_less(const std::string& a, const std::string& b);
-
 // The kernels a next boot may start: the running one and the newest of
 // `installed`, each once. Pure.
 std::vector<std::string> next_boot_kernels(const std::string& running,
