@@ -23,6 +23,8 @@ TEST(KernelVersion, NumbersCompareAsNumbers) {
   EXPECT_FALSE(version_less("6.10", "6.9"));
   EXPECT_FALSE(version_less("6.1.0-9-amd64", "6.1.0-9-amd64"));
   EXPECT_TRUE(version_less("6.1", "6.1.1"));  // a prefix is older
+  EXPECT_TRUE(version_less("6.1.0", "6.1.0-1"));
+  EXPECT_TRUE(version_less("5.10.0-30-amd64", "6.1.0-1-amd64"));
   EXPECT_TRUE(version_less("6.1.0-09", "6.1.0-10"));
 }
 

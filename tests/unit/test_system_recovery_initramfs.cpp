@@ -8,7 +8,6 @@
 #include <fstream>
 
 #include "system/mount_holder.h"
-#include "base/version_order.h"
 #include "system/recovery_initramfs.h"
 
 namespace pv2luks {
@@ -55,14 +54,6 @@ TEST(RecoveryInitramfs, NamesAreMatchedAsPathEndsNotAnywhere) {
   EXPECT_EQ(missing_for_recovery("etc/cryptsetup-initramfs/conf-hook\nusr/lib/pv2luks/x\n"
                                  "scripts/local-top/pv2luks.conf\n"),
             (std::vector<std::string>{"cryptsetup", "pv2luks", "pv2luks's recovery hook"}));
-}
-
-TEST(RecoveryInitramfs, VersionsOrderAsSortV) {
-  EXPECT_TRUE(version_less("6.1.0-9-amd64", "6.1.0-28-amd64"));
-  EXPECT_FALSE(version_less("6.1.0-28-amd64", "6.1.0-9-amd64"));
-  EXPECT_TRUE(version_less("5.10.0-30-amd64", "6.1.0-1-amd64"));
-  EXPECT_TRUE(version_less("6.1.0", "6.1.0-1"));
-  EXPECT_FALSE(version_less("6.1.0-28-amd64", "6.1.0-28-amd64"));
 }
 
 TEST(RecoveryInitramfs, NextBootIsTheRunningAndTheNewestKernel) {
