@@ -75,6 +75,20 @@ void add_offline(CLI::App* action, bool& offline, std::string& partition) {
       ->type_name("N");
 }
 
+// --crypttab FILE: the path, and that it was given (for the checks that
+// need --update-crypttab beside it).
+void add_crypttab(CLI::App* action, std::string& path, bool& given, const char* what) {
+  action
+      ->add_option_function<std::string>(
+          "--crypttab",
+          [&path, &given](const std::string& value) {
+            path = value;
+            given = true;
+          },
+          what)
+      ->type_name("FILE");
+}
+
 void add_batch(CLI::App* action, bool& yes, bool& progress_json) {
   action->add_flag("-q,--batch-mode,--yes", yes,
                    "do not ask for confirmation (needed when there is no\n"
@@ -112,14 +126,8 @@ void add_convert(CLI::App& app, Cli& cli) {
               "add the crypttab line to the crypttab (where dracut\n"
               "builds the initramfs, also\n"
               "dracut.conf.d/90-pv2luks-NAME.conf beside it)");
-  a->add_option_function<std::string>(
-       "--crypttab",
-       [&c](const std::string& value) {
-         c.options.crypttab_path = value;
-         c.crypttab = true;
-       },
-       "the crypttab to read and update (default /etc/crypttab)")
-      ->type_name("FILE");
+  add_crypttab(a, o.crypttab_path, c.crypttab,
+               "the crypttab to read and update (default /etc/crypttab)");
   a->add_flag("--force", o.force,
               "convert a PV that holds the running / or /usr although\n"
               "the next boot's initramfs lacks cryptsetup or pv2luks's\n"
@@ -151,14 +159,7 @@ void add_resume(CLI::App& app, Cli& cli) {
               "so the VG can be activated before resuming");
   a->add_flag("--update-crypttab", o.update_crypttab,
               "as for convert, once the conversion is finished");
-  a->add_option_function<std::string>(
-       "--crypttab",
-       [&r](const std::string& value) {
-         r.options.crypttab_path = value;
-         r.crypttab = true;
-       },
-       "as for convert")
-      ->type_name("FILE");
+  add_crypttab(a, o.crypttab_path, r.crypttab, "as for convert");
   add_offline(a, o.offline, r.partition);
   a->add_flag("--guest-config", o.guest_config, "as for convert, once the conversion is finished");
   add_batch(a, r.yes, r.progress_json);
