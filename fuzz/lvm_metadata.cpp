@@ -18,15 +18,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (refused([&] { vg = parse_vg_metadata(text_of({data, size})); })) return 0;
   for (const PvMeta& meta : vg.pvs) {
     constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
-    if (meta.dev_size_sectors > kMax / kLvmSectorBytes ||
-        meta.pe_start_sectors > kMax / kLvmSectorBytes) {
+    if (meta.dev_size_sectors > kMax / kSectorBytes ||
+        meta.pe_start_sectors > kMax / kSectorBytes) {
       continue;  // no label can say so
     }
-    const std::uint64_t size_bytes = meta.dev_size_sectors * kLvmSectorBytes;
+    const std::uint64_t size_bytes = meta.dev_size_sectors * kSectorBytes;
     PvLabel label;
     label.pv_uuid = meta.id;
     label.device_size_bytes = size_bytes;
-    label.data_areas = {{meta.pe_start_sectors * kLvmSectorBytes, 0}};
+    label.data_areas = {{meta.pe_start_sectors * kSectorBytes, 0}};
     label.metadata_areas = {{4096, 4096}};
     refused([&] { check_pv(pv_on_disk(label, vg, size_bytes), size_bytes); });
   }

@@ -18,7 +18,7 @@ inline bool inside(std::uint64_t offset, std::uint64_t length, std::uint64_t fir
 
 inline void check_pv(const PvOnDisk& pv, std::uint64_t size_bytes) {
   const std::uint64_t extent = pv.extent_size_bytes();
-  require(extent / kLvmSectorBytes == pv.vg.extent_size_sectors, "the extent size wraps");
+  require(extent / kSectorBytes == pv.vg.extent_size_sectors, "the extent size wraps");
   require(pv.pe_start_bytes <= size_bytes, "pe_start lies past the PV");
   require(pv.pe_count() == 0 || extent <= (size_bytes - pv.pe_start_bytes) / pv.pe_count(),
           "the extents end past the PV");

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "image/image_format.h"
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks {
 

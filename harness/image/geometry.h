@@ -7,11 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "base/sector.h"
 #include "image/layout_spec.h"
 
 namespace harness {
 
-inline constexpr std::uint64_t kSectorBytes = 512;
+using pv2luks::kSectorBytes;
 inline constexpr std::uint64_t kPartitionAlignmentBytes = 1024 * 1024;  // as sfdisk, fdisk, parted
 inline constexpr std::uint64_t kGptBackupBytes = 33 * kSectorBytes;  // entries + header at the end
 inline constexpr std::uint64_t kPeStartBytes = 1024 * 1024;  // pvcreate --dataalignment 1m

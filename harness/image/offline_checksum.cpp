@@ -18,12 +18,12 @@
 #include "image/lvm_setup.h"
 #include "image/manifest.h"
 #include "image/partition_table.h"
+#include "base/sector.h"
 
 namespace harness {
 
 namespace {
 
-constexpr std::size_t kLabelSectorBytes = 512;
 constexpr std::string_view kLabelId = "LABELONE";
 constexpr std::size_t kLabelTypeOffset = 24;
 constexpr std::string_view kLabelType = "LVM2 001";
@@ -117,10 +117,10 @@ std::vector<std::string> checksum_raw(const std::string& raw, const std::string&
 }  // namespace
 
 bool has_lvm2_label(std::string_view first_bytes) {
-  for (std::size_t at = 0; at + kLabelSectorBytes <= first_bytes.size() &&
+  for (std::size_t at = 0; at + kSectorBytes <= first_bytes.size() &&
                            at < kLvmLabelScanBytes;
-       at += kLabelSectorBytes) {
-    const std::string_view sector = first_bytes.substr(at, kLabelSectorBytes);
+       at += kSectorBytes) {
+    const std::string_view sector = first_bytes.substr(at, kSectorBytes);
     if (sector.substr(0, kLabelId.size()) == kLabelId &&
         sector.substr(kLabelTypeOffset, kLabelType.size()) == kLabelType) {
       return true;

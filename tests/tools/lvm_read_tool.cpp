@@ -57,7 +57,7 @@ int run(const std::string& path, std::uint64_t offset_bytes, std::uint64_t size_
   const pv2luks::PvOnDisk pv = pv2luks::read_pv(read, size_bytes);
   std::cout << "vg " << pv.vg.name << " " << pv.extent_size_bytes() << " " << pv.pe_count() << "\n";
   std::cout << "pv-on-disk " << pv.pe_start_bytes << " "
-            << pv.meta().dev_size_sectors * pv2luks::kLvmSectorBytes << " "
+            << pv.meta().dev_size_sectors * pv2luks::kSectorBytes << " "
             << pv2luks::allocated_end_bytes(pv) << "\n";
   for (const pv2luks::LvChecksum& lv : pv2luks::checksum_lvs(read, pv)) {
     std::cout << pv2luks::lv_checksum_line(lv) << "\n";

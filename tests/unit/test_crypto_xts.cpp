@@ -26,7 +26,7 @@
 #include "base/error.h"
 #include "base/process.h"
 #include "crypto/xts.h"
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks {
 namespace {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "dm/dm_table.h"
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks {
 namespace {

@@ -14,7 +14,7 @@
 
 #include "crypto/openssl_memory.h"
 #include "crypto/xts.h"
-#include "luks/locked_heap.h"
+#include "base/locked_heap.h"
 #include "pv2luks/pv2luks.h"
 #include "vm_flags.h"
 

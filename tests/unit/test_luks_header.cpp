@@ -366,7 +366,7 @@ Bytes xts_encrypt(const SecureBuffer& key, const Bytes& plain, std::uint64_t off
   Bytes out(plain.size());
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   for (std::size_t at = 0; at < plain.size(); at += sector_bytes) {
-    std::uint64_t number = at / kLuksSectorBytes;
+    std::uint64_t number = at / kSectorBytes;
     if (rule == IvRule::kDeviceSector512) number += offset_sectors;
     if (rule == IvRule::kLargeSectors) number = at / sector_bytes;
     std::uint8_t iv[16] = {};
@@ -395,7 +395,7 @@ TEST_P(LuksData, OurEncryptionIsCryptsetupsAndOurHeaderOpensIt) {
   const std::uint32_t sector_bytes = GetParam();
   const Bytes plain = random_bytes(64 * kKiB);
   const std::uint64_t offset_bytes = 1 * kMiB;
-  const std::uint64_t offset_sectors = offset_bytes / kLuksSectorBytes;
+  const std::uint64_t offset_sectors = offset_bytes / kSectorBytes;
 
   // cryptsetup's reference.
   const std::string reference = dir_ / "reference";

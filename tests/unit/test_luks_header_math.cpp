@@ -23,9 +23,9 @@ TEST(LuksHeaderMath, KeyslotAreaIsTheSplitKeyRoundedToFourKiB) {
 
 TEST(LuksHeaderMath, Luks1MinimumsAreCryptsetups) {
   // PLATFORM.md: 1032 / 2056 sectors; and 4040 for aes-xts-plain64's 512 bits.
-  EXPECT_EQ(min_header_bytes(LuksType::kLuks1, 128) / kLuksSectorBytes, 1032u);
-  EXPECT_EQ(min_header_bytes(LuksType::kLuks1, 256) / kLuksSectorBytes, 2056u);
-  EXPECT_EQ(min_header_bytes(LuksType::kLuks1, 512) / kLuksSectorBytes, 4040u);
+  EXPECT_EQ(min_header_bytes(LuksType::kLuks1, 128) / kSectorBytes, 1032u);
+  EXPECT_EQ(min_header_bytes(LuksType::kLuks1, 256) / kSectorBytes, 2056u);
+  EXPECT_EQ(min_header_bytes(LuksType::kLuks1, 512) / kSectorBytes, 4040u);
 }
 
 TEST(LuksHeaderMath, Luks2MinimumIsTwoMetadataCopiesAndOneKeyslot) {
@@ -131,7 +131,7 @@ TEST(LuksHeaderMath, Luks1FallsBackToTheMinimum) {
 }
 
 TEST(LuksHeaderMath, Luks1NothingFitsNamesTheBytesNeeded) {
-  const HeaderChoice choice = choose_header(LuksType::kLuks1, 4039 * kLuksSectorBytes);
+  const HeaderChoice choice = choose_header(LuksType::kLuks1, 4039 * kSectorBytes);
   EXPECT_FALSE(choice.fits);
   EXPECT_NE(choice.summary.find("needs 2068480 bytes (4040 sectors)"), std::string::npos)
       << choice.summary;

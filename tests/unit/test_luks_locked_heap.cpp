@@ -1,4 +1,4 @@
-// The locked heap for OpenSSL's allocations (converter/lib/luks/locked_heap.h):
+// The locked heap for OpenSSL's allocations (converter/lib/base/locked_heap.h):
 // blocks in locked, undumpable pages, aligned, zero when handed out, wiped
 // when freed or moved by reallocate; large blocks mapped and unmapped one by
 // one; safe from several threads.
@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "luks/locked_heap.h"
+#include "base/locked_heap.h"
 #include "vm_flags.h"
 
 namespace pv2luks {

@@ -22,7 +22,7 @@
 #include <string>
 #include <thread>
 
-#include "luks/error.h"
+#include "base/errno_text.h"
 #include "luks/passphrase.h"
 
 namespace pv2luks {

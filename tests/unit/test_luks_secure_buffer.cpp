@@ -1,4 +1,4 @@
-// Key memory (converter/lib/luks/secure_buffer.h): locked, out of core dumps,
+// Key memory (converter/lib/base/secure_buffer.h): locked, out of core dumps,
 // zero in forked children, wiped before it is freed, move-only.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -14,8 +14,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "luks/error.h"
-#include "luks/secure_buffer.h"
+#include "base/errno_text.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks {
 namespace {

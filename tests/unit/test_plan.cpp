@@ -47,7 +47,7 @@ void check_schedule(const Plan& plan) {
   ASSERT_TRUE(plan.ok()) << plan.problems.front();
   const std::uint64_t move_sectors = plan.input.move_sectors;
   const std::uint64_t data_offset_sectors = plan.input.data_offset_sectors;
-  const std::uint64_t logical_sectors = plan.input.sector_bytes / kDmSectorBytes;
+  const std::uint64_t logical_sectors = plan.input.sector_bytes / kSectorBytes;
   ASSERT_GT(plan.chunk_count(), 0u);
   EXPECT_EQ(plan.chunk_count(), (move_sectors + plan.chunk_sectors - 1) / plan.chunk_sectors);
   EXPECT_LE(plan.chunk_sectors, data_offset_sectors);

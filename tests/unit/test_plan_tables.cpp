@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 #include "plan/plan.h"
 #include "plan/plan_text.h"
 #include "plan/step_tables.h"
@@ -296,7 +296,7 @@ CryptSpec keyring_spec(std::uint64_t sector_bytes) {
 
 std::string crypt_identity(const CryptSpec& spec) {
   std::string identity = spec.cipher + " " + spec.key.text(ShowKeys::no);
-  if (spec.sector_bytes != kDmSectorBytes) {
+  if (spec.sector_bytes != kSectorBytes) {
     identity += " 1 sector_size:" + std::to_string(spec.sector_bytes);
   }
   return identity;

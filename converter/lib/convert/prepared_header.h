@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "luks/header.h"
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {

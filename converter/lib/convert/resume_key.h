@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {

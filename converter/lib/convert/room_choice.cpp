@@ -1,3 +1,4 @@
+#include "base/sector.h"
 #include "convert/room_choice.h"
 
 #include <algorithm>
@@ -10,8 +11,6 @@
 namespace pv2luks {
 
 namespace {
-
-constexpr std::uint64_t kSectorBytes = 512;
 
 LuksType luks_type(const ConvertOptions& options) {
   return options.type == LuksVersion::kLuks1 ? LuksType::kLuks1 : LuksType::kLuks2;

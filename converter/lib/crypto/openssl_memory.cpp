@@ -2,7 +2,7 @@
 
 #include <openssl/crypto.h>
 
-#include "luks/locked_heap.h"
+#include "base/locked_heap.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {

@@ -1,4 +1,4 @@
-// OpenSSL's allocations from the locked heap (luks/locked_heap.h): locked in
+// OpenSSL's allocations from the locked heap (base/locked_heap.h): locked in
 // RAM, out of core dumps, wiped when freed. The AES key schedules of every
 // EVP cipher context live in such allocations (OpenSSL 3's providers take
 // their contexts from OPENSSL_zalloc, not from its secure heap), and so do

@@ -9,12 +9,11 @@
 #include <limits>
 
 #include "base/error.h"
+#include "base/sector.h"
 
 namespace pv2luks {
 namespace {
 
-// dm-crypt counts IVs (without iv_large_sectors) in sectors of this size.
-constexpr std::uint32_t kIvSectorBytes = 512;
 constexpr std::uint32_t kMaxSectorBytes = 4096;  // dm-crypt's largest sector_size
 constexpr std::size_t kIvBytes = 16;
 
@@ -35,7 +34,7 @@ const EVP_CIPHER* xts_cipher_for(std::size_t key_bytes) {
 }
 
 void check_sector_bytes(std::uint32_t sector_bytes) {
-  if (!std::has_single_bit(sector_bytes) || sector_bytes < kIvSectorBytes ||
+  if (!std::has_single_bit(sector_bytes) || sector_bytes < kSectorBytes ||
       sector_bytes > kMaxSectorBytes) {
     Fail() << "aes-xts-plain64: sector size " << sector_bytes
            << " bytes is not supported (a power of two from 512 to 4096)";
@@ -66,7 +65,7 @@ XtsCipher::XtsCipher(std::span<const std::uint8_t> volume_key, std::uint32_t sec
     : sector_bytes_(sector_bytes), iv_large_sectors_(iv_large_sectors) {
   const EVP_CIPHER* cipher = xts_cipher_for(volume_key.size());
   check_sector_bytes(sector_bytes);
-  iv_shift_ = iv_large_sectors ? std::countr_zero(sector_bytes / kIvSectorBytes) : 0;
+  iv_shift_ = iv_large_sectors ? std::countr_zero(sector_bytes / kSectorBytes) : 0;
   key_ = SecureBuffer(volume_key.size());
   std::memcpy(key_.data(), volume_key.data(), volume_key.size());
   encrypt_ctx_ = keyed_context(cipher, key_, 1);
@@ -97,7 +96,7 @@ void XtsCipher::decrypt(std::span<std::uint8_t> data, std::uint64_t first_sector
 
 void XtsCipher::crypt(EVP_CIPHER_CTX* ctx, std::span<std::uint8_t> data,
                       std::uint64_t first_sector_512, const char* operation) {
-  const std::uint64_t iv_sectors_per_sector = sector_bytes_ / kIvSectorBytes;
+  const std::uint64_t iv_sectors_per_sector = sector_bytes_ / kSectorBytes;
   if (data.size() % sector_bytes_ != 0 || first_sector_512 % iv_sectors_per_sector != 0) {
     Fail() << "aes-xts-plain64: " << operation << " of " << data.size() << " bytes at sector "
            << first_sector_512 << " failed: not whole " << sector_bytes_ << "-byte sectors";

@@ -34,7 +34,7 @@
 #include <span>
 #include <string>
 
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 struct evp_cipher_ctx_st;  // OpenSSL's EVP_CIPHER_CTX
 

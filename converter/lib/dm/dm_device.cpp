@@ -13,7 +13,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "dm/dm_table.h"
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks::dm {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks::dm {
 

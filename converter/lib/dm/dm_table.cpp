@@ -37,7 +37,7 @@ bool is_word(std::string_view text) {
 
 std::string crypt_features(const CryptSpec& spec) {
   std::vector<std::string> words = spec.flags;
-  if (spec.sector_bytes != kDmSectorBytes) {
+  if (spec.sector_bytes != kSectorBytes) {
     words.push_back("sector_size:" + std::to_string(spec.sector_bytes));
   }
   if (spec.iv_large_sectors) words.push_back("iv_large_sectors");
@@ -83,7 +83,7 @@ std::string target_name(std::size_t index, const DmTarget& target) {
 
 void check_multiple(std::vector<std::string>& problems, const std::string& name,
                     std::string_view what, std::uint64_t value_sectors, const CryptSpec& spec) {
-  const std::uint64_t unit_sectors = spec.sector_bytes / kDmSectorBytes;
+  const std::uint64_t unit_sectors = spec.sector_bytes / kSectorBytes;
   if (value_sectors % unit_sectors != 0) {
     problems.push_back(name + ": " + std::string(what) + " " + std::to_string(value_sectors) +
                        " is not a multiple of its " + std::to_string(spec.sector_bytes) +
@@ -115,7 +115,7 @@ void check_crypt(std::vector<std::string>& problems, const std::string& name,
   if (!is_word(crypt.device)) {
     problems.push_back(name + ": device name '" + crypt.device + "' is empty or has white space");
   }
-  if (!std::has_single_bit(spec.sector_bytes) || spec.sector_bytes < kDmSectorBytes ||
+  if (!std::has_single_bit(spec.sector_bytes) || spec.sector_bytes < kSectorBytes ||
       spec.sector_bytes > kMaxCryptSectorBytes) {
     problems.push_back(name + ": encryption sector of " + std::to_string(spec.sector_bytes) +
                        " bytes is not a power of two from 512 to 4096");

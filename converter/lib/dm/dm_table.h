@@ -24,12 +24,10 @@
 #include <vector>
 
 #include "dm/dm_device.h"
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
+#include "base/sector.h"
 
 namespace pv2luks {
-
-// Device-mapper tables count 512-byte sectors, whatever the disk's sector size.
-inline constexpr std::uint64_t kDmSectorBytes = 512;
 
 // dm mirror's smallest region: a page (4096 bytes on x86-64) in dm sectors.
 inline constexpr std::uint64_t kMinMirrorRegionSectors = 8;
@@ -88,7 +86,7 @@ struct CryptSpec {
   KeyRef key;
   // The encryption unit; "sector_size:<n>" when not 512. Target starts, lengths
   // and device offsets must be multiples of it.
-  std::uint64_t sector_bytes = kDmSectorBytes;
+  std::uint64_t sector_bytes = kSectorBytes;
   // IVs count sector_bytes units instead of 512-byte sectors ("iv_large_sectors").
   // The table's IV offset stays in 512-byte sectors either way.
   bool iv_large_sectors = false;

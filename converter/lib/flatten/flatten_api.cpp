@@ -12,7 +12,7 @@
 #include "flatten/flatten_guard.h"
 #include "flatten/flatten_live.h"
 #include "flatten/flatten_state.h"
-#include "live/kernel_key.h"
+#include "base/kernel_key.h"
 #include "luks/activate.h"
 #include "luks/header.h"
 #include "luks/passphrase.h"

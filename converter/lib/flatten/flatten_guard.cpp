@@ -20,7 +20,7 @@ void create_guard(const CryptLayer& crypt) {
   const auto target =
       crypt.table.empty() ? std::nullopt : parse_crypt_target(crypt.table[0], problem);
   // One encryption sector: dm-crypt with 4096-byte sectors refuses less.
-  const std::uint64_t length = target ? target->spec.sector_bytes / kDmSectorBytes : 0;
+  const std::uint64_t length = target ? target->spec.sector_bytes / kSectorBytes : 0;
   if (!target || crypt.table[0].length_sectors < length) {
     Fail() << crypt.name << ": no crypt table to hold open";
   }

@@ -7,9 +7,9 @@
 #include "base/error.h"
 #include "base/words.h"
 #include "flatten/layer_parse.h"
-#include "live/memory_lock.h"
+#include "base/memory_lock.h"
 #include "live/remap.h"
-#include "live/signals.h"
+#include "base/signals.h"
 
 namespace pv2luks {
 namespace {

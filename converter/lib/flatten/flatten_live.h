@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "flatten/flatten_plan.h"
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks {
 
@@ -44,7 +44,7 @@ LiveStack find_stack(const std::string& target);
 // same bytes, so the stack is consistent between any two. The caller holds
 // the VG's lock (lvm/vg_lock.h) and planned from tables read under it.
 // SIGINT, SIGTERM and SIGHUP wait until the swaps are done, and the
-// process's memory is locked first (live/memory_lock.h), so no page fault
+// process's memory is locked first (base/memory_lock.h), so no page fault
 // waits on a suspended LV.
 // Error when the plan has problems (nothing loaded) or a swap failed (the LV
 // resumed on whichever table it has; the message names the LVs swapped).

@@ -25,7 +25,7 @@ std::optional<CryptLayerTarget> crypt_of(const CryptLayer& crypt,
 
 // Whether `sectors` (512-byte) is a whole number of the spec's encryption sectors.
 bool whole_units(std::uint64_t sectors, const CryptSpec& spec) {
-  return sectors % (spec.sector_bytes / kDmSectorBytes) == 0;
+  return sectors % (spec.sector_bytes / kSectorBytes) == 0;
 }
 
 // Where [offset, offset + length) of the crypt device fails to be a run of

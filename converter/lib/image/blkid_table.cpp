@@ -7,13 +7,10 @@
 #include <memory>
 
 #include "base/error.h"
+#include "base/sector.h"
 
 namespace pv2luks {
 namespace {
-
-// libblkid counts partition starts and sizes in 512-byte units, whatever
-// the logical sector size.
-constexpr std::uint64_t kBlkidUnitBytes = 512;
 
 struct ProbeFree {
   void operator()(blkid_probe probe) const { blkid_free_probe(probe); }
@@ -55,8 +52,8 @@ BlkidTable blkid_read_table(const SparseDisk& disk, std::uint32_t sector_bytes) 
     if (!part) continue;
     BlkidPartition p;
     p.number = static_cast<std::uint32_t>(blkid_partition_get_partno(part));
-    p.start_bytes = static_cast<std::uint64_t>(blkid_partition_get_start(part)) * kBlkidUnitBytes;
-    p.size_bytes = static_cast<std::uint64_t>(blkid_partition_get_size(part)) * kBlkidUnitBytes;
+    p.start_bytes = static_cast<std::uint64_t>(blkid_partition_get_start(part)) * kSectorBytes;
+    p.size_bytes = static_cast<std::uint64_t>(blkid_partition_get_size(part)) * kSectorBytes;
     p.mbr_type = blkid_partition_get_type(part);
     p.type_guid = upper(blkid_partition_get_type_string(part));
     p.extended = blkid_partition_is_extended(part) != 0;

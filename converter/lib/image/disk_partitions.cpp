@@ -13,6 +13,7 @@
 #include "image/little_endian.h"
 #include "image/partition_checks.h"
 #include "image/sparse_disk.h"
+#include "base/sector.h"
 
 namespace pv2luks {
 namespace {
@@ -38,8 +39,6 @@ constexpr std::uint8_t kMbrTypeGptProtective = 0xEE;
 constexpr std::uint64_t kEdgeBytes = 1 << 20;
 constexpr std::uint64_t kPartitionHeadBytes = 64 << 10;
 
-// LVM looks for its label in the first four 512-byte sectors.
-constexpr std::size_t kLvmLabelSectorBytes = 512;
 constexpr std::size_t kLvmLabelSectors = 4;
 
 constexpr std::uint64_t kGptPrimaryLba = 1;
@@ -118,8 +117,8 @@ void check_inside_disk(const Partition& partition, std::uint64_t disk_bytes) {
 int lvm_label_sector(const Bytes& head) {
   static const char kLabel[] = "LABELONE";
   for (std::size_t sector = 0; sector < kLvmLabelSectors; ++sector) {
-    const std::size_t at = sector * kLvmLabelSectorBytes;
-    if (at + kLvmLabelSectorBytes > head.size()) break;
+    const std::size_t at = sector * kSectorBytes;
+    if (at + kSectorBytes > head.size()) break;
     if (std::memcmp(&head[at], kLabel, 8) == 0 && le64(&head[at + 8]) == sector) {
       return static_cast<int>(sector);
     }
@@ -430,7 +429,7 @@ PartitionTable read_partition_table(const ReadAt& read, std::uint64_t disk_bytes
   PartitionTable table;
   table.kind = "none";
   const Bytes head = read_bytes(
-      read, 0, std::min<std::uint64_t>(disk_bytes, kLvmLabelSectors * kLvmLabelSectorBytes));
+      read, 0, std::min<std::uint64_t>(disk_bytes, kLvmLabelSectors * kSectorBytes));
   if (const int sector = lvm_label_sector(head); sector >= 0) {
     table.notes.push_back("an LVM label in sector " + std::to_string(sector) +
                           ": the whole disk is a physical volume");

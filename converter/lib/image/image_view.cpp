@@ -16,13 +16,12 @@
 #include "image/loop_backing.h"
 #include "image/qcow2_convertible.h"
 #include "image/nbd_export.h"
+#include "base/sector.h"
 
 namespace pv2luks {
 
 namespace {
 
-// Image files have no sector size of their own; the guest's disk has 512.
-constexpr std::uint32_t kImageFileSectorBytes = 512;
 constexpr mode_t kAnyWriteBits = S_IWUSR | S_IWGRP | S_IWOTH;
 
 struct stat stat_or_fail(const std::string& path) {
@@ -143,7 +142,7 @@ ImageView open_image(const std::string& path, ImageUse use) {
   const auto file_size_bytes = static_cast<std::uint64_t>(st.st_size);
   Qcow2Header header;
   view.format_ = file_format(path, file_size_bytes, &header);
-  view.logical_sector_bytes_ = kImageFileSectorBytes;
+  view.logical_sector_bytes_ = kSectorBytes;
   if (view.format_ == ImageFormat::raw) {
     view.lock_ = std::make_unique<ImageLock>(path, writable);
     view.size_bytes_ = file_size_bytes;

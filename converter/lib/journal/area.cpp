@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "base/error.h"
+#include "base/sector.h"
 
 namespace pv2luks {
 
@@ -36,11 +37,11 @@ std::uint64_t journal_start_sectors(std::uint64_t device_sectors) {
 
 JournalArea::JournalArea(const std::string& device, std::uint64_t device_sectors,
                          std::uint64_t base_offset_bytes, bool direct_io, bool writable)
-    : JournalArea(file_range(device, base_offset_bytes, device_sectors * 512, direct_io), writable) {}
+    : JournalArea(file_range(device, base_offset_bytes, device_sectors * kSectorBytes, direct_io), writable) {}
 
 JournalArea::JournalArea(const ByteRange& device, bool writable)
     : device_(device.name()),
-      start_(journal_start_sectors(device.size_bytes / 512)),
+      start_(journal_start_sectors(device.size_bytes / kSectorBytes)),
       base_bytes_(device.offset_bytes),
       writable_(writable) {
   if (start_ == 0) Fail() << device_ << ": too small for a pv2luks journal";
@@ -92,9 +93,9 @@ std::vector<std::uint8_t> JournalArea::read_at(std::uint64_t byte_offset, std::s
 }
 
 JournalSlots JournalArea::read_slots() const {
-  const std::uint64_t base = start_ * 512;
+  const std::uint64_t base = start_ * kSectorBytes;
   const JournalSlot slots[2] = {decode_slot(read_at(base, kJournalRecordBytes)),
-                                decode_slot(read_at(base + 8 * 512, kJournalRecordBytes))};
+                                decode_slot(read_at(base + 8 * kSectorBytes, kJournalRecordBytes))};
   for (int i = 0; i < 2; ++i) slot_sequence_[i] = slots[i].record ? slots[i].record->sequence : 0;
   return newest_record(slots[0], slots[1]);
 }
@@ -109,7 +110,7 @@ void JournalArea::write(const JournalRecord& record) {
   const std::vector<std::uint8_t> bytes = encode_record(record);
   const int first = slot_sequence_[1] < slot_sequence_[0] ? 1 : 0;
   for (const int slot : {first, 1 - first}) {
-    write_at((start_ + static_cast<std::uint64_t>(slot) * 8) * 512, bytes);
+    write_at((start_ + static_cast<std::uint64_t>(slot) * 8) * kSectorBytes, bytes);
     slot_sequence_[slot] = record.sequence;
   }
 }
@@ -120,7 +121,7 @@ void JournalArea::write_header_copy(const std::vector<std::uint8_t>& header,
     Fail() << "the LUKS header uses " << used << " bytes; the journal holds at most "
            << kJournalMaxHeaderBytes;
   }
-  write_at((start_ + kJournalHeaderAtSectors) * 512,
+  write_at((start_ + kJournalHeaderAtSectors) * kSectorBytes,
            std::vector<std::uint8_t>(header.begin(), header.begin() + static_cast<long>(used)));
 }
 
@@ -128,11 +129,11 @@ std::vector<std::uint8_t> JournalArea::read_header_copy(std::uint64_t used_bytes
   if (used_bytes > kJournalMaxHeaderBytes) {
     Fail() << device_ << ": the journal's header copy size " << used_bytes << " is impossible";
   }
-  return read_at((start_ + kJournalHeaderAtSectors) * 512, used_bytes);
+  return read_at((start_ + kJournalHeaderAtSectors) * kSectorBytes, used_bytes);
 }
 
 void JournalArea::wipe() {
-  write_at(start_ * 512, std::vector<std::uint8_t>(kJournalAreaSectors * 512, 0));
+  write_at(start_ * kSectorBytes, std::vector<std::uint8_t>(kJournalAreaSectors * kSectorBytes, 0));
   slot_sequence_[0] = slot_sequence_[1] = 0;
 }
 

@@ -1,3 +1,4 @@
+#include "base/sector.h"
 #include "journal/journal_state.h"
 
 #include <sstream>
@@ -13,8 +14,6 @@
 namespace pv2luks {
 
 namespace {
-
-constexpr std::uint64_t kSectorBytes = 512;
 
 std::string mib(std::uint64_t sectors) {
   std::ostringstream out;

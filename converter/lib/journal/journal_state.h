@@ -12,7 +12,7 @@
 
 #include "journal/area.h"
 #include "journal/record.h"
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 #include "offline/range_file.h"
 #include "plan/plan.h"
 

@@ -1,3 +1,4 @@
+#include "base/sector.h"
 #include "journal/locate.h"
 
 #include <algorithm>
@@ -7,14 +8,13 @@
 #include "journal/area.h"
 #include "journal/record.h"
 #include "lvm/pv_metadata.h"
-#include "offline/aligned_buffer.h"
+#include "base/aligned_buffer.h"
 #include "offline/range_file.h"
 
 namespace pv2luks {
 
 namespace {
 
-constexpr std::uint64_t kSectorBytes = 512;
 constexpr std::uint64_t kBlockBytes = 4096;
 constexpr std::uint64_t kScanBytes = 1 << 20;
 

@@ -1,3 +1,4 @@
+#include "base/sector.h"
 #include "live/checks.h"
 
 #include <unistd.h>
@@ -17,8 +18,6 @@
 namespace pv2luks {
 
 namespace {
-
-constexpr std::uint64_t kSectorBytes = 512;
 
 // The VG still carries the guard's tag, though no journal was found: a
 // conversion began and did not finish. Its journal may be gone with a

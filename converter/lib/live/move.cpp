@@ -1,3 +1,4 @@
+#include "base/sector.h"
 #include "live/move.h"
 
 #include <fcntl.h>
@@ -12,16 +13,15 @@
 #include "dm/dm_device.h"
 #include "journal/commit.h"
 #include "live/mirror_sync.h"
-#include "luks/error.h"
+#include "base/errno_text.h"
 #include "lvm/autoactivation.h"
-#include "offline/aligned_buffer.h"
+#include "base/aligned_buffer.h"
 #include "offline/range_file.h"
 
 namespace pv2luks {
 
 namespace {
 
-constexpr std::uint64_t kSectorBytes = 512;
 constexpr std::size_t kWipeBytes = 1 << 20;
 
 // Makes every write that has completed on `device` durable: a flush of the

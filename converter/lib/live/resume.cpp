@@ -1,3 +1,4 @@
+#include "base/sector.h"
 #include "live/resume.h"
 
 #include <sys/sysmacros.h>
@@ -15,13 +16,13 @@
 #include "journal/area.h"
 #include "journal/journal_state.h"
 #include "live/after_move.h"
-#include "live/kernel_key.h"
+#include "base/kernel_key.h"
 #include "live/mapping_names.h"
-#include "live/memory_lock.h"
+#include "base/memory_lock.h"
 #include "live/move.h"
 #include "convert/result.h"
 #include "live/remap.h"
-#include "live/signals.h"
+#include "base/signals.h"
 #include "offline/offline_resume.h"
 #include "luks/header.h"
 #include "plan/plan.h"
@@ -31,8 +32,6 @@
 namespace pv2luks {
 
 namespace {
-
-constexpr std::uint64_t kSectorBytes = 512;
 
 struct Found {
   BlockDevice device;

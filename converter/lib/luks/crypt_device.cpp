@@ -1,6 +1,6 @@
 #include "luks/crypt_device.h"
 
-#include "luks/error.h"
+#include "base/errno_text.h"
 
 namespace pv2luks {
 

@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "luks/crypt_device.h"
-#include "luks/error.h"
+#include "base/errno_text.h"
 
 namespace pv2luks {
 namespace {
@@ -74,13 +74,13 @@ HeaderChoice choose_luks1(HeaderChoice choice, std::uint64_t tail_room_bytes) {
   const std::uint64_t aligned_bytes = round_up(min_bytes, kLuksDataAlignmentBytes);
   std::ostringstream summary;
   if (tail_room_bytes >= aligned_bytes) {
-    choice.spec.data_offset_sectors = aligned_bytes / kLuksSectorBytes;
+    choice.spec.data_offset_sectors = aligned_bytes / kSectorBytes;
     summary << "LUKS1, cryptsetup's default " << size_text(aligned_bytes) << " header (data offset "
-            << choice.spec.data_offset_sectors << " sectors: the " << min_bytes / kLuksSectorBytes
+            << choice.spec.data_offset_sectors << " sectors: the " << min_bytes / kSectorBytes
             << "-sector minimum for a " << key_bits << "-bit key rounded up to 1 MiB), "
             << kLuks1Keyslots << " keyslots";
   } else if (tail_room_bytes >= min_bytes) {
-    choice.spec.data_offset_sectors = min_bytes / kLuksSectorBytes;
+    choice.spec.data_offset_sectors = min_bytes / kSectorBytes;
     summary << "LUKS1, the minimal header for a " << key_bits << "-bit key (data offset "
             << choice.spec.data_offset_sectors << " sectors, " << min_bytes
             << " bytes, not aligned to 1 MiB: the tail room is only " << tail_room_bytes
@@ -88,7 +88,7 @@ HeaderChoice choose_luks1(HeaderChoice choice, std::uint64_t tail_room_bytes) {
   } else {
     summary << "no LUKS1 header fits in " << tail_room_bytes << " bytes of tail room: a "
             << key_bits << "-bit key needs " << min_bytes << " bytes ("
-            << min_bytes / kLuksSectorBytes << " sectors), " << min_bytes - tail_room_bytes
+            << min_bytes / kSectorBytes << " sectors), " << min_bytes - tail_room_bytes
             << " bytes more";
     return no_fit(std::move(choice), summary.str());
   }
@@ -120,12 +120,12 @@ HeaderChoice choose_luks2(HeaderChoice choice, std::uint64_t tail_room_bytes) {
     why << "no LUKS2 header fits in " << tail_room_bytes
         << " bytes of tail room: the smallest (16 KiB metadata twice and one "
         << keyslot_area_bytes(key_bits) << "-byte keyslot area for a " << key_bits
-        << "-bit key) needs " << min_bytes << " bytes (" << min_bytes / kLuksSectorBytes
+        << "-bit key) needs " << min_bytes << " bytes (" << min_bytes / kSectorBytes
         << " sectors), " << min_bytes - tail_room_bytes << " bytes more";
     return no_fit(std::move(choice), why.str());
   }
   HeaderSpec& spec = choice.spec;
-  spec.data_offset_sectors = header_bytes / kLuksSectorBytes;
+  spec.data_offset_sectors = header_bytes / kSectorBytes;
   spec.luks2_metadata_size_bytes = kLuks2MinMetadataBytes;
   spec.luks2_keyslots_size_bytes =
       std::min(header_bytes - 2 * kLuks2MinMetadataBytes, kLuks2MaxKeyslotsAreaBytes);
@@ -160,7 +160,7 @@ std::string luks1_problem(const HeaderSpec& spec) {
   } else if (header_size_bytes(spec) < min_header_bytes(LuksType::kLuks1, spec.key_size_bits)) {
     why << "data offset " << spec.data_offset_sectors << " sectors is inside the LUKS1 keyslots: a "
         << spec.key_size_bits << "-bit key needs at least "
-        << min_header_bytes(LuksType::kLuks1, spec.key_size_bits) / kLuksSectorBytes;
+        << min_header_bytes(LuksType::kLuks1, spec.key_size_bits) / kSectorBytes;
   }
   return why.str();
 }

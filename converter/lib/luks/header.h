@@ -31,13 +31,11 @@
 #include <string_view>
 #include <vector>
 
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
+#include "base/sector.h"
 
 namespace pv2luks {
 
-// LUKS counts data offsets in 512-byte sectors whatever the device's own
-// sector size or the encryption sector size.
-inline constexpr std::uint64_t kLuksSectorBytes = 512;
 inline constexpr std::uint64_t kLuksAfStripes = 4000;
 inline constexpr std::uint64_t kLuksKeyslotAlignmentBytes = 4096;
 inline constexpr std::uint64_t kLuksDataAlignmentBytes = 1024 * 1024;  // cryptsetup's default
@@ -88,7 +86,7 @@ struct HeaderSpec {
 };
 
 inline std::uint64_t header_size_bytes(const HeaderSpec& spec) {
-  return spec.data_offset_sectors * kLuksSectorBytes;
+  return spec.data_offset_sectors * kSectorBytes;
 }
 
 // The 4 KiB-aligned area one keyslot's split key needs.

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "luks/error.h"
+#include "base/errno_text.h"
 
 namespace pv2luks {
 namespace {

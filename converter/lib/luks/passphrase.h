@@ -23,7 +23,7 @@
 #include <optional>
 #include <string>
 
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks {
 

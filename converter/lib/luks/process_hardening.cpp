@@ -6,7 +6,7 @@
 #include <string>
 
 #include "crypto/openssl_memory.h"
-#include "luks/error.h"
+#include "base/errno_text.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {

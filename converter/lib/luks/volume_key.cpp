@@ -5,7 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
-#include "luks/error.h"
+#include "base/errno_text.h"
 
 namespace pv2luks {
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks {
 

@@ -175,7 +175,7 @@ RawLocn parse_mda_header(Bytes header, const DiskArea& area) {
     Fail() << where << ": metadata area header says it starts at byte " << start;
   }
   const std::uint64_t mda_size = le64(header, kMdaSizeAt);
-  if (mda_size < kLvmSectorBytes || mda_size > area.size_bytes) {
+  if (mda_size < kSectorBytes || mda_size > area.size_bytes) {
     Fail() << where << ": metadata area header gives size " << mda_size << ", the label "
            << area.size_bytes;
   }
@@ -189,8 +189,8 @@ RawLocn parse_mda_header(Bytes header, const DiskArea& area) {
 std::string read_text(const ReadAt& read, const DiskArea& area, std::uint64_t mda_size,
                       const RawLocn& locn) {
   const std::string where = "LVM metadata area at byte " + std::to_string(area.offset_bytes);
-  if (locn.offset_bytes < kLvmSectorBytes || locn.offset_bytes >= mda_size ||
-      locn.size_bytes > mda_size - kLvmSectorBytes) {
+  if (locn.offset_bytes < kSectorBytes || locn.offset_bytes >= mda_size ||
+      locn.size_bytes > mda_size - kSectorBytes) {
     Fail() << where << ": metadata text at offset " << locn.offset_bytes << " (" << locn.size_bytes
            << " bytes) lies outside the " << mda_size << "-byte area";
   }
@@ -198,7 +198,7 @@ std::string read_text(const ReadAt& read, const DiskArea& area, std::uint64_t md
   std::string text(locn.size_bytes, '\0');
   auto* out = reinterpret_cast<std::uint8_t*>(text.data());
   read(area.offset_bytes + locn.offset_bytes, {out, first_bytes});
-  read(area.offset_bytes + kLvmSectorBytes, {out + first_bytes, locn.size_bytes - first_bytes});
+  read(area.offset_bytes + kSectorBytes, {out + first_bytes, locn.size_bytes - first_bytes});
   const std::uint32_t computed =
       lvm_crc32(kLvmCrcInitial, {out, static_cast<std::size_t>(locn.size_bytes)});
   if (computed != locn.checksum) {
@@ -212,7 +212,7 @@ std::string read_text(const ReadAt& read, const DiskArea& area, std::uint64_t md
 }  // namespace
 
 PvLabel read_pv_label(const ReadAt& read, std::uint64_t size_bytes) {
-  const std::uint64_t scan_bytes = kLvmLabelScanSectors * kLvmSectorBytes;
+  const std::uint64_t scan_bytes = kLvmLabelScanSectors * kSectorBytes;
   if (size_bytes < scan_bytes) {
     Fail() << "a PV of " << size_bytes << " bytes is too small to hold an LVM label";
   }
@@ -220,7 +220,7 @@ PvLabel read_pv_label(const ReadAt& read, std::uint64_t size_bytes) {
   read(0, sectors);
   std::string problems;
   for (std::uint64_t sector = 0; sector < kLvmLabelScanSectors; ++sector) {
-    const Bytes sector_bytes = Bytes(sectors).subspan(sector * kLvmSectorBytes, kLvmSectorBytes);
+    const Bytes sector_bytes = Bytes(sectors).subspan(sector * kSectorBytes, kSectorBytes);
     if (chars(sector_bytes, 0, kLabelId.size()) != kLabelId) continue;
     const std::string problem = label_problem(sector_bytes, sector);
     if (problem.empty()) {
@@ -239,11 +239,11 @@ PvLabel read_pv_label(const ReadAt& read, std::uint64_t size_bytes) {
 std::optional<MetadataText> read_metadata_area(const ReadAt& read, std::uint64_t size_bytes,
                                                const DiskArea& area) {
   check_area_fits(area, size_bytes, "metadata");
-  if (area.size_bytes < kLvmSectorBytes) {
+  if (area.size_bytes < kSectorBytes) {
     Fail() << "LVM metadata area at byte " << area.offset_bytes << " is only " << area.size_bytes
            << " bytes";
   }
-  std::array<std::uint8_t, kLvmSectorBytes> header{};
+  std::array<std::uint8_t, kSectorBytes> header{};
   read(area.offset_bytes, header);
   const RawLocn locn = parse_mda_header(header, area);
   if (locn.offset_bytes == 0 && locn.size_bytes == 0) return std::nullopt;

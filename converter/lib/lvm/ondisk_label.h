@@ -12,12 +12,10 @@
 #include <vector>
 
 #include "base/read_at.h"
+#include "base/sector.h"
 
 namespace pv2luks {
 
-// LVM's unit for labels and metadata area headers, whatever the device's
-// logical sector size; also the unit of sizes in the metadata text.
-inline constexpr std::uint64_t kLvmSectorBytes = 512;
 inline constexpr std::uint64_t kLvmLabelScanSectors = 4;
 
 // A byte range of the PV, from its first byte. A data area of size 0 runs to

@@ -75,7 +75,7 @@ const PvMeta& PvOnDisk::meta() const {
 }
 
 std::uint64_t PvOnDisk::extent_size_bytes() const {
-  return vg.extent_size_sectors * kLvmSectorBytes;
+  return vg.extent_size_sectors * kSectorBytes;
 }
 
 std::uint64_t PvOnDisk::pe_count() const { return meta().pe_count; }
@@ -94,15 +94,15 @@ PvOnDisk pv_on_disk(const PvLabel& label, VgMeta vg, std::uint64_t size_bytes) {
   pv.this_pv = it->name;
   // Compared, multiplied and summed so that nothing wraps: every byte range
   // handed out below lies inside the PV.
-  if (pv.pe_start_bytes % kLvmSectorBytes != 0 ||
-      it->pe_start_sectors != pv.pe_start_bytes / kLvmSectorBytes) {
+  if (pv.pe_start_bytes % kSectorBytes != 0 ||
+      it->pe_start_sectors != pv.pe_start_bytes / kSectorBytes) {
     Fail() << "VG " << vg.name << ": pe_start of " << it->name << " is " << it->pe_start_sectors
            << " sectors, but the PV label's data area starts at byte " << pv.pe_start_bytes;
   }
   pv.vg = std::move(vg);
   const std::uint64_t extent_sectors = pv.vg.extent_size_sectors;
   const std::uint64_t pe_count = pv.pe_count();
-  if (extent_sectors > UINT64_MAX / kLvmSectorBytes ||
+  if (extent_sectors > UINT64_MAX / kSectorBytes ||
       (pe_count != 0 && pv.extent_size_bytes() > (UINT64_MAX - pv.pe_start_bytes) / pe_count)) {
     Fail() << "VG " << pv.vg.name << ": the extents of " << pv.this_pv << " (" << pe_count
            << " of " << extent_sectors << " sectors) end beyond any byte offset";

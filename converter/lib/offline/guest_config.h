@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "image/image_format.h"
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 #include "offline/guest_rules.h"
 #include "pv2luks/pv2luks.h"
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 #include "system/initramfs_tool.h"
 
 namespace pv2luks {

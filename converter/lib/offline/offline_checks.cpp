@@ -1,3 +1,4 @@
+#include "base/sector.h"
 #include "offline/offline_checks.h"
 
 #include <algorithm>
@@ -12,9 +13,6 @@
 namespace pv2luks {
 
 namespace {
-
-constexpr std::uint64_t kSectorBytes = 512;
-
 
 // The extents on this PV that LV segments use: stripes of striped segments,
 // and the PV legs of mirror and pvmove segments.

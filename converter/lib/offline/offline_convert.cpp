@@ -28,7 +28,7 @@
 #include "crypto/xts.h"
 #include "journal/area.h"
 #include "journal/commit.h"
-#include "live/signals.h"
+#include "base/signals.h"
 #include "offline/guest_config.h"
 #include "offline/offline_checks.h"
 #include "offline/offline_room.h"
@@ -39,7 +39,6 @@
 namespace pv2luks {
 
 namespace {
-
 
 std::string confirm_summary(const ConvertOptions& options, const OfflineChecked& checked) {
   std::ostringstream out;

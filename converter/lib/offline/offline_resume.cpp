@@ -6,18 +6,18 @@
 #include "convert/result.h"
 #include "crypto/xts.h"
 #include "journal/journal_state.h"
-#include "live/signals.h"
+#include "base/signals.h"
 #include "convert/resume_key.h"
 #include "offline/locate_pv.h"
 #include "offline/userspace_move.h"
 #include "system/crypttab.h"
+#include "base/sector.h"
 
 namespace pv2luks {
 
 namespace {
 
 // The encryption sector: what choose_header gives every conversion.
-constexpr std::uint32_t kEncryptionSectorBytes = 512;
 
 struct FoundOffline {
   ImageView image;
@@ -131,7 +131,7 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
       guest = std::make_unique<GuestConfigInput>(
           GuestConfigInput{passphrase_c_string(passphrase), std::nullopt});
     }
-    cipher = std::make_unique<XtsCipher>(volume_key->bytes(), kEncryptionSectorBytes, false);
+    cipher = std::make_unique<XtsCipher>(volume_key->bytes(), kSectorBytes, false);
   } catch (const Error& e) {
     return refused(e);
   }

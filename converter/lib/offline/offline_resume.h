@@ -6,7 +6,7 @@
 #include <string>
 
 #include "image/image_view.h"
-#include "live/signals.h"
+#include "base/signals.h"
 #include "offline/guest_config.h"
 #include "offline/userspace_move.h"
 #include "pv2luks/pv2luks.h"

@@ -1,3 +1,4 @@
+#include "base/sector.h"
 #include "offline/offline_room.h"
 
 #include <sys/mman.h>
@@ -19,7 +20,6 @@ namespace pv2luks {
 
 namespace {
 
-constexpr std::uint64_t kSectorBytes = 512;
 constexpr std::uint64_t kBlockBytes = 4096;
 // The least of the partition's end copied for LVM: a second metadata area
 // (as large as the first, at most pe_start) and what LVM's scan reads there.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/sector.h"
 #include "base/error.h"
 #include "base/memory_file.h"
 #include "crypto/xts.h"
@@ -21,7 +22,6 @@ namespace pv2luks {
 
 namespace {
 
-constexpr std::uint64_t kSectorBytes = 512;
 constexpr std::uint64_t kFirstHeaderReadBytes = 16 * 1024 * 1024;  // LUKS2's default header
 
 std::vector<std::uint8_t> read_bytes(const RangeFile& file, std::uint64_t size_bytes) {

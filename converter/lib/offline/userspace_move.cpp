@@ -1,3 +1,4 @@
+#include "base/sector.h"
 #include "offline/userspace_move.h"
 
 #include <algorithm>
@@ -8,13 +9,11 @@
 #include "convert/front_header.h"
 #include "journal/commit.h"
 #include "journal/journal_state.h"
-#include "offline/aligned_buffer.h"
+#include "base/aligned_buffer.h"
 
 namespace pv2luks {
 
 namespace {
-
-constexpr std::uint64_t kSectorBytes = 512;
 
 std::span<std::uint8_t> chunk_bytes(AlignedBuffer& buffer, const Chunk& chunk) {
   return buffer.span().first(chunk.length_sectors * kSectorBytes);

@@ -12,7 +12,7 @@ constexpr std::uint64_t kMaxSectorBytes = 4096;  // dm-crypt's largest sector
 
 // "4096 sectors (2097152 bytes)": sizes in problems carry both units.
 std::string sectors_text(std::uint64_t sectors) {
-  return std::to_string(sectors) + " sectors (" + std::to_string(sectors * kDmSectorBytes) +
+  return std::to_string(sectors) + " sectors (" + std::to_string(sectors * kSectorBytes) +
          " bytes)";
 }
 
@@ -94,7 +94,7 @@ Chunk Plan::chunk(std::uint64_t k) const {
 std::uint64_t moved_bytes(const Plan& plan, std::uint64_t chunks_done) {
   std::uint64_t sectors = 0;
   for (std::uint64_t k = 0; k < chunks_done; ++k) sectors += plan.chunk(k).length_sectors;
-  return sectors * kDmSectorBytes;
+  return sectors * kSectorBytes;
 }
 
 Plan make_plan(const PlanInput& input) {
@@ -106,12 +106,12 @@ Plan make_plan(const PlanInput& input) {
   plan.alignment_sectors = kMinMirrorRegionSectors;
 
   const std::uint64_t sector_bytes = input.sector_bytes;
-  if (!std::has_single_bit(sector_bytes) || sector_bytes < kDmSectorBytes ||
+  if (!std::has_single_bit(sector_bytes) || sector_bytes < kSectorBytes ||
       sector_bytes > kMaxSectorBytes) {
     plan.problems.push_back("a logical sector of " + std::to_string(sector_bytes) +
                             " bytes is not supported: it must be a power of two from 512 to 4096");
   } else {
-    plan.alignment_sectors = std::max(plan.alignment_sectors, sector_bytes / kDmSectorBytes);
+    plan.alignment_sectors = std::max(plan.alignment_sectors, sector_bytes / kSectorBytes);
   }
   check_sizes(plan);
   check_alignment(plan);

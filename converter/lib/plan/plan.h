@@ -42,7 +42,7 @@ struct PlanInput {
   std::uint64_t device_sectors = 0;       // the whole partition or disk
   std::uint64_t data_offset_sectors = 0;  // LUKS header size = its data offset
   std::uint64_t chunk_sectors = 0;        // 0: data_offset_sectors; never more
-  std::uint32_t sector_bytes = kDmSectorBytes;  // the device's logical sector
+  std::uint32_t sector_bytes = kSectorBytes;  // the device's logical sector
   std::uint64_t region_sectors = kDefaultMirrorRegionSectors;  // 0: the default
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "base/sector.h"
+
 namespace pv2luks {
 namespace {
 
@@ -33,7 +35,7 @@ DmTable crypt_full_table(const Plan& plan, const PlanDevices& devices) {
   require_ok(plan);
   DmTable table;
   // Whole encryption sectors only, as cryptsetup maps a device of odd size.
-  const std::uint64_t sector_sectors = std::max<std::uint64_t>(1, devices.crypt.sector_bytes / 512);
+  const std::uint64_t sector_sectors = std::max<std::uint64_t>(1, devices.crypt.sector_bytes / kSectorBytes);
   const std::uint64_t area = plan.input.device_sectors - plan.input.data_offset_sectors;
   add_ciphertext(table, 0, area - area % sector_sectors, plan, devices);
   return table;

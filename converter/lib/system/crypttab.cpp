@@ -12,7 +12,7 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "base/words.h"
-#include "luks/error.h"
+#include "base/errno_text.h"
 #include "system/replace_file.h"
 
 namespace pv2luks {

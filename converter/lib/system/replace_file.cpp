@@ -9,7 +9,7 @@
 
 #include "base/error.h"
 #include "base/fd.h"
-#include "luks/error.h"
+#include "base/errno_text.h"
 
 namespace pv2luks {
 

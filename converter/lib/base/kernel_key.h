@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 namespace pv2luks {
 

@@ -1,4 +1,4 @@
-#include "live/signals.h"
+#include "base/signals.h"
 
 #include <pthread.h>
 

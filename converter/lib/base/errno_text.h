@@ -1,4 +1,4 @@
-// Error helpers of the luks module. Errors themselves are the library's
+// errno text for messages. Errors themselves are the library's
 // (base/error.h: Error, Fail), with context "<path>: <op> failed: <strerror>".
 // Nothing in this module ever formats key material into a message.
 #pragma once

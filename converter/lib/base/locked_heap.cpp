@@ -1,4 +1,4 @@
-#include "luks/locked_heap.h"
+#include "base/locked_heap.h"
 
 #include <sys/mman.h>
 #include <sys/syscall.h>

@@ -1,4 +1,4 @@
-#include "luks/error.h"
+#include "base/errno_text.h"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "live/memory_lock.h"
+#include "base/memory_lock.h"
 
 #include <sys/mman.h>
 

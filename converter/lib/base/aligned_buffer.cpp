@@ -1,4 +1,4 @@
-#include "offline/aligned_buffer.h"
+#include "base/aligned_buffer.h"
 
 #include <cstdlib>
 #include <cstring>

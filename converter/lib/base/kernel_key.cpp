@@ -1,4 +1,4 @@
-#include "live/kernel_key.h"
+#include "base/kernel_key.h"
 
 #include <linux/keyctl.h>
 #include <sys/syscall.h>
@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "luks/error.h"
+#include "base/errno_text.h"
 
 namespace pv2luks {
 

@@ -1,4 +1,4 @@
-#include "luks/secure_buffer.h"
+#include "base/secure_buffer.h"
 
 #include <openssl/crypto.h>
 #include <sys/mman.h>
@@ -11,7 +11,7 @@
 #include <mutex>
 #include <utility>
 
-#include "luks/error.h"
+#include "base/errno_text.h"
 
 namespace pv2luks {
 namespace {
