@@ -22,7 +22,8 @@ TEST(LuksHeaderMath, KeyslotAreaIsTheSplitKeyRoundedToFourKiB) {
 }
 
 TEST(LuksHeaderMath, Luks1MinimumsAreCryptsetups) {
-  // PLATFORM.md: 1032 / 2056 sectors; and 4040 for aes-xts-plain64's 512 bits.
+  // cryptsetup luksFormat --type luks1 without alignment puts the data at 1032 /
+  // 2056 sectors for 128- / 256-bit keys; and 4040 for aes-xts-plain64's 512 bits.
   EXPECT_EQ(min_header_bytes(LuksType::kLuks1, 128) / kSectorBytes, 1032u);
   EXPECT_EQ(min_header_bytes(LuksType::kLuks1, 256) / kSectorBytes, 2056u);
   EXPECT_EQ(min_header_bytes(LuksType::kLuks1, 512) / kSectorBytes, 4040u);

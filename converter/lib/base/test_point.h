@@ -13,8 +13,21 @@
 //   PV2LUKS_TEST_STOP_AT=NAME   SIGSTOP this process at that point, so a test
 //                               can look at it or signal it there; SIGCONT
 //                               goes on
-// Names: staged, chunk-mirror K, chunk-half K, chunk-written K, chunk-done K,
-// moved, header-half, header-torn, header-written, committed-early K.
+// Names (K: a chunk's index from 0), where the conversion reaches them:
+//   staged            both modes: the staged record is durable, no data
+//                     sector written yet
+//   chunk-mirror K    live: chunk K's mirror table is loaded, before its sync
+//   chunk-half K      offline: half of chunk K's ciphertext is written
+//   chunk-written K   offline: all of chunk K's ciphertext is written
+//   committed-early K both modes, with PV2LUKS_TEST_COMMIT_EARLY=K only:
+//                     chunk K committed before its copy
+//   chunk-done K      both modes: chunk K's commit record is durable
+//   moved             both modes: every chunk moved, before the tail wipe
+//                     and the header write
+//   header-half       both modes: half the LUKS header is written
+//   header-torn       both modes, with PV2LUKS_TEST_TORN_HEADER=1 only: the
+//                     half header is flushed and the conversion fails
+//   header-written    live: the LUKS header is written
 #pragma once
 
 #include <cstdint>
@@ -28,16 +41,34 @@ namespace pv2luks {
 void test_point(const std::string& name);
 
 // The negative controls, each a number from its variable (a chunk index, or
-// 1 for a switch):
+// 1 for a switch). Each breaks one safeguard on purpose, so that a test can
+// show its checks catch the breakage:
 enum class TestHook {
-  SkipMirrorChunk,        // PV2LUKS_TEST_SKIP_MIRROR_CHUNK=K: live, chunk K is never copied
-  CommitEarly,            // PV2LUKS_TEST_COMMIT_EARLY=K: chunk K is committed before it is copied
-  NoAutoactivationGuard,  // PV2LUKS_TEST_NO_AUTOACTIVATION_GUARD=1: live, the VG's
-                          // autoactivation is left on during the conversion
-  FlattenIvSkew,          // PV2LUKS_TEST_FLATTEN_IV_SKEW=N: flatten's first table's IV
-                          // offset is off by N sectors
-  TornHeader,             // PV2LUKS_TEST_TORN_HEADER=1: half the LUKS header is written,
-                          // durably, and the conversion fails at "header-torn"
+  // PV2LUKS_TEST_SKIP_MIRROR_CHUNK=K: live only (live/move.cpp). Chunk K's
+  // mirror table is never loaded, so chunk K is committed without its copy
+  // and keeps its plaintext (tests/lab/test_convert_live.py and
+  // test_convert_secrets.py must catch both).
+  SkipMirrorChunk,
+  // PV2LUKS_TEST_COMMIT_EARLY=K: live (live/move.cpp) and offline
+  // (offline/userspace_move.cpp). Chunk K's record is committed before its
+  // copy is in sync or written, then "committed-early K"; a power cut or kill
+  // there makes resume skip the copy (tests/lab/test_resume_controls.py,
+  // tests/host/test_offline_resume.py).
+  CommitEarly,
+  // PV2LUKS_TEST_NO_AUTOACTIVATION_GUARD=1: live only (live/live_convert.cpp).
+  // The VG's autoactivation stays on during the conversion, so a boot's
+  // vgchange -aay after a cut activates the half-converted VG
+  // (tests/lab/test_resume_controls.py).
+  NoAutoactivationGuard,
+  // PV2LUKS_TEST_FLATTEN_IV_SKEW=N: flatten only (flatten/flatten_api.cpp).
+  // The first LV's first table has its IV offset off by N sectors, so the LV
+  // reads back as garbage (tests/lab/test_flatten.py).
+  FlattenIvSkew,
+  // PV2LUKS_TEST_TORN_HEADER=1: both modes (convert/front_header.cpp). Only
+  // the front half of the LUKS header is written and flushed, then
+  // "header-torn" and the conversion fails, as a torn write would leave it
+  // (tests/lab/test_resume.py).
+  TornHeader,
 };
 
 // The hook's number, or nullopt when it is unset (always, in a default build).

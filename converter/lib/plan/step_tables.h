@@ -13,7 +13,7 @@
 // D + s with IV s. So every sector of the intermediate device is where the
 // finished LUKS volume, or the untouched PV, has it, and writes to the chunk in
 // flight land in both places. Load a step's table while the intermediate device
-// is suspended, or writes can bypass the mirror (PLATFORM.md).
+// is suspended, or writes can bypass the mirror (seen in the lab guest).
 #pragma once
 
 #include <cstdint>
