@@ -11,7 +11,7 @@ import pytest
 
 from conversion_scenario import (CONVERT_ARGS, SETUP, VERIFY_WITH_STOCK_CRYPTSETUP,
                                  assert_verified, field)
-from test_resume import SEED
+from resume_scenario import SEED
 
 
 # Kills the converter, then each resume, at the given points while the load

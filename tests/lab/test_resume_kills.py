@@ -5,7 +5,7 @@ by side in the lab phase."""
 import re
 
 from conversion_scenario import VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, field
-from test_resume import convert_until_cut
+from resume_scenario import convert_until_cut
 
 
 CORRUPT_THEN_RESUME = r"""#!/bin/bash

@@ -9,7 +9,7 @@ import os
 import random
 
 from conversion_scenario import VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, field
-from test_resume import CONVERT_THEN_CUT_AT_RANDOM, RESUME, SEED
+from resume_scenario import CONVERT_THEN_CUT_AT_RANDOM, RESUME, SEED
 
 
 def test_crash_soak(lab, tmp_path, request):
