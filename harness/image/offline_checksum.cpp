@@ -18,15 +18,12 @@
 #include "image/lvm_setup.h"
 #include "image/manifest.h"
 #include "image/partition_table.h"
-#include "base/sector.h"
+#include "base/probe_lvm_label.h"
 
 namespace harness {
 
 namespace {
 
-constexpr std::string_view kLabelId = "LABELONE";
-constexpr std::size_t kLabelTypeOffset = 24;
-constexpr std::string_view kLabelType = "LVM2 001";
 constexpr std::string_view kQcow2Magic = "QFI\xfb";
 
 // A private directory for the raw copy of a qcow2 image, removed with its contents.
@@ -117,16 +114,9 @@ std::vector<std::string> checksum_raw(const std::string& raw, const std::string&
 }  // namespace
 
 bool has_lvm2_label(std::string_view first_bytes) {
-  for (std::size_t at = 0; at + kSectorBytes <= first_bytes.size() &&
-                           at < kLvmLabelScanBytes;
-       at += kSectorBytes) {
-    const std::string_view sector = first_bytes.substr(at, kSectorBytes);
-    if (sector.substr(0, kLabelId.size()) == kLabelId &&
-        sector.substr(kLabelTypeOffset, kLabelType.size()) == kLabelType) {
-      return true;
-    }
-  }
-  return false;
+  return pv2luks::find_lvm_label({reinterpret_cast<const std::uint8_t*>(first_bytes.data()),
+                                  first_bytes.size()})
+      .has_value();
 }
 
 DiskArea choose_pv_area(const std::vector<DiskArea>& areas, std::optional<int> partition,

@@ -4,7 +4,9 @@
 // partition, or the whole disk) gets a read-only loop device; LVM's own
 // reports on that device alone (activation off, lvm_setup's read_lvm_layout)
 // say where each LV's extents lie, and those bytes are hashed from the loop
-// device. Nothing here uses the converter's own readers, so it can check them.
+// device. Nothing here uses the converter's own readers, so it can check them;
+// only the choice of the area to read asks the one LVM-label probe
+// (base/probe_lvm_label.h), as blkid would.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +28,8 @@ struct DiskArea {
 inline constexpr std::size_t kLvmLabelScanBytes = 4 * 512;  // LVM looks in sectors 0-3
 
 // True when one of the 512-byte sectors in `first_bytes` (up to four) holds an
-// LVM2 label ("LABELONE", type "LVM2 001").
+// LVM2 label as blkid finds one ("LABELONE" naming its own sector, type
+// "LVM2 001").
 bool has_lvm2_label(std::string_view first_bytes);
 
 // The area to read: partition `partition` when given (0: the whole disk),

@@ -185,7 +185,7 @@ def test_out_of_memory_exits_3(tmp_path):
     crash, and at least one 3."""
     image = tmp_path / "luks.img"
     with open(image, "wb") as f:
-        f.write(b"LUKS\xba\xbe")
+        f.write(b"LUKS\xba\xbe\x00\x02")  # a LUKS2 primary header's magic and version
         f.truncate(64 << 20)
     before = sha256(image)
     low, high = 4, 1024  # pv2luks does not start under `low` MiB, starts under `high`

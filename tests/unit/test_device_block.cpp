@@ -47,11 +47,17 @@ TEST(BlockDevice, AFileIsNotABlockDevice) {
 TEST(BlockDevice, LuksMagicIsRecognised) {
   const std::string luks = temp_file(std::string("LUKS\xba\xbe\0\x02", 8) + std::string(504, '\0'));
   const std::string plain = temp_file(std::string(512, '\0'));
-  const std::string secondary = temp_file(std::string("SKUL\xba\xbe", 6) + std::string(506, '\0'));
+  // A secondary LUKS2 header lives at 16 KiB or beyond, never at byte 0.
+  const std::string skul_at_0 = temp_file(std::string("SKUL\xba\xbe\0\x02", 8) + std::string(504, '\0'));
+  std::string torn(32 << 10, '\0');
+  torn.replace(16 << 10, 8, std::string("SKUL\xba\xbe\0\x02", 8));
+  torn[(16 << 10) + 256 + 6] = 0x40;  // hdr_offset 0x4000: its own offset
+  const std::string secondary = temp_file(torn);
   EXPECT_TRUE(starts_with_luks_header(luks));
   EXPECT_TRUE(starts_with_luks_header(secondary));
   EXPECT_FALSE(starts_with_luks_header(plain));
-  for (const auto& path : {luks, plain, secondary}) std::filesystem::remove(path);
+  EXPECT_FALSE(starts_with_luks_header(skul_at_0));
+  for (const auto& path : {luks, plain, skul_at_0, secondary}) std::filesystem::remove(path);
 }
 
 TEST(BlockDevice, ASecondLockOnTheSameDeviceIsRefused) {

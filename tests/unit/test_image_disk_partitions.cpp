@@ -617,6 +617,7 @@ TEST(DiskPartitions, WholeDiskPvIsNoneEvenWithAnOldMbr) {
   write_mbr(disk, {{1, 0x83, 2048, 2048}});
   std::memcpy(disk.at(512), "LABELONE", 8);
   put_le64(disk.at(512 + 8), 1);  // the label's own sector number
+  std::memcpy(disk.at(512 + 24), "LVM2 001", 8);
   const PartitionTable table = read_table(disk);
   EXPECT_EQ(table.kind, "none");
   EXPECT_TRUE(has_note(table, "LVM label in sector 1"));

@@ -13,7 +13,7 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "base/process.h"
-#include "image/fd_io.h"
+#include "base/block_io.h"
 #include "image/image_format.h"
 
 namespace pv2luks {

@@ -11,12 +11,16 @@
 namespace harness {
 namespace {
 
-// Four sectors with an LVM2 label in sector `sector` (-1: none).
-std::string sectors_with_label(int sector, const std::string& type = "LVM2 001") {
+// Four sectors with an LVM2 label in sector `sector` (-1: none) that names
+// sector `named` as its own (by default `sector`).
+std::string sectors_with_label(int sector, const std::string& type = "LVM2 001",
+                               int named = -1) {
   std::string bytes(kLvmLabelScanBytes, '\0');
   if (sector >= 0) {
-    bytes.replace(static_cast<std::size_t>(sector) * 512, 8, "LABELONE");
-    bytes.replace(static_cast<std::size_t>(sector) * 512 + 24, type.size(), type);
+    const std::size_t at = static_cast<std::size_t>(sector) * 512;
+    bytes.replace(at, 8, "LABELONE");
+    bytes[at + 8] = static_cast<char>(named < 0 ? sector : named);
+    bytes.replace(at + 24, type.size(), type);
   }
   return bytes;
 }
@@ -27,6 +31,7 @@ TEST(OfflineChecksum, FindsTheLabelInAnyOfTheFirstFourSectors) {
   }
   EXPECT_FALSE(has_lvm2_label(sectors_with_label(-1)));
   EXPECT_FALSE(has_lvm2_label(sectors_with_label(1, "LVM1 001")));
+  EXPECT_FALSE(has_lvm2_label(sectors_with_label(1, "LVM2 001", 0)));  // names another sector
   EXPECT_FALSE(has_lvm2_label(sectors_with_label(1).substr(0, 600)));  // sector 1 cut short
   std::string shifted = sectors_with_label(-1);
   shifted.replace(100, 8, "LABELONE");  // not at a sector start

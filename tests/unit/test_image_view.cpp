@@ -14,7 +14,7 @@
 #include "error_of.h"
 #include "base/fd.h"
 #include "image/conversion_lock.h"
-#include "image/fd_io.h"
+#include "base/block_io.h"
 #include "image/image_lock.h"
 #include "image/image_view.h"
 #include "image/nbd_export.h"

@@ -16,7 +16,7 @@ void AlignedBuffer::Free::operator()(std::uint8_t* p) const { std::free(p); }
 AlignedBuffer::AlignedBuffer(std::size_t size_bytes) : size_(size_bytes) {
   void* p = nullptr;
   if (::posix_memalign(&p, kAlignmentBytes, size_bytes ? size_bytes : kAlignmentBytes) != 0) {
-    Fail() << "out of memory for a " << size_bytes << "-byte I/O buffer";
+    Fail(RefuseReason::kOutOfMemory) << "out of memory for a " << size_bytes << "-byte I/O buffer";
   }
   std::memset(p, 0, size_bytes);
   data_.reset(static_cast<std::uint8_t*>(p));

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "base/round.h"
+
 namespace pv2luks::locked_heap {
 
 namespace {
@@ -42,8 +44,8 @@ std::size_t class_of(std::size_t size_bytes) {
 std::size_t class_bytes(std::size_t size_class) { return kMinBlockBytes << size_class; }
 
 std::size_t round_up_to_pages(std::size_t size_bytes) {
-  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  return (size_bytes + page - 1) / page * page;
+  return static_cast<std::size_t>(
+      round_up(size_bytes, static_cast<std::size_t>(sysconf(_SC_PAGESIZE))));
 }
 
 std::atomic<bool> g_reported{false};

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "base/errno_text.h"
+#include "base/round.h"
 
 namespace pv2luks {
 namespace {
@@ -26,8 +27,7 @@ std::size_t page_size_bytes() {
 }
 
 std::size_t round_up_to_pages(std::size_t size_bytes) {
-  const std::size_t page = page_size_bytes();
-  return (size_bytes + page - 1) / page * page;
+  return static_cast<std::size_t>(round_up(size_bytes, page_size_bytes()));
 }
 
 // mlock(2)/munlock(2) as system calls: AddressSanitizer replaces the libc

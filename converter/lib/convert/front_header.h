@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "image/block_io.h"
+#include "base/block_io.h"
 
 namespace pv2luks {
 

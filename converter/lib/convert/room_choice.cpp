@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/size_text.h"
 #include "journal/area.h"
 
 namespace pv2luks {
@@ -64,16 +65,6 @@ std::uint64_t header_room_sectors(const PvReport& pv) {
 }
 
 }  // namespace
-
-std::string size_text(std::uint64_t bytes) {
-  std::ostringstream out;
-  if (bytes >= 1024 * 1024) {
-    out << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
-  } else {
-    out << bytes << " bytes";
-  }
-  return out.str();
-}
 
 void say_choice(const std::string& what, const PvReport& pv, const HeaderChoice& header,
                 const Plan& plan, const MessageFn& say) {

@@ -33,9 +33,6 @@ RoomChoice choose_room_and_header(const ConvertOptions& options, const PvReport&
 void say_choice(const std::string& what, const PvReport& pv, const HeaderChoice& header,
                 const Plan& plan, const MessageFn& say);
 
-// "12 MiB", "512 bytes".
-std::string size_text(std::uint64_t bytes);
-
 // The PV report as it will be after `room`'s shrink: fewer extents, the same
 // start. Pure.
 PvReport shrunk(const PvReport& pv, const RoomPlan& room);

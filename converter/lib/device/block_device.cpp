@@ -8,14 +8,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <string_view>
 
+#include "base/block_io.h"
 #include "base/error.h"
 #include "base/fd.h"
+#include "base/probe_luks.h"
 
 namespace pv2luks {
 
@@ -56,14 +56,9 @@ BlockDevice inspect_block_device(const std::string& path) {
 bool starts_with_luks_header(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) Fail() << path << ": open failed: " << std::strerror(errno);
-  std::array<char, 6> magic{};
-  if (::pread(fd.get(), magic.data(), magic.size(), 0) != static_cast<ssize_t>(magic.size())) {
-    Fail() << path << ": reading its first sector failed: " << std::strerror(errno);
-  }
-  // LUKS1 and LUKS2 share the primary magic "LUKS\xba\xbe"; a LUKS2 header
-  // whose primary copy was damaged still has "SKUL\xba\xbe" at its secondary.
-  const std::string_view text(magic.data(), magic.size());
-  return text == std::string_view("LUKS\xba\xbe", 6) || text == std::string_view("SKUL\xba\xbe", 6);
+  const off_t size_bytes = ::lseek(fd.get(), 0, SEEK_END);
+  if (size_bytes < 0) Fail() << path << ": reading its size failed: " << std::strerror(errno);
+  return probe_luks(fd_read_at(fd.get(), 0, path), static_cast<std::uint64_t>(size_bytes)) != 0;
 }
 
 DeviceLock::DeviceLock(const BlockDevice& device, const std::string& lock_dir) {

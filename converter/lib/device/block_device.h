@@ -21,7 +21,8 @@ struct BlockDevice {
 // "missing" or "not a block device" in words a user can act on.
 BlockDevice inspect_block_device(const std::string& path);
 
-// True when the device starts with a LUKS header (either version's magic).
+// True when the device holds a LUKS header, as blkid finds one
+// (base/probe_luks.h): a primary at byte 0, or a LUKS2 secondary.
 bool starts_with_luks_header(const std::string& path);
 
 // An exclusive, non-blocking lock on the device (flock on

@@ -8,6 +8,7 @@
 
 #include "base/crc32.h"
 #include "base/error.h"
+#include "base/probe_lvm_label.h"
 #include "image/blkid_table.h"
 #include "image/ebr_chain.h"
 #include "image/little_endian.h"
@@ -39,7 +40,6 @@ constexpr std::uint8_t kMbrTypeGptProtective = 0xEE;
 constexpr std::uint64_t kEdgeBytes = 1 << 20;
 constexpr std::uint64_t kPartitionHeadBytes = 64 << 10;
 
-constexpr std::size_t kLvmLabelSectors = 4;
 
 constexpr std::uint64_t kGptPrimaryLba = 1;
 constexpr std::size_t kGptMinHeaderBytes = 92;
@@ -111,19 +111,6 @@ void check_inside_disk(const Partition& partition, std::uint64_t disk_bytes) {
   Fail() << "partition table: partition " << partition.number << " (start " << partition.start_bytes
          << " bytes, size " << partition.size_bytes << " bytes) runs past the end of the disk ("
          << disk_bytes << " bytes): is the image truncated?";
-}
-
-// The 512-byte sector (0-3) holding an LVM label, or -1.
-int lvm_label_sector(const Bytes& head) {
-  static const char kLabel[] = "LABELONE";
-  for (std::size_t sector = 0; sector < kLvmLabelSectors; ++sector) {
-    const std::size_t at = sector * kSectorBytes;
-    if (at + kSectorBytes > head.size()) break;
-    if (std::memcmp(&head[at], kLabel, 8) == 0 && le64(&head[at + 8]) == sector) {
-      return static_cast<int>(sector);
-    }
-  }
-  return -1;
 }
 
 // --- MBR ---------------------------------------------------------------------
@@ -429,9 +416,9 @@ PartitionTable read_partition_table(const ReadAt& read, std::uint64_t disk_bytes
   PartitionTable table;
   table.kind = "none";
   const Bytes head = read_bytes(
-      read, 0, std::min<std::uint64_t>(disk_bytes, kLvmLabelSectors * kSectorBytes));
-  if (const int sector = lvm_label_sector(head); sector >= 0) {
-    table.notes.push_back("an LVM label in sector " + std::to_string(sector) +
+      read, 0, std::min<std::uint64_t>(disk_bytes, kLvmLabelScanSectors * kSectorBytes));
+  if (const auto sector = find_lvm_label(head)) {
+    table.notes.push_back("an LVM label in sector " + std::to_string(*sector) +
                           ": the whole disk is a physical volume");
     return table;
   }

@@ -22,7 +22,8 @@
 //   - any other table libblkid knows (bsd, sun, mac, atari, ...), or a table
 //     nested inside a partition: an Error naming it.
 //   - none: no 55 AA signature, a sector 0 that is not a partition table, or
-//     a whole-disk PV (an LVM "LABELONE" label in 512-byte sectors 0-3).
+//     a whole-disk PV (an LVM label in 512-byte sectors 0-3, as blkid finds
+//     one: base/probe_lvm_label.h).
 // Every partition must lie inside the disk: one that runs past its end (a
 // truncated image) is an Error naming the partition and both sizes. Then the
 // table must pass the checks of image/partition_checks.h (no overlaps, no

@@ -11,7 +11,7 @@
 #include "base/fd.h"
 #include "device/block_device.h"
 #include "image/conversion_lock.h"
-#include "image/fd_io.h"
+#include "base/block_io.h"
 #include "image/image_lock.h"
 #include "image/loop_backing.h"
 #include "image/qcow2_convertible.h"

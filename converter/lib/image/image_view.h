@@ -2,7 +2,7 @@
 // a block device or a qcow2 image, as a raw disk to read and write by offset,
 // with other pv2luks (conversion_lock.h) and QEMU kept off it for as long as
 // the view lives (image_lock.h; for qcow2 the export's daemon holds QEMU's
-// locks, nbd_export.h). Its raw disk is read and written through block_io.h:
+// locks, nbd_export.h). Its raw disk is read and written through base/block_io.h:
 // file descriptors for raw images and devices, NBD for qcow2.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "image/block_io.h"
+#include "base/block_io.h"
 #include "image/image_format.h"
 
 namespace pv2luks {

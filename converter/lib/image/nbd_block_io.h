@@ -13,7 +13,7 @@
 #include <span>
 #include <string>
 
-#include "image/block_io.h"
+#include "base/block_io.h"
 
 struct nbd_handle;
 

@@ -28,7 +28,7 @@
 
 #include "base/fd.h"
 #include "base/process.h"
-#include "image/block_io.h"
+#include "base/block_io.h"
 
 namespace pv2luks {
 

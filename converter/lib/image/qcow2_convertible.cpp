@@ -9,7 +9,7 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "base/shell_quote.h"
-#include "image/fd_io.h"
+#include "base/block_io.h"
 #include "image/qcow2_compressed.h"
 #include "image/qcow2_snapshots.h"
 #include "image/qemu_img_check.h"

@@ -1,32 +1,18 @@
 #include "journal/area.h"
 
-#include <cstdlib>
 #include <cstring>
-#include <memory>
 
+#include "base/aligned_buffer.h"
 #include "base/error.h"
+#include "base/round.h"
 #include "base/sector.h"
 
 namespace pv2luks {
 
 namespace {
 
-constexpr std::uint64_t kBlock = 4096;
-
-struct AlignedFree {
-  void operator()(void* p) const { std::free(p); }
-};
-
 // O_DIRECT needs buffers and lengths aligned to the logical block.
-std::unique_ptr<std::uint8_t, AlignedFree> aligned(std::size_t size) {
-  void* p = nullptr;
-  if (::posix_memalign(&p, kBlock, size) != 0) Fail(RefuseReason::kOutOfMemory)
-      << "out of memory for journal I/O";
-  std::memset(p, 0, size);
-  return std::unique_ptr<std::uint8_t, AlignedFree>(static_cast<std::uint8_t*>(p));
-}
-
-std::size_t round_up(std::size_t size) { return (size + kBlock - 1) / kBlock * kBlock; }
+constexpr std::uint64_t kBlockBytes = 4096;
 
 }  // namespace
 
@@ -68,11 +54,10 @@ void JournalArea::open_io(const ByteRange& device) {
 
 void JournalArea::write_at(std::uint64_t byte_offset, const std::vector<std::uint8_t>& bytes) {
   if (!writable_) Fail() << device_ << ": journal write refused: the journal was opened read-only";
-  const std::size_t size = round_up(bytes.size());
-  auto buffer = aligned(size);
-  std::memcpy(buffer.get(), bytes.data(), bytes.size());
+  AlignedBuffer buffer(round_up(bytes.size(), kBlockBytes));
+  std::memcpy(buffer.data(), bytes.data(), bytes.size());
   try {
-    io_->write(base_bytes_ + byte_offset, {buffer.get(), size});
+    io_->write(base_bytes_ + byte_offset, buffer.span());
   } catch (const Error& e) {
     Fail() << "journal write failed: " << e.what();
   }
@@ -82,14 +67,13 @@ void JournalArea::write_at(std::uint64_t byte_offset, const std::vector<std::uin
 }
 
 std::vector<std::uint8_t> JournalArea::read_at(std::uint64_t byte_offset, std::size_t size) const {
-  const std::size_t padded = round_up(size);
-  auto buffer = aligned(padded);
+  AlignedBuffer buffer(round_up(size, kBlockBytes));
   try {
-    io_->read(base_bytes_ + byte_offset, {buffer.get(), padded});
+    io_->read(base_bytes_ + byte_offset, buffer.span());
   } catch (const Error& e) {
     Fail() << "journal read failed: " << e.what();
   }
-  return std::vector<std::uint8_t>(buffer.get(), buffer.get() + size);
+  return std::vector<std::uint8_t>(buffer.data(), buffer.data() + size);
 }
 
 JournalSlots JournalArea::read_slots() const {

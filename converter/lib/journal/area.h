@@ -10,7 +10,7 @@
 //   [J+16, ...)   the staged LUKS header: its metadata and keyslot 0
 //
 // Writes go through O_DSYNC (and, where the file allows it, O_DIRECT) file
-// descriptors, or FUA writes through an NBD export (image/block_io.h), so a
+// descriptors, or FUA writes through an NBD export (base/block_io.h), so a
 // record write returns only once it is on stable storage.
 #pragma once
 
@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "image/block_io.h"
+#include "base/block_io.h"
+#include "base/range_file.h"
 #include "journal/record.h"
-#include "offline/range_file.h"
 
 namespace pv2luks {
 

@@ -1,4 +1,3 @@
-#include "base/sector.h"
 #include "journal/journal_state.h"
 
 #include <sstream>
@@ -6,7 +5,9 @@
 
 #include "base/error.h"
 #include "base/memory_file.h"
+#include "base/sector.h"
 #include "base/sha256.h"
+#include "base/size_text.h"
 #include "journal/locate.h"
 #include "luks/header.h"
 #include "luks/volume_key.h"
@@ -14,12 +15,6 @@
 namespace pv2luks {
 
 namespace {
-
-std::string mib(std::uint64_t sectors) {
-  std::ostringstream out;
-  out << static_cast<double>(sectors) / 2048.0 << " MiB";
-  return out.str();
-}
 
 Plan plan_of(const JournalRecord& record) {
   PlanInput input;
@@ -149,8 +144,8 @@ std::string describe_journal(const JournalState& state) {
   const std::uint64_t moved = moved_bytes(state.plan, r.chunks_done) / kSectorBytes;
   std::ostringstream out;
   out << "journal: phase " << phase_name(r.phase) << ", " << r.chunks_done << " of "
-      << state.plan.chunk_count() << " chunks moved (" << mib(moved) << " of "
-      << mib(r.move_sectors) << "), LUKS UUID " << r.luks_uuid << ", " << r.cipher
+      << state.plan.chunk_count() << " chunks moved (" << size_text(moved * kSectorBytes) << " of "
+      << size_text(r.move_sectors * kSectorBytes) << "), LUKS UUID " << r.luks_uuid << ", " << r.cipher
       << ", data offset " << r.data_offset_sectors << " sectors";
   if (state.grown) {
     out << "; found at sector " << state.area->start_sectors() << ", where a device of "

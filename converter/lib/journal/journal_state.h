@@ -13,7 +13,7 @@
 #include "journal/area.h"
 #include "journal/record.h"
 #include "base/secure_buffer.h"
-#include "offline/range_file.h"
+#include "base/range_file.h"
 #include "plan/plan.h"
 
 namespace pv2luks {

@@ -1,15 +1,16 @@
-#include "base/sector.h"
 #include "journal/locate.h"
 
 #include <algorithm>
 #include <vector>
 
+#include "base/aligned_buffer.h"
 #include "base/error.h"
+#include "base/range_file.h"
+#include "base/round.h"
+#include "base/sector.h"
 #include "journal/area.h"
 #include "journal/record.h"
 #include "lvm/pv_metadata.h"
-#include "base/aligned_buffer.h"
-#include "offline/range_file.h"
 
 namespace pv2luks {
 
@@ -50,7 +51,7 @@ std::optional<std::uint64_t> record_start(const std::uint8_t* block, std::uint64
 // `top_sectors` is a 4 KiB multiple (a journal start).
 std::optional<std::uint64_t> scan(const RangeFile& device, std::uint64_t floor_sectors,
                                   std::uint64_t top_sectors, const PvFront& front) {
-  const std::uint64_t floor = (floor_sectors * kSectorBytes + kBlockBytes - 1) / kBlockBytes * kBlockBytes;
+  const std::uint64_t floor = round_up(floor_sectors * kSectorBytes, kBlockBytes);
   AlignedBuffer buffer(kScanBytes);
   for (std::uint64_t top = top_sectors * kSectorBytes; top > floor;) {
     const std::uint64_t from = std::max(floor, top >= kScanBytes ? top - kScanBytes : 0);

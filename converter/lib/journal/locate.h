@@ -16,7 +16,7 @@
 #include <string>
 
 #include "journal/record.h"
-#include "offline/range_file.h"
+#include "base/range_file.h"
 
 namespace pv2luks {
 

@@ -12,7 +12,7 @@
 #include "live/mapping_names.h"
 #include "lvm/autoactivation.h"
 #include "lvm/pv_metadata.h"
-#include "offline/range_file.h"
+#include "base/range_file.h"
 #include "system/recovery_initramfs.h"
 
 namespace pv2luks {

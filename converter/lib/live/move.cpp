@@ -16,7 +16,7 @@
 #include "base/errno_text.h"
 #include "lvm/autoactivation.h"
 #include "base/aligned_buffer.h"
-#include "offline/range_file.h"
+#include "base/range_file.h"
 
 namespace pv2luks {
 

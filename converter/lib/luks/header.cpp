@@ -15,6 +15,8 @@
 
 #include "luks/crypt_device.h"
 #include "base/errno_text.h"
+#include "base/round.h"
+#include "base/size_text.h"
 
 namespace pv2luks {
 namespace {
@@ -28,25 +30,6 @@ constexpr std::array<std::uint64_t, 4> kLuks2SmallerHeaderBytes = {8 * kMiB, 4 *
 constexpr std::array<std::uint64_t, 9> kLuks2MetadataSizesBytes = {
     16 * kKiB,  32 * kKiB, 64 * kKiB, 128 * kKiB, 256 * kKiB,
     512 * kKiB, 1 * kMiB,  2 * kMiB,  4 * kMiB};
-
-std::uint64_t round_up(std::uint64_t value, std::uint64_t unit) {
-  return (value + unit - 1) / unit * unit;
-}
-
-std::uint64_t round_down(std::uint64_t value, std::uint64_t unit) { return value / unit * unit; }
-
-// "16 MiB", "16 KiB" or "290816 bytes": the exact size, readably.
-std::string size_text(std::uint64_t bytes) {
-  std::ostringstream out;
-  if (bytes != 0 && bytes % kMiB == 0) {
-    out << bytes / kMiB << " MiB";
-  } else if (bytes != 0 && bytes % kKiB == 0 && bytes < kMiB) {
-    out << bytes / kKiB << " KiB";
-  } else {
-    out << bytes << " bytes";
-  }
-  return out.str();
-}
 
 bool valid_key_size(std::uint32_t key_size_bits) {
   return key_size_bits != 0 && key_size_bits % 8 == 0;

@@ -11,12 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "base/probe_lvm_label.h"
 #include "base/read_at.h"
 #include "base/sector.h"
 
 namespace pv2luks {
-
-inline constexpr std::uint64_t kLvmLabelScanSectors = 4;
 
 // A byte range of the PV, from its first byte. A data area of size 0 runs to
 // the end of the device.

@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+#include "base/sector.h"
+#include "base/size_text.h"
+
 namespace pv2luks {
 
 namespace {
@@ -10,12 +13,6 @@ std::uint64_t covered_extents(const PvReport& pv) {
   std::uint64_t extents = 0;
   for (const PvSegment& segment : pv.segments) extents += segment.size_extents;
   return extents;
-}
-
-std::string mib_text(std::uint64_t sectors) {
-  std::ostringstream out;
-  out << static_cast<double>(sectors) / 2048.0 << " MiB";
-  return out.str();
 }
 
 }  // namespace
@@ -68,11 +65,12 @@ std::string room_advice(const RoomPlan& room, const PvReport& pv, const std::str
   std::ostringstream out;
   const std::uint64_t last = room.pe_count - 1;
   out << "not enough room after the PV for the LUKS header and pv2luks's 1 MiB journal: "
-      << "they need " << mib_text(room.wanted_sectors) << ", " << mib_text(room.tail_room_sectors)
+      << "they need " << size_text(room.wanted_sectors * kSectorBytes) << ", "
+      << size_text(room.tail_room_sectors * kSectorBytes)
       << " is free after the PV. Free the PV's last " << room.extents_to_free << " extent"
       << (room.extents_to_free == 1 ? "" : "s") << " (PE " << room.first_extent_to_free;
   if (room.extents_to_free > 1) out << "-" << last;
-  out << " of " << mib_text(room.extent_sectors) << " each) and shrink the PV.";
+  out << " of " << size_text(room.extent_sectors * kSectorBytes) << " each) and shrink the PV.";
   const std::string shrink =
       "pvresize --setphysicalvolumesize " + std::to_string(room.new_pv_device_sectors) + "s " + device;
   if (room.tail_extents_free) {

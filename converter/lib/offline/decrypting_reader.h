@@ -6,7 +6,7 @@
 
 #include "base/read_at.h"
 #include "crypto/xts.h"
-#include "offline/range_file.h"
+#include "base/range_file.h"
 
 namespace pv2luks {
 

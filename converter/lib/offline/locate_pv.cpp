@@ -1,11 +1,12 @@
 #include "offline/locate_pv.h"
 
-#include <array>
 #include <sstream>
-#include <string_view>
 #include <vector>
 
 #include "base/error.h"
+#include "base/probe_luks.h"
+#include "base/probe_lvm_label.h"
+#include "base/sector.h"
 #include "image/disk_partitions.h"
 #include "journal/locate.h"
 
@@ -42,24 +43,13 @@ std::string listing(const PartitionTable& table) {
 }  // namespace
 
 bool has_lvm_label(const ByteRange& range) {
-  std::array<std::uint8_t, 2048> head{};
-  if (range.size_bytes < head.size()) return false;
-  RangeFile(range, false).reader()(0, head);
-  for (std::size_t sector = 0; sector < 4; ++sector) {
-    if (std::string_view(reinterpret_cast<const char*>(head.data()) + sector * 512, 8) ==
-        "LABELONE") {
-      return true;
-    }
-  }
-  return false;
+  if (range.size_bytes < kLvmLabelScanSectors * kSectorBytes) return false;
+  return probe_lvm_label(RangeFile(range, false).reader(), range.size_bytes).has_value();
 }
 
 bool has_luks_magic(const ByteRange& range) {
-  std::array<std::uint8_t, 6> magic{};
   if (range.size_bytes < 4096) return false;
-  RangeFile(range, false).reader()(0, magic);
-  return std::string_view(reinterpret_cast<const char*>(magic.data()), magic.size()) ==
-         std::string_view("LUKS\xba\xbe", 6);
+  return probe_luks(RangeFile(range, false).reader(), range.size_bytes) != 0;
 }
 
 bool has_journal(const ByteRange& range) {

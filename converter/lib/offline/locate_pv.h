@@ -9,7 +9,7 @@
 #include <string>
 
 #include "image/image_view.h"
-#include "offline/range_file.h"
+#include "base/range_file.h"
 
 namespace pv2luks {
 
@@ -28,8 +28,9 @@ using CandidateTest = std::function<bool(const ByteRange& range)>;
 PvLocation locate_pv(const ImageView& image, std::uint32_t partition, const CandidateTest& test,
                      const std::string& what);
 
-// Candidate tests: an LVM label in the first four sectors; a LUKS header's
-// magic at the start; a pv2luks journal with a good record at the end.
+// Candidate tests: an LVM label in the first four sectors
+// (base/probe_lvm_label.h); a LUKS header, primary or LUKS2 secondary
+// (base/probe_luks.h); a pv2luks journal with a good record at the end.
 bool has_lvm_label(const ByteRange& range);
 bool has_luks_magic(const ByteRange& range);
 bool has_journal(const ByteRange& range);

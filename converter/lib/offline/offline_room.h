@@ -14,7 +14,7 @@
 
 #include "lvm/pv_report.h"
 #include "lvm/room.h"
-#include "offline/range_file.h"
+#include "base/range_file.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {

@@ -21,7 +21,7 @@
 #include "crypto/xts.h"
 #include "journal/area.h"
 #include "journal/record.h"
-#include "offline/range_file.h"
+#include "base/range_file.h"
 #include "plan/plan.h"
 #include "pv2luks/pv2luks.h"
 

@@ -1,9 +1,12 @@
-// Positioned block I/O on the raw disk an offline conversion reads and
-// writes: one interface, two implementations.
+// Positioned block I/O: the one layer every reader and writer of a device's
+// or an image's bytes goes through (the journal, the movers, the header
+// writer, the image code), as cryptsetup's lib/utils_io.c is for it. One
+// interface, two implementations:
 //   - a file or block device, through a file descriptor (block_io.cpp):
-//     raw images and devices;
-//   - an NBD export, through libnbd (nbd_block_io.cpp): qcow2 images, which
-//     qemu-storage-daemon exports (nbd_export.h).
+//     pread/pwrite loops that finish short counts and retry EINTR, O_DIRECT
+//     where asked and the file allows it, O_DSYNC, fdatasync;
+//   - an NBD export, through libnbd (image/nbd_block_io.cpp): qcow2 images,
+//     which qemu-storage-daemon exports (image/nbd_export.h).
 // A BlockSource is what an image view hands out: each user opens the I/O it
 // needs from it (O_DIRECT for the mover, O_DSYNC for the journal, buffered
 // for the parsers); the NBD source shares one connection among them.
@@ -13,6 +16,8 @@
 #include <memory>
 #include <span>
 #include <string>
+
+#include "base/read_at.h"
 
 namespace pv2luks {
 
@@ -55,5 +60,19 @@ class BlockSource {
 // `path` through file descriptors. `direct_allowed` false: never O_DIRECT.
 std::shared_ptr<const BlockSource> file_block_source(const std::string& path,
                                                      bool direct_allowed = true);
+
+// The same loops on a file descriptor the caller opened (and may hold a lock
+// on). Errors name `path` and the byte range.
+//
+// Reads all of `out` at `offset_bytes`, retrying short reads and EINTR; the
+// end of the file first is an Error.
+void read_at(int fd, std::uint64_t offset_bytes, std::span<std::uint8_t> out,
+             const std::string& path);
+// Writes all of `data` at `offset_bytes`, retrying short writes and EINTR.
+void write_at(int fd, std::uint64_t offset_bytes, std::span<const std::uint8_t> data,
+              const std::string& path);
+// A ReadAt through `fd` at base_offset_bytes + offset, for the parsers. The
+// fd must outlive the ReadAt.
+ReadAt fd_read_at(int fd, std::uint64_t base_offset_bytes, std::string path);
 
 }  // namespace pv2luks

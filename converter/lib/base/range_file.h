@@ -1,8 +1,9 @@
-// The PV's device inside an image: a byte range of the image's raw disk (a
-// file, a block device, or a qcow2 image's NBD export: image/block_io.h),
-// read and written at offsets relative to the range's start. O_DIRECT where
-// the file allows it, so a conversion neither fills the page cache nor trusts
-// it.
+// The PV's device as a byte range of what holds it (a block device, an
+// image's raw disk file, or a qcow2 image's NBD export: base/block_io.h),
+// read and written at offsets relative to the range's start, each access
+// checked to lie inside the range. O_DIRECT where the file allows it, so a
+// conversion neither fills the page cache nor trusts it. The journal, the
+// movers and the offline checks all reach the PV's bytes through this.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +11,8 @@
 #include <span>
 #include <string>
 
+#include "base/block_io.h"
 #include "base/read_at.h"
-#include "image/block_io.h"
 
 namespace pv2luks {
 

@@ -1,4 +1,4 @@
-#include "offline/range_file.h"
+#include "base/range_file.h"
 
 #include "base/error.h"
 
