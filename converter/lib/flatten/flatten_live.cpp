@@ -8,7 +8,7 @@
 #include "base/words.h"
 #include "flatten/layer_parse.h"
 #include "base/memory_lock.h"
-#include "live/remap.h"
+#include "dm/remap.h"
 #include "base/signals.h"
 
 namespace pv2luks {

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include <memory>
-#include <sstream>
+#include <optional>
 #include <tuple>
 
 #include "base/error.h"
@@ -38,9 +38,10 @@
 #include "base/memory_lock.h"
 #include "live/move.h"
 #include "convert/result.h"
-#include "convert/unused_options.h"
-#include "live/resume.h"
-#include "live/remap.h"
+#include "convert/flow_text.h"
+#include "convert/stage.h"
+#include "live/live_mode.h"
+#include "dm/remap.h"
 #include "base/signals.h"
 #include "luks/header.h"
 #include "lvm/autoactivation.h"
@@ -117,17 +118,12 @@ PlanDevices insert(const Checked& checked, const Prepared& prepared, const Messa
   return devices;
 }
 
-std::string confirm_summary(const ConvertOptions& options, const Checked& checked) {
-  std::ostringstream out;
-  out << "This converts " << options.device << " (PV of VG " << checked.pv.vg_name << ") to "
-      << (options.type == LuksVersion::kLuks1 ? "LUKS1" : "LUKS2")
-      << " in place while its LVs stay in use";
-  if (checked.make_room) {
-    out << ", after shrinking the PV by " << checked.make_room->extents_to_free << " extents";
-  }
-  out << ". Progress is journaled: after a crash, 'pv2luks resume " << options.device
-      << "' finishes the job.";
-  return out.str();
+std::string confirm_summary(const ConvertOptions& options, const Checked& checked,
+                            const StageRun& run) {
+  return pv2luks::confirm_summary(
+      options.device + " (PV of VG " + checked.pv.vg_name + ")", options.type,
+      " while its LVs stay in use", checked.make_room ? checked.make_room->extents_to_free : 0,
+      resume_command(run));
 }
 
 ConvertResult dry_run(const ConvertOptions& options, const Checked& checked, const MessageFn& say) {
@@ -141,132 +137,113 @@ ConvertResult dry_run(const ConvertOptions& options, const Checked& checked, con
   const std::vector<std::string> off =
       autoactivation_off_command(read_vg_activation(options.device));
   if (!off.empty()) say("would run: " + command_line(off));
-  say("journal: the device's last MiB, from sector " +
-      std::to_string(journal_start_sectors(checked.plan.input.device_sectors)));
+  say_journal_place("the device", checked.plan.input.device_sectors, say);
   say("the tables, in the order they are loaded:\n" +
       describe_plan(checked.plan, shown, {checked.crypt_full, checked.intermediate}));
   if (!dm::available()) say("note: device-mapper is not available here; a real run would refuse");
-  say("dry run: nothing written");
-  ConvertResult result;
-  result.status = ConvertStatus::kDone;
-  return result;
+  return dry_run_done(say);
+}
+
+void require_device_mapper() {
+  if (!dm::available()) {
+    Fail() << "device-mapper is not available in this kernel (no device-mapper in /proc/misc); "
+              "a live conversion needs it: load the dm-mod module";
+  }
+}
+
+// guard. Write point (not a commit point): vgchange rewrites LVM's metadata
+// (autoactivation off, the VG tagged); no data sector is touched. A crash
+// here leaves an intact PV whose VG is not autoactivated; the finish of this
+// or a later conversion turns it back on.
+void guard(const ConvertOptions& options, const MessageFn& say) {
+  const std::vector<std::string> off =
+      autoactivation_off_command(read_vg_activation(options.device));
+  if (!off.empty() && !test_hook(TestHook::NoAutoactivationGuard)) {  // negative control
+    run_checked(off);
+    say("ran: " + command_line(off) + " (until the header is written, no boot may " +
+        "activate the VG from the half-converted partition)");
+  }
+}
+
+// The guard undone after the stage failed: what the refusal adds.
+std::string unguard(const std::string& device) {
+  try {
+    if (!restore_autoactivation(device).empty()) return "; the VG's autoactivation is back on";
+  } catch (const Error& again) {
+    return std::string("; could not turn the VG's autoactivation back on (") + again.what() +
+           "): run vgchange --setautoactivation y --deltag " + kConvertingTag + " VG";
+  }
+  return "";
+}
+
+// stage. The journal area lies past the shifted data, in the old tail room
+// that LVM does not use.
+std::unique_ptr<JournalArea> stage(MoveState& state, const ConvertOptions& options,
+                                   const Checked& checked, const Prepared& prepared) {
+  auto journal = std::make_unique<JournalArea>(options.device, checked.plan.input.device_sectors);
+  journal->write_header_copy(prepared.header.header, prepared.header.built.used_bytes);
+  state = {options.device, checked.intermediate, checked.crypt_full, checked.plan, {},
+           prepared.header.header, journal.get(), staged_record(checked, prepared, options)};
+  // Commit point: the staged header (the volume key in keyslot 0) and the
+  // plan are durable in the journal before any data sector is written. A
+  // resume from here starts the move at chunk 0.
+  commit(state, JournalPhase::kStaged, 0);
+  test_point("staged");
+  return journal;
 }
 
 }  // namespace
 
-std::string resume_hint(const std::string& device) {
-  return "the journal at the end of " + device + " records the progress; run 'pv2luks resume " +
-         device + "' to finish";
-}
-
-ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
+// The stages in order; every Error goes to failed(), which maps the stage it
+// was thrown in to the result (convert/stage.h).
+ConvertResult live_convert(const ConvertOptions& options, const MessageFn& say,
                            const ProgressFn& progress) {
-  ConvertResult result;
+  StageRun run{false, false, options.device};
   Checked checked;
   Prepared prepared;
-  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
+  // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
+  // answered between chunks, after a commit.
+  std::optional<SignalsDeferred> signals;
+  std::unique_ptr<JournalArea> journal;
+  MoveState state;
   try {
+    run.stage = Stage::kCheck;
     checked = check(options, say);
     if (options.dry_run) return dry_run(options, checked, say);
-    if (options.confirm && !options.confirm(confirm_summary(options, checked))) {
+    run.stage = Stage::kConfirm;
+    if (options.confirm && !options.confirm(confirm_summary(options, checked, run))) {
       return refused("not confirmed");
     }
+    run.stage = Stage::kPrepare;
     prepared = prepare(options, checked);
-    if (!dm::available()) {
-      Fail() << "device-mapper is not available in this kernel (no device-mapper in /proc/misc); "
-                "a live conversion needs it: load the dm-mod module";
-    }
+    require_device_mapper();
     lock_all_memory();  // before any suspend: the root LV may be one of them
-  } catch (const Error& e) {
-    return refused(e);
-  }
-  if (checked.make_room) {
-    try {
+    if (checked.make_room) {
+      run.stage = Stage::kMakeRoom;
       // Write point (not a commit point): pvresize rewrites LVM's metadata
       // at the PV's front; no extent moves and no data sector is touched.
       // A crash here leaves a smaller, intact PV; convert can run again.
       make_room(options, checked, say);
-    } catch (const Error& e) {
-      result.status = ConvertStatus::kFailed;
-      result.message = std::string(e.what()) +
-                       "; only LVM's metadata may have changed (pvresize): check with "
-                       "'pvs " + options.device + "'; no data was moved";
-      return result;
+      run.room_made = true;
     }
-  }
-  try {
-    // Write point (not a commit point): vgchange rewrites LVM's metadata
-    // (autoactivation off, the VG tagged); no data sector is touched. A
-    // crash here leaves an intact PV whose VG is not autoactivated; the
-    // finish of this or a later conversion turns it back on.
-    const std::vector<std::string> off =
-        autoactivation_off_command(read_vg_activation(options.device));
-    if (!off.empty() && !test_hook(TestHook::NoAutoactivationGuard)) {  // negative control
-      run_checked(off);
-      say("ran: " + command_line(off) + " (until the header is written, no boot may " +
-          "activate the VG from the half-converted partition)");
-    }
-  } catch (const Error& e) {
-    if (!checked.make_room) return refused(e);
-    result.status = ConvertStatus::kFailed;
-    result.message = std::string(e.what()) + "; the PV was shrunk (pvresize), no data was moved";
-    return result;
-  }
-  // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
-  // answered between chunks, after a commit.
-  const SignalsDeferred signals;
-  std::unique_ptr<JournalArea> journal;
-  MoveState state;
-  try {
-    // stage. The journal area lies past the shifted data, in the old tail
-    // room that LVM does not use.
-    journal = std::make_unique<JournalArea>(options.device, checked.plan.input.device_sectors);
-    journal->write_header_copy(prepared.header.header, prepared.header.built.used_bytes);
-    state = {options.device, checked.intermediate, checked.crypt_full, checked.plan, {},
-             prepared.header.header, journal.get(), staged_record(checked, prepared, options)};
-    // Commit point: the staged header (the volume key in keyslot 0) and the
-    // plan are durable in the journal before any data sector is written. A
-    // resume from here starts the move at chunk 0.
-    commit(state, JournalPhase::kStaged, 0);
-    test_point("staged");
-  } catch (const Error& e) {
-    std::string restored;  // the guard undone, when it was set
-    try {
-      if (!restore_autoactivation(options.device).empty()) {
-        restored = "; the VG's autoactivation is back on";
-      }
-    } catch (const Error& again) {
-      restored = std::string("; could not turn the VG's autoactivation back on (") + again.what() +
-                 "): run vgchange --setautoactivation y --deltag " + kConvertingTag + " VG";
-    }
-    return refused(std::string(e.what()) + " (while writing the journal into the free room "
-                   "after the PV; the PV is unchanged" + restored + ")");
-  }
-  try {
+    run.stage = Stage::kGuard;
+    guard(options, say);
+    signals.emplace();
+    run.stage = Stage::kStage;
+    journal = stage(state, options, checked, prepared);
+    run.stage = Stage::kInsert;
     state.devices = insert(checked, prepared, say);
-  } catch (const Error& e) {
-    // No data moved. The intermediate device, if it is under some LVs, maps
-    // the PV unchanged; the journal says "staged", so resume can retry.
-    result.status = ConvertStatus::kFailed;
-    result.message = std::string(e.what()) + " (while setting up the dm devices; no data moved); " +
-                     resume_hint(options.device);
-    return result;
-  }
-  try {
-    const MoveOutcome outcome = move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+    run.stage = Stage::kMove;
+    const MoveOutcome outcome =
+        move_and_finish(state, progress, [&] { return signals->stop_requested(); });
     if (outcome == MoveOutcome::kStopped) {
-      result.status = ConvertStatus::kStopped;
-      result.message = "stopped by a signal after " + std::to_string(state.record.chunks_done) +
-                       " of " + std::to_string(checked.plan.chunk_count()) +
-                       " chunks; the LVs keep running; " + resume_hint(options.device);
-      return result;
+      return stopped(run, state.record.chunks_done, checked.plan.chunk_count());
     }
   } catch (const Error& e) {
-    result.status = ConvertStatus::kFailed;
-    result.message = std::string(e.what()) + "; the LVs keep running on the live dm tables; " +
-                     resume_hint(options.device);
-    return result;
+    if (run.stage == Stage::kStage) run.guard_note = unguard(options.device);
+    return failed(run, e);
   }
+  ConvertResult result;
   result.status = ConvertStatus::kDone;
   result.luks_uuid = prepared.header.built.uuid;
   result.crypttab_line = crypttab_line(checked.intermediate, prepared.header.built.uuid);

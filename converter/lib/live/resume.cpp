@@ -1,16 +1,25 @@
+// Resume and status: continuing a conversion from its journal.
+//
+// Two cases, one path. After a power cut nothing is active: resume creates
+// crypt_full and the intermediate device in the state the journal records
+// and moves on. After the converter alone died (SIGKILL, a crash) the LVs
+// still run on the live intermediate device: resume reloads it in the
+// recorded state, which maps every sector where the disk has it, and moves
+// on. Either way the chunk in flight is redone from its plaintext source.
 #include "base/sector.h"
-#include "live/resume.h"
+#include "live/live_mode.h"
 
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <memory>
-#include <sstream>
+#include <optional>
 
 #include "base/error.h"
 #include "convert/resume_key.h"
-#include "convert/unused_options.h"
+#include "convert/flow_text.h"
+#include "convert/stage.h"
 #include "device/block_device.h"
 #include "dm/dm_device.h"
 #include "journal/area.h"
@@ -21,9 +30,8 @@
 #include "base/memory_lock.h"
 #include "live/move.h"
 #include "convert/result.h"
-#include "live/remap.h"
+#include "dm/remap.h"
 #include "base/signals.h"
-#include "offline/offline_resume.h"
 #include "luks/header.h"
 #include "plan/plan.h"
 #include "plan/step_tables.h"
@@ -141,33 +149,35 @@ PlanDevices set_up(const Found& found, const CryptSpec& crypt, const std::string
 
 }  // namespace
 
-ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& say,
-                                const ProgressFn& progress) {
-  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
-  if (options.offline) return resume_offline(options, say, progress);
+// The stages in order, as live_convert's from stage on: check (the journal),
+// confirm (the passphrase), prepare, insert (set up again), move. Every Error
+// goes to failed() (convert/stage.h).
+ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
+                          const ProgressFn& progress) {
+  StageRun run{false, true, options.device};
   Found found;
   std::vector<std::uint8_t> header;
   std::unique_ptr<KernelKey> key;
   CryptSpec crypt;
+  // From set up on SIGINT, SIGTERM and SIGHUP wait: they are answered between
+  // chunks, after a commit, never in the middle of setting up. (Before, they
+  // end the process at once, which is safe: nothing was written.)
+  std::optional<SignalsDeferred> signals;
   try {
+    run.stage = Stage::kCheck;
     found = find_journal(options.device, true);
     say(options.device + ": " + describe(found));
     header = staged_header(found.journal);
+    run.stage = Stage::kConfirm;
     const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header);
     if (!volume_key) return refused("not confirmed");
+    run.stage = Stage::kPrepare;
     key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, *volume_key);
     lock_all_memory();  // before any suspend: the root LV may be one of them
     crypt.cipher = found.journal.record.cipher;
     crypt.key = KeyRef::keyring(volume_key->size_bytes(), key->description());
-  } catch (const Error& e) {
-    return refused(e);
-  }
-  // From here on SIGINT, SIGTERM and SIGHUP wait: they are answered between
-  // chunks, after a commit, never in the middle of setting up. (Before, they
-  // end the process at once, which is safe: nothing was written.)
-  const SignalsDeferred signals;
-  ConvertResult result;
-  try {
+    signals.emplace();
+    run.stage = Stage::kInsert;
     MoveState state{options.device, found.intermediate, found.crypt_full, found.journal.plan, {},
                     header, found.journal.area.get(), found.journal.record};
     state.devices = set_up(
@@ -175,28 +185,24 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
         cryptsetup_dm_uuid(luks_type_of(header), found.journal.record.luks_uuid, found.intermediate),
         say);
     if (options.activate_only) {
-      result.status = ConvertStatus::kStopped;
       // The partition still starts with the PV's label until the last chunk
       // moves, so LVM sees the PV twice; --devices picks the mapped one.
-      result.message = "/dev/mapper/" + found.intermediate +
-                       " maps the PV as the journal records it; activate the VG on it with "
-                       "'vgchange -ay --devices /dev/mapper/" + found.intermediate +
-                       "', then run 'pv2luks resume " + options.device + "' to finish";
-      return result;
+      return result_of(ConvertStatus::kStopped,
+                       "/dev/mapper/" + found.intermediate +
+                           " maps the PV as the journal records it; activate the VG on it with "
+                           "'vgchange -ay --devices /dev/mapper/" + found.intermediate +
+                           "', then run '" + resume_command(run) + "' to finish");
     }
+    run.stage = Stage::kMove;
     const MoveOutcome outcome =
-        move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+        move_and_finish(state, progress, [&] { return signals->stop_requested(); });
     if (outcome == MoveOutcome::kStopped) {
-      result.status = ConvertStatus::kStopped;
-      result.message = "stopped by a signal after " + std::to_string(state.record.chunks_done) +
-                       " chunks; " + resume_hint(options.device);
-      return result;
+      return stopped(run, state.record.chunks_done, state.plan.chunk_count());
     }
   } catch (const Error& e) {
-    result.status = ConvertStatus::kFailed;
-    result.message = std::string(e.what()) + "; " + resume_hint(options.device);
-    return result;
+    return failed(run, e);
   }
+  ConvertResult result;
   result.status = ConvertStatus::kDone;
   result.luks_uuid = found.journal.record.luks_uuid;
   result.crypttab_line = crypttab_line(found.intermediate, found.journal.record.luks_uuid);
@@ -208,16 +214,11 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   return result;
 }
 
-ConvertResult conversion_status(const std::string& device, const MessageFn& say) {
+ConvertResult live_status(const std::string& device, const MessageFn& say) {
   try {
     const Found found = find_journal(device, false);
-    say(device + ": being converted; " + describe(found));
-    staged_header(found.journal);
-    say("the staged LUKS header matches its checksum; 'pv2luks resume " + device +
-        "' finishes the conversion");
-    ConvertResult result;
-    result.status = ConvertStatus::kDone;
-    return result;
+    return journal_status(device + ": being converted; " + describe(found), found.journal,
+                          resume_command(StageRun{false, false, device}), say);
   } catch (const Error& e) {
     return refused(e);
   }

@@ -18,13 +18,14 @@
 // Failures before `stage` are refusals: nothing was written. From `stage` on,
 // 'pv2luks resume --offline IMAGE' continues from the journal.
 #include <memory>
-#include <sstream>
+#include <optional>
 
 #include "base/error.h"
 #include "base/test_point.h"
 #include "convert/prepared_header.h"
 #include "convert/result.h"
-#include "convert/unused_options.h"
+#include "convert/flow_text.h"
+#include "convert/stage.h"
 #include "crypto/xts.h"
 #include "journal/area.h"
 #include "journal/commit.h"
@@ -32,6 +33,7 @@
 #include "offline/guest_config.h"
 #include "offline/offline_checks.h"
 #include "offline/offline_room.h"
+#include "offline/offline_mode.h"
 #include "offline/offline_resume.h"
 #include "offline/userspace_move.h"
 #include "plan/plan_text.h"
@@ -40,22 +42,17 @@ namespace pv2luks {
 
 namespace {
 
-std::string confirm_summary(const ConvertOptions& options, const OfflineChecked& checked) {
-  std::ostringstream out;
-  out << "This converts the PV on " << checked.location.name << " of " << options.device
-      << " (VG " << checked.pv.vg_name << ") to "
-      << (options.type == LuksVersion::kLuks1 ? "LUKS1" : "LUKS2") << " in place";
-  if (checked.make_room) {
-    out << ", after shrinking the PV by " << checked.make_room->extents_to_free << " extents";
-  }
-  out << ". Progress is journaled: after a crash, 'pv2luks resume --offline "
-      << options.device << "' finishes the job.";
-  return out.str();
+std::string confirm_summary(const ConvertOptions& options, const OfflineChecked& checked,
+                            const StageRun& run) {
+  return pv2luks::confirm_summary(
+      "the PV on " + checked.location.name + " of " + options.device + " (VG " +
+          checked.pv.vg_name + ")",
+      options.type, "", checked.make_room ? checked.make_room->extents_to_free : 0,
+      resume_command(run));
 }
 
 ConvertResult dry_run(const OfflineChecked& checked, const MessageFn& say) {
-  say("journal: the PV's partition's last MiB, from sector " +
-      std::to_string(journal_start_sectors(checked.plan.input.device_sectors)));
+  say_journal_place("the PV's partition", checked.plan.input.device_sectors, say);
   say("chunks, in the order they move (sectors of the partition):");
   for (std::uint64_t k = 0; k < checked.plan.chunk_count(); ++k) {
     const Chunk chunk = checked.plan.chunk(k);
@@ -64,25 +61,55 @@ ConvertResult dry_run(const OfflineChecked& checked, const MessageFn& say) {
         std::to_string(checked.plan.input.data_offset_sectors + chunk.start_sectors) + ", " +
         std::to_string(checked.plan.input.data_offset_sectors + chunk.end_sectors()) + ")");
   }
-  say("dry run: nothing written");
-  return result_of(ConvertStatus::kDone, "");
+  return dry_run_done(say);
+}
+
+// stage. The journal area lies past the shifted data, in the tail room that
+// LVM does not use.
+std::unique_ptr<JournalArea> stage(OfflineMoveState& state, RangeFile& device,
+                                   const ConvertOptions& options, const OfflineChecked& checked,
+                                   PreparedHeader& prepared, XtsCipher& cipher) {
+  auto journal = std::make_unique<JournalArea>(checked.location.range);
+  journal->write_header_copy(prepared.header, prepared.built.used_bytes);
+  // The header's copy in the journal is the one the front gets: the
+  // memory goes now, before the move's buffers are taken.
+  JournalRecord record =
+      first_record({&checked.plan, &prepared.header, prepared.built.used_bytes,
+                    options.key_size_bits, prepared.cipher, prepared.built.uuid,
+                    checked.pv.pv_uuid});
+  std::vector<std::uint8_t>().swap(prepared.header);
+  state = {&device, checked.plan, &cipher, journal.get(), record};
+  // Commit point: the staged header (the volume key in keyslot 0) and the
+  // plan are durable in the journal before any data sector is written. A
+  // resume from here starts the move at chunk 0.
+  commit_record(*journal, state.record, JournalPhase::kStaged, 0);
+  test_point("staged");
+  return journal;
 }
 
 }  // namespace
 
-ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& say,
+// The stages in order; every Error goes to failed(), which maps the stage it
+// was thrown in to the result (convert/stage.h).
+ConvertResult offline_convert(const ConvertOptions& options, const MessageFn& say,
                               const ProgressFn& progress) {
+  StageRun run{true, false, options.device};
   std::unique_ptr<OfflineChecked> checked;
   PreparedHeader prepared;
   std::unique_ptr<XtsCipher> cipher;
   std::unique_ptr<GuestConfigInput> guest;
-  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
+  // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
+  // answered between chunks, after a commit.
+  std::optional<SignalsDeferred> signals;
   try {
+    run.stage = Stage::kCheck;
     checked = std::make_unique<OfflineChecked>(check_offline(options, say));
     if (options.dry_run) return dry_run(*checked, say);
-    if (options.confirm && !options.confirm(confirm_summary(options, *checked))) {
+    run.stage = Stage::kConfirm;
+    if (options.confirm && !options.confirm(confirm_summary(options, *checked, run))) {
       return refused("not confirmed");
     }
+    run.stage = Stage::kPrepare;
     prepared = prepare_header(options, checked->header.spec, checked->location.range.size_bytes);
     cipher = std::make_unique<XtsCipher>(prepared.volume_key.bytes(),
                                          checked->header.spec.sector_size_bytes, false);
@@ -91,54 +118,29 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
           GuestConfigInput{passphrase_c_string(prepared.passphrase), checked->guest});
       prepared.passphrase.wipe();
     }
-  } catch (const Error& e) {
-    return refused(e);
-  }
-  if (checked->make_room) {
-    try {
+    if (checked->make_room) {
+      run.stage = Stage::kMakeRoom;
       // Write point (not a commit point): pvresize rewrites LVM's metadata
       // at the PV's front; no extent moves and no data sector is touched.
       // A crash here leaves a smaller, intact PV; convert can run again.
       make_room_offline(checked->location.range, *checked->make_room, checked->pv, say);
-    } catch (const Error& e) {
-      return result_of(ConvertStatus::kFailed,
-                       std::string(e.what()) + "; only LVM's metadata may have changed "
-                       "(pvresize); no data was moved");
+      run.room_made = true;
     }
-  }
-  // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
-  // answered between chunks, after a commit.
-  const SignalsDeferred signals;
-  const std::string uuid = prepared.built.uuid;
-  {
-    const ByteRange& range = checked->location.range;
-    RangeFile device(range, true);
-    std::unique_ptr<JournalArea> journal;
+    signals.emplace();
+    run.stage = Stage::kStage;
+    RangeFile device(checked->location.range, true);
     OfflineMoveState state;
-    try {
-      // stage. The journal area lies past the shifted data, in the tail room
-      // that LVM does not use.
-      journal = std::make_unique<JournalArea>(range);
-      journal->write_header_copy(prepared.header, prepared.built.used_bytes);
-      // The header's copy in the journal is the one the front gets: the
-      // memory goes now, before the move's buffers are taken.
-      JournalRecord record =
-          first_record({&checked->plan, &prepared.header, prepared.built.used_bytes,
-                        options.key_size_bits, prepared.cipher, uuid, checked->pv.pv_uuid});
-      std::vector<std::uint8_t>().swap(prepared.header);
-      state = {&device, checked->plan, cipher.get(), journal.get(), record};
-      // Commit point: the staged header (the volume key in keyslot 0) and the
-      // plan are durable in the journal before any data sector is written. A
-      // resume from here starts the move at chunk 0.
-      commit_record(*journal, state.record, JournalPhase::kStaged, 0);
-      test_point("staged");
-    } catch (const Error& e) {
-      return refused(std::string(e.what()) + " (while writing the journal into the free room "
-                     "after the PV; the PV is unchanged)");
+    const std::unique_ptr<JournalArea> journal =
+        stage(state, device, options, *checked, prepared, *cipher);
+    run.stage = Stage::kMove;
+    if (offline_move_and_finish(state, progress, [&] { return signals->stop_requested(); }) ==
+        MoveOutcome::kStopped) {
+      return stopped(run, state.record.chunks_done, state.plan.chunk_count());
     }
-    if (auto ended = move_offline(state, progress, signals, options.device)) return *ended;
+  } catch (const Error& e) {
+    return failed(run, e);
   }
-  return finish_offline(std::move(checked->image), uuid, say, guest.get());
+  return finish_offline(std::move(checked->image), prepared.built.uuid, say, guest.get());
 }
 
 }  // namespace pv2luks

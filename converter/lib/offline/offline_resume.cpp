@@ -1,14 +1,18 @@
 #include "offline/offline_resume.h"
 
 #include <memory>
+#include <optional>
 
 #include "base/error.h"
+#include "convert/flow_text.h"
 #include "convert/result.h"
+#include "convert/stage.h"
 #include "crypto/xts.h"
 #include "journal/journal_state.h"
 #include "base/signals.h"
 #include "convert/resume_key.h"
 #include "offline/locate_pv.h"
+#include "offline/offline_mode.h"
 #include "offline/userspace_move.h"
 #include "system/crypttab.h"
 #include "base/sector.h"
@@ -47,11 +51,6 @@ FoundOffline find_offline_journal(const std::string& image_path, std::uint32_t p
 
 }  // namespace
 
-std::string offline_resume_hint(const std::string& image) {
-  return "the journal at the end of the PV's partition records the progress; run 'pv2luks "
-         "resume --offline " + image + "' to finish";
-}
-
 ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, const MessageFn& say,
                              const GuestConfigInput* guest) {
   const std::string path = image.image_path();
@@ -89,28 +88,18 @@ ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, cons
   return result;
 }
 
-std::optional<ConvertResult> move_offline(OfflineMoveState& state, const ProgressFn& progress,
-                                          const SignalsDeferred& signals, const std::string& image) {
-  try {
-    const MoveOutcome outcome =
-        offline_move_and_finish(state, progress, [&] { return signals.stop_requested(); });
-    if (outcome == MoveOutcome::kFinished) return std::nullopt;
-    return result_of(ConvertStatus::kStopped,
-                     "stopped by a signal after " + std::to_string(state.record.chunks_done) +
-                         " of " + std::to_string(state.plan.chunk_count()) + " chunks; " +
-                         offline_resume_hint(image));
-  } catch (const Error& e) {
-    return result_of(ConvertStatus::kFailed,
-                     std::string(e.what()) + "; " + offline_resume_hint(image));
-  }
-}
-
-ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
+// The stages in order, as offline_convert's from stage on: check (the
+// journal), confirm (the passphrase), prepare, move. Every Error goes to
+// failed() (convert/stage.h).
+ConvertResult offline_resume(const ResumeOptions& options, const MessageFn& say,
                              const ProgressFn& progress) {
+  StageRun run{true, true, options.device};
   std::unique_ptr<FoundOffline> found;
   std::unique_ptr<XtsCipher> cipher;
   std::unique_ptr<GuestConfigInput> guest;
+  std::optional<SignalsDeferred> signals;
   try {
+    run.stage = Stage::kCheck;
     if (options.guest_config) check_guest_config_available();
     std::vector<std::uint8_t> header;
     found = std::make_unique<FoundOffline>(
@@ -123,40 +112,43 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
         !problem.empty()) {
       Fail() << options.device << ": " << problem;
     }
-    SecureBuffer passphrase;
-    const std::optional<SecureBuffer> volume_key =
-        resume_volume_key(options, header, options.guest_config ? &passphrase : nullptr);
-    if (!volume_key) return refused("not confirmed");
-    if (options.guest_config) {
-      guest = std::make_unique<GuestConfigInput>(
-          GuestConfigInput{passphrase_c_string(passphrase), std::nullopt});
+    run.stage = Stage::kConfirm;
+    {  // the passphrase and the volume key live only until the cipher has its copy
+      SecureBuffer passphrase;
+      const std::optional<SecureBuffer> volume_key =
+          resume_volume_key(options, header, options.guest_config ? &passphrase : nullptr);
+      if (!volume_key) return refused("not confirmed");
+      run.stage = Stage::kPrepare;
+      if (options.guest_config) {
+        guest = std::make_unique<GuestConfigInput>(
+            GuestConfigInput{passphrase_c_string(passphrase), std::nullopt});
+      }
+      cipher = std::make_unique<XtsCipher>(volume_key->bytes(), kSectorBytes, false);
     }
-    cipher = std::make_unique<XtsCipher>(volume_key->bytes(), kSectorBytes, false);
-  } catch (const Error& e) {
-    return refused(e);
-  }
-  const SignalsDeferred signals;
-  const std::string uuid = found->journal.record.luks_uuid;
-  {
+    signals.emplace();
+    run.stage = Stage::kMove;
     RangeFile device(found->location.range, true);
     OfflineMoveState state{&device, found->journal.plan, cipher.get(),
                            found->journal.area.get(), found->journal.record};
-    if (auto ended = move_offline(state, progress, signals, options.device)) return *ended;
+    if (offline_move_and_finish(state, progress, [&] { return signals->stop_requested(); }) ==
+        MoveOutcome::kStopped) {
+      return stopped(run, state.record.chunks_done, state.plan.chunk_count());
+    }
     found->journal.area.reset();
+  } catch (const Error& e) {
+    return failed(run, e);
   }
-  return finish_offline(std::move(found->image), uuid, say, guest.get());
+  return finish_offline(std::move(found->image), found->journal.record.luks_uuid, say,
+                        guest.get());
 }
 
-ConvertResult offline_conversion_status(const std::string& image, std::uint32_t partition,
-                                        const MessageFn& say) {
+ConvertResult offline_status(const std::string& image, std::uint32_t partition,
+                             const MessageFn& say) {
   try {
     const FoundOffline found = find_offline_journal(image, partition, ImageUse::read);
-    say(image + ": " + found.location.name + " is being converted; " +
-        describe_journal(found.journal));
-    staged_header(found.journal);
-    say("the staged LUKS header matches its checksum; 'pv2luks resume --offline " + image +
-        "' finishes the conversion");
-    return result_of(ConvertStatus::kDone, "");
+    return journal_status(image + ": " + found.location.name + " is being converted; " +
+                              describe_journal(found.journal),
+                          found.journal, resume_command(StageRun{true, false, image}), say);
   } catch (const Error& e) {
     return refused(e);
   }

@@ -1,31 +1,13 @@
-// The offline resume and status, and the end both the offline conversion and
-// its resume share.
+// The end both the offline conversion and its resume share.
 #pragma once
 
-#include <optional>
 #include <string>
 
 #include "image/image_view.h"
-#include "base/signals.h"
 #include "offline/guest_config.h"
-#include "offline/userspace_move.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {
-
-// "the journal at the end of the PV's partition records the progress; run
-// 'pv2luks resume --offline IMAGE' to finish"
-std::string offline_resume_hint(const std::string& image);
-
-// Runs the offline mover to the end. nullopt when it finished; otherwise the
-// result to return: stopped by a signal, or failed (with how to resume).
-std::optional<ConvertResult> move_offline(OfflineMoveState& state, const ProgressFn& progress,
-                                          const SignalsDeferred& signals, const std::string& image);
-
-// Continues an offline conversion from its journal (resume_conversion calls
-// this when options.offline is set).
-ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
-                             const ProgressFn& progress);
 
 // After the header is durable: closes the image (a qcow2 image's export is
 // flushed and stopped) and reports the crypttab line and what the guest

@@ -1,4 +1,4 @@
-#include "live/remap.h"
+#include "dm/remap.h"
 
 #include <sys/sysmacros.h>
 
