@@ -41,7 +41,7 @@
 #include "convert/unused_options.h"
 #include "live/resume.h"
 #include "live/remap.h"
-#include "base/signals.h"
+#include "convert/run_stop.h"
 #include "luks/header.h"
 #include "lvm/autoactivation.h"
 #include "lvm/room.h"
@@ -164,7 +164,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
   ConvertResult result;
   Checked checked;
   Prepared prepared;
-  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
+  if (const std::string unused = unused_option(options, Mode::kLive); !unused.empty()) return refused(unused);
   try {
     checked = check(options, say);
     if (options.dry_run) return dry_run(options, checked, say);
@@ -212,9 +212,9 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     result.message = std::string(e.what()) + "; the PV was shrunk (pvresize), no data was moved";
     return result;
   }
-  // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
-  // answered between chunks, after a commit.
-  const SignalsDeferred signals;
+  // From the first write on, SIGINT, SIGTERM and SIGHUP wait (when the
+  // caller asked): they are answered between chunks, after a commit.
+  const RunStop stop(options.process, progress);
   std::unique_ptr<JournalArea> journal;
   MoveState state;
   try {
@@ -253,10 +253,10 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
     return result;
   }
   try {
-    const MoveOutcome outcome = move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+    const MoveOutcome outcome = move_and_finish(state, stop.progress(), [&] { return stop.requested(); });
     if (outcome == MoveOutcome::kStopped) {
       result.status = ConvertStatus::kStopped;
-      result.message = "stopped by a signal after " + std::to_string(state.record.chunks_done) +
+      result.message = stop.stopped_by() + " after " + std::to_string(state.record.chunks_done) +
                        " of " + std::to_string(checked.plan.chunk_count()) +
                        " chunks; the LVs keep running; " + resume_hint(options.device);
       return result;

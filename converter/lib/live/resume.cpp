@@ -22,7 +22,7 @@
 #include "live/move.h"
 #include "convert/result.h"
 #include "live/remap.h"
-#include "base/signals.h"
+#include "convert/run_stop.h"
 #include "offline/offline_resume.h"
 #include "luks/header.h"
 #include "plan/plan.h"
@@ -162,10 +162,11 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
   } catch (const Error& e) {
     return refused(e);
   }
-  // From here on SIGINT, SIGTERM and SIGHUP wait: they are answered between
-  // chunks, after a commit, never in the middle of setting up. (Before, they
-  // end the process at once, which is safe: nothing was written.)
-  const SignalsDeferred signals;
+  // From here on SIGINT, SIGTERM and SIGHUP wait (when the caller asked):
+  // they are answered between chunks, after a commit, never in the middle of
+  // setting up. (Before, they end the process at once, which is safe:
+  // nothing was written.)
+  const RunStop stop(options.process, progress);
   ConvertResult result;
   try {
     MoveState state{options.device, found.intermediate, found.crypt_full, found.journal.plan, {},
@@ -185,10 +186,10 @@ ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& s
       return result;
     }
     const MoveOutcome outcome =
-        move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+        move_and_finish(state, stop.progress(), [&] { return stop.requested(); });
     if (outcome == MoveOutcome::kStopped) {
       result.status = ConvertStatus::kStopped;
-      result.message = "stopped by a signal after " + std::to_string(state.record.chunks_done) +
+      result.message = stop.stopped_by() + " after " + std::to_string(state.record.chunks_done) +
                        " chunks; " + resume_hint(options.device);
       return result;
     }

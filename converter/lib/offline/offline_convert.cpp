@@ -28,7 +28,7 @@
 #include "crypto/xts.h"
 #include "journal/area.h"
 #include "journal/commit.h"
-#include "base/signals.h"
+#include "convert/run_stop.h"
 #include "offline/guest_config.h"
 #include "offline/offline_checks.h"
 #include "offline/offline_room.h"
@@ -76,7 +76,7 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
   PreparedHeader prepared;
   std::unique_ptr<XtsCipher> cipher;
   std::unique_ptr<GuestConfigInput> guest;
-  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
+  if (const std::string unused = unused_option(options, Mode::kOffline); !unused.empty()) return refused(unused);
   try {
     checked = std::make_unique<OfflineChecked>(check_offline(options, say));
     if (options.dry_run) return dry_run(*checked, say);
@@ -106,9 +106,9 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
                        "(pvresize); no data was moved");
     }
   }
-  // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
-  // answered between chunks, after a commit.
-  const SignalsDeferred signals;
+  // From the first write on, SIGINT, SIGTERM and SIGHUP wait (when the
+  // caller asked): they are answered between chunks, after a commit.
+  const RunStop stop(options.process, progress);
   const std::string uuid = prepared.built.uuid;
   {
     const ByteRange& range = checked->location.range;
@@ -136,7 +136,7 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
       return refused(std::string(e.what()) + " (while writing the journal into the free room "
                      "after the PV; the PV is unchanged)");
     }
-    if (auto ended = move_offline(state, progress, signals, options.device)) return *ended;
+    if (auto ended = move_offline(state, stop, options.device)) return *ended;
   }
   return finish_offline(std::move(checked->image), uuid, say, guest.get());
 }

@@ -6,7 +6,7 @@
 #include "convert/result.h"
 #include "crypto/xts.h"
 #include "journal/journal_state.h"
-#include "base/signals.h"
+#include "convert/run_stop.h"
 #include "convert/resume_key.h"
 #include "offline/locate_pv.h"
 #include "offline/userspace_move.h"
@@ -89,14 +89,14 @@ ConvertResult finish_offline(ImageView image, const std::string& luks_uuid, cons
   return result;
 }
 
-std::optional<ConvertResult> move_offline(OfflineMoveState& state, const ProgressFn& progress,
-                                          const SignalsDeferred& signals, const std::string& image) {
+std::optional<ConvertResult> move_offline(OfflineMoveState& state, const RunStop& stop,
+                                          const std::string& image) {
   try {
     const MoveOutcome outcome =
-        offline_move_and_finish(state, progress, [&] { return signals.stop_requested(); });
+        offline_move_and_finish(state, stop.progress(), [&] { return stop.requested(); });
     if (outcome == MoveOutcome::kFinished) return std::nullopt;
     return result_of(ConvertStatus::kStopped,
-                     "stopped by a signal after " + std::to_string(state.record.chunks_done) +
+                     stop.stopped_by() + " after " + std::to_string(state.record.chunks_done) +
                          " of " + std::to_string(state.plan.chunk_count()) + " chunks; " +
                          offline_resume_hint(image));
   } catch (const Error& e) {
@@ -135,13 +135,13 @@ ConvertResult resume_offline(const ResumeOptions& options, const MessageFn& say,
   } catch (const Error& e) {
     return refused(e);
   }
-  const SignalsDeferred signals;
+  const RunStop stop(options.process, progress);
   const std::string uuid = found->journal.record.luks_uuid;
   {
     RangeFile device(found->location.range, true);
     OfflineMoveState state{&device, found->journal.plan, cipher.get(),
                            found->journal.area.get(), found->journal.record};
-    if (auto ended = move_offline(state, progress, signals, options.device)) return *ended;
+    if (auto ended = move_offline(state, stop, options.device)) return *ended;
     found->journal.area.reset();
   }
   return finish_offline(std::move(found->image), uuid, say, guest.get());

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "image/image_view.h"
-#include "base/signals.h"
+#include "convert/run_stop.h"
 #include "offline/guest_config.h"
 #include "offline/userspace_move.h"
 #include "pv2luks/pv2luks.h"
@@ -18,9 +18,10 @@ namespace pv2luks {
 std::string offline_resume_hint(const std::string& image);
 
 // Runs the offline mover to the end. nullopt when it finished; otherwise the
-// result to return: stopped by a signal, or failed (with how to resume).
-std::optional<ConvertResult> move_offline(OfflineMoveState& state, const ProgressFn& progress,
-                                          const SignalsDeferred& signals, const std::string& image);
+// result to return: stopped (by a signal or the progress callback), or
+// failed (with how to resume).
+std::optional<ConvertResult> move_offline(OfflineMoveState& state, const RunStop& stop,
+                                          const std::string& image);
 
 // Continues an offline conversion from its journal (resume_conversion calls
 // this when options.offline is set).
