@@ -30,12 +30,27 @@ void set_trace(const TraceCli& trace) {
   });
 }
 
+// What the CLI lets the library do to its process (pv2luks.h,
+// ProcessPolicy): lock its memory before suspending devices, and hold
+// SIGINT, SIGTERM and SIGHUP back from the first write on, so that one stops
+// the run between chunks (kStopped: exit 7). The signal is then done with:
+// the result says the run stopped, or, when it came after the last chunk,
+// that it finished.
+pv2luks::ProcessPolicy process_policy() {
+  pv2luks::ProcessPolicy policy;
+  policy.lock_memory = true;
+  policy.defer_signals = true;
+  policy.deferred_signal = [](int) {};
+  return policy;
+}
+
 int convert_action(ConvertCli& args) {
   if (const std::string problem = check_convert(args); !problem.empty()) {
     if (args.progress_json) print_json_result(kExitUsage, "usage", problem);
     return usage("convert", problem);
   }
   if (!args.yes) args.options.confirm = confirm_on_terminal;
+  args.options.process = process_policy();
   ProgressReport progress(args.progress_json, args.options.device);
   const auto convert = args.options.offline ? pv2luks::convert_offline : pv2luks::convert_live;
   return report(convert(args.options, say, std::ref(progress)), args.options.device,
@@ -48,6 +63,7 @@ int resume_action(ResumeCli& args) {
     return usage("resume", problem);
   }
   if (!args.yes) args.options.confirm = confirm_on_terminal;
+  args.options.process = process_policy();
   ProgressReport progress(args.progress_json, args.options.device);
   return report(pv2luks::resume_conversion(args.options, say, std::ref(progress)),
                 args.options.device, false, args.progress_json);
@@ -86,9 +102,10 @@ int verify_action(VerifyCli& args) {
 
 // Exit 0: done (or nothing to do); a refusal's code, nothing changed; 8: a
 // table swap failed part way (the message says what state the VG is in).
-int flatten_action(const pv2luks::FlattenOptions& options,
+int flatten_action(pv2luks::FlattenOptions& options,
                    pv2luks::ConvertResult (*run)(const pv2luks::FlattenOptions&,
                                                  const pv2luks::MessageFn&)) {
+  options.process = process_policy();
   const pv2luks::ConvertResult result = run(options, say);
   if (result.status == pv2luks::ConvertStatus::kRefused) {
     say(result.message + "; nothing was changed");

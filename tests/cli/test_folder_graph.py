@@ -9,12 +9,6 @@ from conftest import SOURCE_DIR
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"(([^"/]+)/[^"]+)"', re.MULTILINE)
 
-# Headers on their way to another folder on another branch of issue 19: the
-# range file moves from offline/ to base/ (branch wip-io). Empty this set when
-# that lands; until then journal/ -> offline/ would be the only cycle.
-MOVING = {"offline/range_file.h"}
-
-
 def folder_graph(lib):
     """For each folder under `lib`, the other folders of `lib` its files include."""
     folders = {path.name for path in lib.iterdir() if path.is_dir()}
@@ -24,7 +18,7 @@ def folder_graph(lib):
             if source.suffix not in (".h", ".cpp"):
                 continue
             for header, included in INCLUDE.findall(source.read_text(errors="replace")):
-                if included in folders and included != folder and header not in MOVING:
+                if included in folders and included != folder:
                     graph[folder].add(included)
     return graph
 

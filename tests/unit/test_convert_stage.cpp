@@ -75,16 +75,18 @@ TEST(Stage, AfterTheStageFailuresSayHowToResume) {
 }
 
 TEST(Stage, StoppedSaysWhereTheMoveStands) {
-  EXPECT_EQ(stopped(live_convert_run(Stage::kMove), 3, 8).message,
+  EXPECT_EQ(stopped(live_convert_run(Stage::kMove), "stopped by a signal", 3, 8).message,
             "stopped by a signal after 3 of 8 chunks; the LVs keep running; the journal at the "
             "end of /dev/vdb records the progress; run 'pv2luks resume /dev/vdb' to finish");
   const StageRun resume{false, true, "/dev/vdb"};
-  EXPECT_EQ(stopped(resume, 3, 8).message,
+  EXPECT_EQ(stopped(resume, "stopped by a signal", 3, 8).message,
             "stopped by a signal after 3 chunks; the journal at the end of /dev/vdb records the "
             "progress; run 'pv2luks resume /dev/vdb' to finish");
-  const ConvertResult offline = stopped(StageRun{true, false, "d.img"}, 3, 8);
+  const ConvertResult offline =
+      stopped(StageRun{true, false, "d.img"}, "stopped at the progress callback's request", 3, 8);
   EXPECT_EQ(offline.status, ConvertStatus::kStopped);
-  EXPECT_EQ(offline.message, "stopped by a signal after 3 of 8 chunks; the journal at the end of "
+  EXPECT_EQ(offline.message,
+            "stopped at the progress callback's request after 3 of 8 chunks; the journal at the end of "
                              "the PV's partition records the progress; run 'pv2luks resume "
                              "--offline d.img' to finish");
 }

@@ -5,11 +5,15 @@
 // actions over it.
 #pragma once
 
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace pv2luks {
@@ -45,10 +49,54 @@ std::string harden_process();
 
 enum class LuksVersion { kLuks1, kLuks2 };
 
+// What a run may do to the whole process. Off by default: the library sets
+// no process-wide policy its caller did not ask for. The pv2luks CLI turns
+// both on for every conversion, resume and flatten.
+//
+// lock_memory, as libcryptsetup's crypt_memory_lock(): the run may lock all
+// of the process's memory, mlockall(MCL_CURRENT | MCL_FUTURE), just before
+// it first suspends a device-mapper device, and never unlocks it again
+// (munlockall would also unlock the pages that hold keys, and any the
+// caller locked). While a device is suspended, a page fault that has to
+// read from it (the program's own code may live on the root LV) waits
+// forever; lvm2 locks its memory around suspends for the same reason. The
+// live runs that suspend devices (convert_live and a live
+// resume_conversion, but not their dry runs; flatten_vg and unflatten_vg)
+// are refused, before anything is written, when it is not set: locking
+// only for the suspended window would mean unlocking afterwards, which
+// cannot be done without unlocking the keys. Needs root or CAP_IPC_LOCK.
+// The offline runs suspend nothing and lock nothing.
+//
+// defer_signals: from the run's first write until it returns, SIGINT,
+// SIGTERM and SIGHUP are blocked in the calling thread (and the threads the
+// run starts), and asked for between chunks: one that arrived stops the run
+// at the next commit point, with ConvertStatus::kStopped (flatten_vg and
+// unflatten_vg do not stop: their table swaps finish first). When the run returns the mask is restored, and each
+// such signal that arrived is taken from the pending set and handed to
+// deferred_signal, or, when that is unset, raised again (raise()), so the
+// process's own disposition for it applies: a signal is never lost. The
+// mask is the calling thread's: a caller with other threads must block
+// these signals in them too, or the kernel may deliver one there. Without
+// it the library touches no signal: a signal kills the run where it is
+// (the journal makes that safe: resume_conversion finishes it), and a
+// caller that wants a clean stop can ask for one from its progress
+// callback (ProgressReply::kStop).
+struct ProcessPolicy {
+  bool lock_memory = false;
+  bool defer_signals = false;
+  // With defer_signals: called once per signal (SIGINT, SIGTERM, SIGHUP)
+  // that arrived while deferred, after the mask is restored and before the
+  // run returns. Unset: the signal is raised again. Must not throw. Set
+  // without defer_signals, the run is refused.
+  std::function<void(int signal)> deferred_signal;
+};
+
 struct ConvertOptions {
   std::string device;  // the PV's partition or whole disk; offline: the image
   // Offline: `device` is a disk image (raw or qcow2) or an unused block
-  // device, converted in userspace, without device-mapper.
+  // device, converted in userspace, without device-mapper. It says which
+  // conversion the options describe: convert_offline refuses them without
+  // it, convert_live with it.
   bool offline = false;
   std::uint32_t partition = 0;  // offline: the PV's partition number; 0: find it
   // Offline: through libguestfs, add the crypttab line inside the guest and
@@ -78,7 +126,20 @@ struct ConvertOptions {
   // Asked once the checks passed and before anything is written, with a
   // summary of what will happen; false refuses. Unset: no question.
   std::function<bool(const std::string& summary)> confirm;
+  ProcessPolicy process;  // memory locking and signal deferral, see above
 };
+
+// An option the chosen function does not use is refused (kRefused, nothing
+// written; the message names the option and what to do), never silently
+// ignored: convert_live refuses `offline` set, `partition` and
+// `guest_config`; convert_offline refuses `offline` unset, `force`,
+// `update_crypttab` and a `crypttab_path` other than the default;
+// resume_conversion (which runs the offline resume when `offline` is set)
+// refuses `partition` and `guest_config` when live, `activate_only`,
+// `update_crypttab` and `crypttab_path` when offline. The process policy's
+// fields are permissions, not requests: lock_memory is refused by no run
+// (an offline run has no use for it and locks nothing), but the live runs
+// that suspend devices refuse to run without it.
 
 struct Progress {
   std::string phase;  // "move" (after each chunk), "header" (the LUKS header written: finished)
@@ -92,7 +153,9 @@ enum class ConvertStatus {
   kDone,     // converted; the LVs now run on the LUKS volume
   kRefused,  // checks failed before anything was written: the disk is as it was
   kFailed,   // failed after the disk was written; the message says what state it is in
-  kStopped,  // a signal stopped it between chunks; `resume` finishes the job
+  // stopped between chunks: a deferred signal (ProcessPolicy) or the
+  // progress callback's kStop asked; `resume` finishes the job
+  kStopped,
 };
 
 // Why a kRefused result refused (the message says it in words), for a caller
@@ -116,7 +179,49 @@ struct ConvertResult {
 };
 
 using MessageFn = std::function<void(const std::string&)>;
-using ProgressFn = std::function<void(const Progress&)>;
+
+// What a progress callback answers. kStop asks the run to stop at its next
+// commit point (after the chunk it reported, before the next one is
+// copied), as a non-zero return from libcryptsetup's progress callback
+// does: the run ends with ConvertStatus::kStopped, the journal records how
+// far it got, and resume_conversion finishes it. After the last chunk
+// there is no next one: the run finishes.
+enum class ProgressReply { kContinue, kStop };
+
+// The progress callback: called from the thread that called the run, after
+// each chunk is committed to the journal ("move") and once the LUKS header
+// is written ("header", the last call; its reply is not asked). It may
+// return ProgressReply, or nothing (void: always kContinue), so callbacks
+// written before it could stop the run still compile. Empty: no callback.
+class ProgressFn {
+ public:
+  ProgressFn() = default;
+  ProgressFn(std::nullptr_t) {}  // NOLINT: no callback, as for std::function
+  template <typename F>
+    requires(!std::same_as<std::remove_cvref_t<F>, ProgressFn> &&
+             std::invocable<F&, const Progress&>)
+  ProgressFn(F callback) {  // NOLINT: any callable converts, as for std::function
+    using Reply = std::invoke_result_t<F&, const Progress&>;
+    static_assert(std::is_void_v<Reply> || std::is_same_v<Reply, ProgressReply>,
+                  "a progress callback returns void or pv2luks::ProgressReply");
+    if constexpr (std::is_void_v<Reply>) {
+      call_ = [callback](const Progress& progress) mutable {
+        callback(progress);
+        return ProgressReply::kContinue;
+      };
+    } else {
+      call_ = std::move(callback);
+    }
+  }
+  // The callback's reply; kContinue when there is none.
+  ProgressReply operator()(const Progress& progress) const {
+    return call_ ? call_(progress) : ProgressReply::kContinue;
+  }
+  explicit operator bool() const { return static_cast<bool>(call_); }
+
+ private:
+  std::function<ProgressReply(const Progress&)> call_;
+};
 
 // The library's trace, off unless the caller turns it on (a library does not
 // print behind its caller's back). kVerbose: each external command it runs
@@ -137,7 +242,7 @@ ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
 
 struct ResumeOptions {
   std::string device;
-  bool offline = false;         // as in ConvertOptions
+  bool offline = false;         // the offline resume (of convert_offline's journal)
   std::uint32_t partition = 0;  // as in ConvertOptions
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
   // Only set up the dm devices in the journal's state (so the VG can be
@@ -149,6 +254,7 @@ struct ResumeOptions {
   bool update_crypttab = false;
   std::string crypttab_path = "/etc/crypttab";
   std::function<bool(const std::string& summary)> confirm;  // as in ConvertOptions
+  ProcessPolicy process;  // as in ConvertOptions
 };
 
 // Converts the PV in the disk image or unused device options.device offline,
@@ -199,6 +305,10 @@ struct FlattenOptions {
   // crypt table names a keyring key (cryptsetup 2.x opens LUKS2 so) instead
   // of holding its bytes, or (unflatten) the crypt device was closed.
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
+  // As in ConvertOptions: flatten_vg and unflatten_vg suspend each LV they
+  // swap, so they are refused without lock_memory; with defer_signals the
+  // swaps finish before a signal is delivered.
+  ProcessPolicy process;
 };
 
 // Maps every LV of an LVM-on-LUKS VG straight onto the LUKS device's disk,

@@ -12,13 +12,17 @@ namespace pv2luks {
 
 ConvertResult convert_live(const ConvertOptions& options, const MessageFn& say,
                            const ProgressFn& progress) {
-  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
+  if (const std::string unused = unused_option(options, Mode::kLive); !unused.empty()) {
+    return refused(unused);
+  }
   return live_convert(options, say, progress);
 }
 
 ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& say,
                               const ProgressFn& progress) {
-  if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
+  if (const std::string unused = unused_option(options, Mode::kOffline); !unused.empty()) {
+    return refused(unused);
+  }
   return offline_convert(options, say, progress);
 }
 

@@ -1,14 +1,20 @@
-// SIGINT, SIGTERM and SIGHUP during the move: held back, and asked for
-// between chunks, so the chunk in flight is committed before pv2luks stops.
+// SIGINT, SIGTERM and SIGHUP during the move, when the caller asked for it
+// (ProcessPolicy::defer_signals, pv2luks.h): held back, and asked for
+// between chunks, so the chunk in flight is committed before the run stops.
+// Never lost: once the mask is restored, each one that arrived goes to the
+// caller's `taken` function, or is raised again.
 #pragma once
 
 #include <signal.h>
+
+#include <functional>
 
 namespace pv2luks {
 
 class SignalsDeferred {
  public:
-  SignalsDeferred();
+  // `active` false: touches no signal, and stop_requested() is false.
+  SignalsDeferred(bool active, std::function<void(int signal)> taken);
   ~SignalsDeferred();
   SignalsDeferred(const SignalsDeferred&) = delete;
   SignalsDeferred& operator=(const SignalsDeferred&) = delete;
@@ -18,6 +24,8 @@ class SignalsDeferred {
   bool stop_requested() const;
 
  private:
+  bool active_;
+  std::function<void(int signal)> taken_;
   sigset_t deferred_;
   sigset_t before_;
 };

@@ -66,8 +66,9 @@ ConvertResult failed(const StageRun& run, const Error& e) {
   return result_of(ConvertStatus::kFailed, e.what() + conversion_note(run));
 }
 
-ConvertResult stopped(const StageRun& run, std::uint64_t chunks_done, std::uint64_t chunk_count) {
-  std::string message = "stopped by a signal after " + std::to_string(chunks_done);
+ConvertResult stopped(const StageRun& run, const std::string& stopped_by, std::uint64_t chunks_done,
+                      std::uint64_t chunk_count) {
+  std::string message = stopped_by + " after " + std::to_string(chunks_done);
   if (run.offline || !run.resuming) message += " of " + std::to_string(chunk_count);
   message += " chunks; ";
   if (!run.offline && !run.resuming) message += "the LVs keep running; ";

@@ -59,9 +59,10 @@ struct StageRun {
 // The result of `e` thrown in run.stage.
 ConvertResult failed(const StageRun& run, const Error& e);
 
-// The result of a move stopped by a signal after `chunks_done` of
-// `chunk_count` chunks.
-ConvertResult stopped(const StageRun& run, std::uint64_t chunks_done, std::uint64_t chunk_count);
+// The result of a move stopped after `chunks_done` of `chunk_count` chunks;
+// `stopped_by` is RunStop::stopped_by() ("stopped by a signal", ...).
+ConvertResult stopped(const StageRun& run, const std::string& stopped_by, std::uint64_t chunks_done,
+                      std::uint64_t chunk_count);
 
 // "pv2luks resume DEVICE", "pv2luks resume --offline IMAGE"
 std::string resume_command(const StageRun& run);

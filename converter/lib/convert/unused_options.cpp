@@ -23,17 +23,74 @@ std::string live_only(bool update_crypttab, const std::string& crypttab_path) {
   return "";
 }
 
+// The policy any run checks; `suspends`: the run suspends dm devices.
+std::string policy_problem(const ProcessPolicy& policy, bool suspends, const std::string& run) {
+  if (policy.deferred_signal && !policy.defer_signals) {
+    return "ProcessPolicy::deferred_signal is set but defer_signals is not: no signal is "
+           "deferred, so none would reach it; set both or neither";
+  }
+  if (suspends && !policy.lock_memory) {
+    return run + " suspends device-mapper devices, and a page fault on a suspended device waits "
+           "forever: set ProcessPolicy::lock_memory (pv2luks.h) to let it lock the process's "
+           "memory first, as the pv2luks CLI does";
+  }
+  return "";
+}
+
+std::string live_convert_problem(const ConvertOptions& options) {
+  if (options.offline) {
+    return "ConvertOptions::offline is set, but convert_live converts live: call "
+           "convert_offline for an image (the CLI's convert --offline)";
+  }
+  if (std::string unused = offline_only(options.partition, options.guest_config); !unused.empty()) {
+    return unused;
+  }
+  return policy_problem(options.process, !options.dry_run, "a live conversion");
+}
+
+std::string offline_convert_problem(const ConvertOptions& options) {
+  if (!options.offline) {
+    return "ConvertOptions::offline is not set, but convert_offline converts an image or an "
+           "unused device offline: set it, or call convert_live for a PV in use";
+  }
+  if (options.force) {
+    return "--force is for live conversions (of a PV that holds the running / or /usr)";
+  }
+  if (std::string unused = live_only(options.update_crypttab, options.crypttab_path);
+      !unused.empty()) {
+    return unused;
+  }
+  return policy_problem(options.process, false, "an offline conversion");
+}
+
 }  // namespace
 
+std::string unused_option(const ConvertOptions& options, Mode entry) {
+  return entry == Mode::kLive ? live_convert_problem(options) : offline_convert_problem(options);
+}
+
 std::string unused_option(const ConvertOptions& options) {
-  if (!options.offline) return offline_only(options.partition, options.guest_config);
-  return live_only(options.update_crypttab, options.crypttab_path);
+  return unused_option(options, options.offline ? Mode::kOffline : Mode::kLive);
 }
 
 std::string unused_option(const ResumeOptions& options) {
-  if (!options.offline) return offline_only(options.partition, options.guest_config);
+  if (!options.offline) {
+    if (std::string unused = offline_only(options.partition, options.guest_config);
+        !unused.empty()) {
+      return unused;
+    }
+    return policy_problem(options.process, true, "a live resume");
+  }
   if (options.activate_only) return "--activate-only is for live conversions, not --offline";
-  return live_only(options.update_crypttab, options.crypttab_path);
+  if (std::string unused = live_only(options.update_crypttab, options.crypttab_path);
+      !unused.empty()) {
+    return unused;
+  }
+  return policy_problem(options.process, false, "an offline resume");
+}
+
+std::string unused_option(const FlattenOptions& options) {
+  return policy_problem(options.process, true, "flatten and unflatten");
 }
 
 }  // namespace pv2luks

@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/test_point.h"
 #include "convert/result.h"
+#include "convert/unused_options.h"
 #include "device/block_device.h"
 #include "dm/dm_device.h"
 #include "flatten/flatten_guard.h"
@@ -104,8 +105,9 @@ ConvertResult failed_after_change(const std::string& why, const std::string& vg)
                        "' maps them all back");
 }
 
-ConvertResult flatten_checked(const LiveStack& stack, const std::optional<std::string>& key_file,
+ConvertResult flatten_checked(const LiveStack& stack, const FlattenOptions& options,
                               const MessageFn& say) {
+  const std::optional<std::string>& key_file = options.key_file;
   // Every problem before a passphrase is asked or anything is written: the
   // placeholder key is never loaded.
   if (const LayerPlan check =
@@ -136,7 +138,7 @@ ConvertResult flatten_checked(const LiveStack& stack, const std::optional<std::s
     if (const auto skew = test_hook(TestHook::FlattenIvSkew); skew && !plan.tables.empty()) {
       std::get<CryptParams>(plan.tables[0].second.targets[0].params).iv_offset_sectors += *skew;
     }
-    for (const std::string& lv : swap_tables(plan)) say("flattened " + lv);
+    for (const std::string& lv : swap_tables(plan, options.process)) say("flattened " + lv);
   } catch (const Error& e) {
     return failed_after_change(e.what(), stack.vg);
   }
@@ -159,8 +161,9 @@ LiveStack reopened(const LiveStack& stack, const std::optional<std::string>& key
   return find_stack(stack.crypt.name);
 }
 
-ConvertResult unflatten_found(LiveStack stack, const std::optional<std::string>& key_file,
+ConvertResult unflatten_found(LiveStack stack, const FlattenOptions& options,
                               const MessageFn& say) {
+  const std::optional<std::string>& key_file = options.key_file;
   const bool reopen = !stack.crypt_open();
   if (reopen) {
     if (stack.crypt.name.empty()) {
@@ -181,7 +184,8 @@ ConvertResult unflatten_found(LiveStack stack, const std::optional<std::string>&
     if (!stack.vg.empty()) {
       const VgLock lock(stack.vg);
       const LiveStack now = find_stack(stack.crypt.name);
-      for (const std::string& lv : swap_tables(plan_unflatten(now.crypt, lvs_where(now, true)))) {
+      for (const std::string& lv :
+           swap_tables(plan_unflatten(now.crypt, lvs_where(now, true)), options.process)) {
         say("unflattened " + lv);
       }
     }
@@ -215,6 +219,7 @@ ConvertResult guarded(Body body) {
 
 ConvertResult flatten_vg(const FlattenOptions& options, const MessageFn& say) {
   return guarded([&] {
+    if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
     const LiveStack stack = find_stack(options.target);
     if (const std::string why = crypt_refusal(stack); !why.empty()) return refused(why);
     const DeviceLock lock(inspect_block_device(stack.luks_device));
@@ -222,15 +227,16 @@ ConvertResult flatten_vg(const FlattenOptions& options, const MessageFn& say) {
       say("VG " + stack.vg + " is already flattened");
       return result_of(ConvertStatus::kDone, "");
     }
-    return flatten_checked(stack, options.key_file, say);
+    return flatten_checked(stack, options, say);
   });
 }
 
 ConvertResult unflatten_vg(const FlattenOptions& options, const MessageFn& say) {
   return guarded([&] {
+    if (const std::string unused = unused_option(options); !unused.empty()) return refused(unused);
     const LiveStack stack = find_stack(options.target);
     const DeviceLock lock(inspect_block_device(stack.luks_device));
-    return unflatten_found(stack, options.key_file, say);
+    return unflatten_found(stack, options, say);
   });
 }
 

@@ -151,14 +151,17 @@ LiveStack find_stack(const std::string& target) {
   return matches[0];
 }
 
-std::vector<std::string> swap_tables(const LayerPlan& plan) {
+std::vector<std::string> swap_tables(const LayerPlan& plan, const ProcessPolicy& policy) {
   if (!plan.ok()) {
     std::string text;
     for (const std::string& problem : plan.problems) text += "\n  " + problem;
     Fail() << "the tables cannot be swapped:" << text;
   }
+  if (!policy.lock_memory) {
+    Fail() << "flattening suspends each LV it swaps: set ProcessPolicy::lock_memory";
+  }
   lock_all_memory();
-  const SignalsDeferred deferred;
+  const SignalsDeferred deferred(policy.defer_signals, policy.deferred_signal);
   std::vector<std::string> done;
   for (const auto& [name, table] : plan.tables) {
     try {

@@ -8,6 +8,7 @@
 
 #include "flatten/flatten_plan.h"
 #include "base/secure_buffer.h"
+#include "pv2luks/pv2luks.h"
 
 namespace pv2luks {
 
@@ -43,11 +44,12 @@ LiveStack find_stack(const std::string& target);
 // Loads `plan`'s tables, LV by LV (load, suspend, resume): each swap maps the
 // same bytes, so the stack is consistent between any two. The caller holds
 // the VG's lock (lvm/vg_lock.h) and planned from tables read under it.
-// SIGINT, SIGTERM and SIGHUP wait until the swaps are done, and the
-// process's memory is locked first (base/memory_lock.h), so no page fault
-// waits on a suspended LV.
+// The process's memory is locked first (base/memory_lock.h), so no page
+// fault waits on a suspended LV: an Error, nothing loaded, unless `policy`
+// allows it (pv2luks.h, ProcessPolicy). With policy.defer_signals, SIGINT,
+// SIGTERM and SIGHUP wait until the swaps are done.
 // Error when the plan has problems (nothing loaded) or a swap failed (the LV
 // resumed on whichever table it has; the message names the LVs swapped).
-std::vector<std::string> swap_tables(const LayerPlan& plan);
+std::vector<std::string> swap_tables(const LayerPlan& plan, const ProcessPolicy& policy);
 
 }  // namespace pv2luks

@@ -42,7 +42,7 @@
 #include "convert/stage.h"
 #include "live/live_mode.h"
 #include "dm/remap.h"
-#include "base/signals.h"
+#include "convert/run_stop.h"
 #include "luks/header.h"
 #include "lvm/autoactivation.h"
 #include "lvm/room.h"
@@ -201,9 +201,10 @@ ConvertResult live_convert(const ConvertOptions& options, const MessageFn& say,
   StageRun run{false, false, options.device};
   Checked checked;
   Prepared prepared;
-  // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
+  // From the first write on, SIGINT, SIGTERM and SIGHUP wait (when the caller
+  // asked, ProcessPolicy::defer_signals), and so does the progress callback's kStop: they are
   // answered between chunks, after a commit.
-  std::optional<SignalsDeferred> signals;
+  std::optional<RunStop> stop;
   std::unique_ptr<JournalArea> journal;
   MoveState state;
   try {
@@ -228,16 +229,16 @@ ConvertResult live_convert(const ConvertOptions& options, const MessageFn& say,
     }
     run.stage = Stage::kGuard;
     guard(options, say);
-    signals.emplace();
+    stop.emplace(options.process, progress);
     run.stage = Stage::kStage;
     journal = stage(state, options, checked, prepared);
     run.stage = Stage::kInsert;
     state.devices = insert(checked, prepared, say);
     run.stage = Stage::kMove;
     const MoveOutcome outcome =
-        move_and_finish(state, progress, [&] { return signals->stop_requested(); });
+        move_and_finish(state, stop->progress(), [&] { return stop->requested(); });
     if (outcome == MoveOutcome::kStopped) {
-      return stopped(run, state.record.chunks_done, checked.plan.chunk_count());
+      return stopped(run, stop->stopped_by(), state.record.chunks_done, checked.plan.chunk_count());
     }
   } catch (const Error& e) {
     if (run.stage == Stage::kStage) run.guard_note = unguard(options.device);

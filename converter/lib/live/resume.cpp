@@ -31,7 +31,7 @@
 #include "live/move.h"
 #include "convert/result.h"
 #include "dm/remap.h"
-#include "base/signals.h"
+#include "convert/run_stop.h"
 #include "luks/header.h"
 #include "plan/plan.h"
 #include "plan/step_tables.h"
@@ -159,10 +159,11 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
   std::vector<std::uint8_t> header;
   std::unique_ptr<KernelKey> key;
   CryptSpec crypt;
-  // From set up on SIGINT, SIGTERM and SIGHUP wait: they are answered between
+  // From set up on SIGINT, SIGTERM and SIGHUP wait (when the caller asked) and
+  // so does the progress callback's kStop: they are answered between
   // chunks, after a commit, never in the middle of setting up. (Before, they
   // end the process at once, which is safe: nothing was written.)
-  std::optional<SignalsDeferred> signals;
+  std::optional<RunStop> stop;
   try {
     run.stage = Stage::kCheck;
     found = find_journal(options.device, true);
@@ -176,7 +177,7 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
     lock_all_memory();  // before any suspend: the root LV may be one of them
     crypt.cipher = found.journal.record.cipher;
     crypt.key = KeyRef::keyring(volume_key->size_bytes(), key->description());
-    signals.emplace();
+    stop.emplace(options.process, progress);
     run.stage = Stage::kInsert;
     MoveState state{options.device, found.intermediate, found.crypt_full, found.journal.plan, {},
                     header, found.journal.area.get(), found.journal.record};
@@ -195,9 +196,9 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
     }
     run.stage = Stage::kMove;
     const MoveOutcome outcome =
-        move_and_finish(state, progress, [&] { return signals->stop_requested(); });
+        move_and_finish(state, stop->progress(), [&] { return stop->requested(); });
     if (outcome == MoveOutcome::kStopped) {
-      return stopped(run, state.record.chunks_done, state.plan.chunk_count());
+      return stopped(run, stop->stopped_by(), state.record.chunks_done, state.plan.chunk_count());
     }
   } catch (const Error& e) {
     return failed(run, e);

@@ -29,7 +29,7 @@
 #include "crypto/xts.h"
 #include "journal/area.h"
 #include "journal/commit.h"
-#include "base/signals.h"
+#include "convert/run_stop.h"
 #include "offline/guest_config.h"
 #include "offline/offline_checks.h"
 #include "offline/offline_room.h"
@@ -98,9 +98,10 @@ ConvertResult offline_convert(const ConvertOptions& options, const MessageFn& sa
   PreparedHeader prepared;
   std::unique_ptr<XtsCipher> cipher;
   std::unique_ptr<GuestConfigInput> guest;
-  // From the first write on, SIGINT, SIGTERM and SIGHUP wait: they are
+  // From the first write on, SIGINT, SIGTERM and SIGHUP wait (when the caller
+  // asked, ProcessPolicy::defer_signals), and so does the progress callback's kStop: they are
   // answered between chunks, after a commit.
-  std::optional<SignalsDeferred> signals;
+  std::optional<RunStop> stop;
   try {
     run.stage = Stage::kCheck;
     checked = std::make_unique<OfflineChecked>(check_offline(options, say));
@@ -126,16 +127,16 @@ ConvertResult offline_convert(const ConvertOptions& options, const MessageFn& sa
       make_room_offline(checked->location.range, *checked->make_room, checked->pv, say);
       run.room_made = true;
     }
-    signals.emplace();
+    stop.emplace(options.process, progress);
     run.stage = Stage::kStage;
     RangeFile device(checked->location.range, true);
     OfflineMoveState state;
     const std::unique_ptr<JournalArea> journal =
         stage(state, device, options, *checked, prepared, *cipher);
     run.stage = Stage::kMove;
-    if (offline_move_and_finish(state, progress, [&] { return signals->stop_requested(); }) ==
+    if (offline_move_and_finish(state, stop->progress(), [&] { return stop->requested(); }) ==
         MoveOutcome::kStopped) {
-      return stopped(run, state.record.chunks_done, state.plan.chunk_count());
+      return stopped(run, stop->stopped_by(), state.record.chunks_done, state.plan.chunk_count());
     }
   } catch (const Error& e) {
     return failed(run, e);

@@ -9,7 +9,7 @@
 #include "convert/stage.h"
 #include "crypto/xts.h"
 #include "journal/journal_state.h"
-#include "base/signals.h"
+#include "convert/run_stop.h"
 #include "convert/resume_key.h"
 #include "offline/locate_pv.h"
 #include "offline/offline_mode.h"
@@ -97,7 +97,7 @@ ConvertResult offline_resume(const ResumeOptions& options, const MessageFn& say,
   std::unique_ptr<FoundOffline> found;
   std::unique_ptr<XtsCipher> cipher;
   std::unique_ptr<GuestConfigInput> guest;
-  std::optional<SignalsDeferred> signals;
+  std::optional<RunStop> stop;
   try {
     run.stage = Stage::kCheck;
     if (options.guest_config) check_guest_config_available();
@@ -125,14 +125,14 @@ ConvertResult offline_resume(const ResumeOptions& options, const MessageFn& say,
       }
       cipher = std::make_unique<XtsCipher>(volume_key->bytes(), kSectorBytes, false);
     }
-    signals.emplace();
+    stop.emplace(options.process, progress);
     run.stage = Stage::kMove;
     RangeFile device(found->location.range, true);
     OfflineMoveState state{&device, found->journal.plan, cipher.get(),
                            found->journal.area.get(), found->journal.record};
-    if (offline_move_and_finish(state, progress, [&] { return signals->stop_requested(); }) ==
+    if (offline_move_and_finish(state, stop->progress(), [&] { return stop->requested(); }) ==
         MoveOutcome::kStopped) {
-      return stopped(run, state.record.chunks_done, state.plan.chunk_count());
+      return stopped(run, stop->stopped_by(), state.record.chunks_done, state.plan.chunk_count());
     }
     found->journal.area.reset();
   } catch (const Error& e) {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "live/remap.h"
+#include "dm/remap.h"
 
 namespace pv2luks {
 namespace {
