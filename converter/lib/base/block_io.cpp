@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 #include "base/fd.h"
 
@@ -20,7 +21,7 @@ void read_at(int fd, std::uint64_t offset_bytes, std::span<std::uint8_t> out,
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       Fail() << path << ": read of " << out.size() << " bytes at byte " << offset_bytes
-             << " failed: " << std::strerror(errno);
+             << " failed: " << errno_text(errno);
     }
     if (got == 0) {
       Fail() << path << ": read of " << out.size() << " bytes at byte " << offset_bytes
@@ -46,7 +47,7 @@ void write_at(int fd, std::uint64_t offset_bytes, std::span<const std::uint8_t> 
     if (put < 0 && errno == EINTR) continue;
     if (put < 0) {
       Fail() << path << ": write of " << data.size() << " bytes at byte " << offset_bytes
-             << " failed after " << done_bytes << " bytes: " << std::strerror(errno);
+             << " failed after " << done_bytes << " bytes: " << errno_text(errno);
     }
     if (put == 0) {
       Fail() << path << ": write of " << data.size() << " bytes at byte " << offset_bytes
@@ -82,7 +83,7 @@ class FdBlockIo final : public BlockIo {
   }
 
   void flush() override {
-    if (::fdatasync(fd_.get()) != 0) Fail() << path_ << ": fdatasync failed: " << std::strerror(errno);
+    if (::fdatasync(fd_.get()) != 0) Fail() << path_ << ": fdatasync failed: " << errno_text(errno);
   }
 
   const std::string& name() const override { return path_; }
@@ -90,7 +91,7 @@ class FdBlockIo final : public BlockIo {
  private:
   [[noreturn]] void fail_open(const BlockIoMode& mode) const {
     Fail() << path_ << ": open" << (mode.purpose.empty() ? "" : " for " + mode.purpose)
-           << (mode.writable ? "" : " (read-only)") << " failed: " << std::strerror(errno);
+           << (mode.writable ? "" : " (read-only)") << " failed: " << errno_text(errno);
   }
 
   std::string path_;
