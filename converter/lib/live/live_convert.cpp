@@ -182,8 +182,13 @@ std::unique_ptr<JournalArea> stage(MoveState& state, const ConvertOptions& optio
                                    const Checked& checked, const Prepared& prepared) {
   auto journal = std::make_unique<JournalArea>(options.device, checked.plan.input.device_sectors);
   journal->write_header_copy(prepared.header.header, prepared.header.built.used_bytes);
-  state = {options.device, checked.intermediate, checked.crypt_full, checked.plan, {},
-           prepared.header.header, journal.get(), staged_record(checked, prepared, options)};
+  state = MoveState{.device = options.device,
+                    .intermediate = checked.intermediate,
+                    .crypt_full = checked.crypt_full,
+                    .plan = checked.plan,
+                    .devices = {},
+                    .journal = journal.get(),
+                    .record = staged_record(checked, prepared, options)};
   // Commit point: the staged header (the volume key in keyslot 0) and the
   // plan are durable in the journal before any data sector is written. A
   // resume from here starts the move at chunk 0.

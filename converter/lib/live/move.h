@@ -1,6 +1,6 @@
-// The move and the finish, shared by convert and resume: chunk by chunk from
-// where the journal says the move stands, each chunk committed to the journal
-// once it is durable, then the header at the front.
+// The live mover, shared by convert and resume: the chunk loop
+// (convert/chunk_loop.h) driven with a dm mirror for the copy and a flush of
+// the disk's cache for durability, then the header at the front.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,6 @@ struct MoveState {
   std::string crypt_full;    // dm name: dm-crypt over the whole data area
   Plan plan;
   PlanDevices devices;                // crypt_full set to its major:minor
-  std::vector<std::uint8_t> header;   // the whole LUKS header, for the front
   JournalArea* journal = nullptr;
   JournalRecord record;  // the newest durable record
 };
@@ -33,7 +32,8 @@ struct MoveState {
 // Moves chunks state.record.chunks_done.. and finishes. The intermediate
 // device must hold table_after(chunks_done - 1) (initial_table when 0) or any
 // table that maps the moved part as crypt and the rest as plaintext or mirror.
-// stop() is asked between chunks.
+// stop() is asked between chunks. The header written at the front is the
+// journal's staged copy.
 MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
                             const std::function<bool()>& stop);
 

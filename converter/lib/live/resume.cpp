@@ -179,8 +179,13 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
     crypt.key = KeyRef::keyring(volume_key->size_bytes(), key->description());
     stop.emplace(options.process, progress);
     run.stage = Stage::kInsert;
-    MoveState state{options.device, found.intermediate, found.crypt_full, found.journal.plan, {},
-                    header, found.journal.area.get(), found.journal.record};
+    MoveState state{.device = options.device,
+                    .intermediate = found.intermediate,
+                    .crypt_full = found.crypt_full,
+                    .plan = found.journal.plan,
+                    .devices = {},
+                    .journal = found.journal.area.get(),
+                    .record = found.journal.record};
     state.devices = set_up(
         found, crypt,
         cryptsetup_dm_uuid(luks_type_of(header), found.journal.record.luks_uuid, found.intermediate),

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <future>
+#include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "base/test_point.h"
+#include "convert/chunk_loop.h"
 #include "convert/front_header.h"
-#include "journal/commit.h"
-#include "journal/journal_state.h"
 #include "base/aligned_buffer.h"
 
 namespace pv2luks {
@@ -49,96 +51,75 @@ void write_chunk(OfflineMoveState& state, std::uint64_t k, const Chunk& chunk,
   test_point("chunk-written " + std::to_string(k));
 }
 
-// The rest of the LUKS data area, between the moved PV's end and the
-// journal: the old tail room, which may hold plaintext left there (old
-// extents cut off by a pvresize). Filled with the ciphertext of zeros, so it
-// reads as zeros through the LUKS volume and no plaintext remains. Writes
-// only there, so redoing it after a crash is harmless.
-void wipe_tail(OfflineMoveState& state, AlignedBuffer& buffer) {
-  const PlanInput& input = state.plan.input;
-  const std::uint64_t end_sectors = state.journal->start_sectors() - input.data_offset_sectors;
-  for (std::uint64_t at = input.move_sectors; at < end_sectors;) {
-    const std::uint64_t length =
-        std::min<std::uint64_t>(end_sectors - at, buffer.size() / kSectorBytes);
-    const std::span<std::uint8_t> data = buffer.span().first(length * kSectorBytes);
-    std::fill(data.begin(), data.end(), 0);
-    state.cipher->encrypt(data, at);
-    state.device->write((input.data_offset_sectors + at) * kSectorBytes, data);
-    at += length;
+// The offline mover's steps. Pipelined: start_copy(k) waits for chunk k's
+// ciphertext and starts reading and encrypting chunk k + 1 on a second
+// thread (safe: chunk k's destination lies at or after chunk k's end, above
+// chunk k + 1's source); chunk k + 1 is written only in its own
+// finish_copy, after chunk k is committed.
+class UserspaceMover : public ChunkMover {
+ public:
+  explicit UserspaceMover(OfflineMoveState& state)
+      : state_(state), twin_(state.cipher->twin()) {
+    const std::size_t buffer_bytes = state.plan.chunk_sectors * kSectorBytes;
+    buffers_.emplace_back(buffer_bytes);
+    buffers_.emplace_back(buffer_bytes);
   }
-  state.device->sync();
-}
 
-// The chunks from state.record.chunks_done on, then the tail. Its buffers
-// are gone when it returns.
-MoveOutcome move_chunks(OfflineMoveState& state, const ProgressFn& progress,
-                        const std::function<bool()>& stop) {
-  const Plan& plan = state.plan;
-  const std::uint64_t total_bytes = plan.input.move_sectors * kSectorBytes;
-  std::uint64_t done_bytes = moved_bytes(plan, state.record.chunks_done);
-  const auto commit_early = test_hook(TestHook::CommitEarly);  // negative control
-  const std::size_t buffer_bytes = plan.chunk_sectors * kSectorBytes;
-  AlignedBuffer buffers[2] = {AlignedBuffer(buffer_bytes), AlignedBuffer(buffer_bytes)};
-  const std::unique_ptr<XtsCipher> twin = state.cipher->twin();
-  // The second thread's job: chunk k's ciphertext into buffers[k % 2].
-  auto read_chunk = [&](std::uint64_t k) {
-    const Chunk chunk = plan.chunk(k);
-    read_and_encrypt(state, *twin, chunk, chunk_bytes(buffers[k % 2], chunk));
-  };
-  std::future<void> next;
-  if (state.record.chunks_done < plan.chunk_count()) {
-    next = std::async(std::launch::async, read_chunk, state.record.chunks_done);
+  void start_copy(std::uint64_t k) override {
+    if (!next_.valid()) next_ = read_ahead(k);  // the first chunk of this run
+    next_.get();  // chunk k's ciphertext is in buffers_[k % 2]
+    if (k + 1 < state_.plan.chunk_count()) next_ = read_ahead(k + 1);
   }
-  for (std::uint64_t k = state.record.chunks_done; k < plan.chunk_count(); ++k) {
-    next.get();  // chunk k's ciphertext is in buffers[k % 2]
-    if (stop && stop()) return MoveOutcome::kStopped;  // chunk k - 1 is committed
-    if (k + 1 < plan.chunk_count()) next = std::async(std::launch::async, read_chunk, k + 1);
-    const Chunk chunk = plan.chunk(k);
-    if (commit_early && *commit_early == k) {
-      commit_record(*state.journal, state.record, JournalPhase::kMoving, k + 1);
-      test_point("committed-early " + std::to_string(k));
+  void finish_copy(std::uint64_t k) override {
+    const Chunk chunk = state_.plan.chunk(k);
+    write_chunk(state_, k, chunk, chunk_bytes(buffers_[k % 2], chunk));
+  }
+  void make_durable(std::uint64_t) override { state_.device->sync(); }
+  // The chunk buffers are no longer needed (no read-ahead is in flight
+  // after the last chunk): memory stays at two chunk buffers whatever comes.
+  void all_moved() override { buffers_.clear(); }
+  // The old tail room filled with the ciphertext of zeros, so it reads as
+  // zeros through the LUKS volume and no plaintext remains.
+  void wipe_tail(std::uint64_t start_sectors, std::uint64_t end_sectors) override {
+    AlignedBuffer buffer(state_.plan.chunk_sectors * kSectorBytes);
+    const std::uint64_t offset_sectors = state_.plan.input.data_offset_sectors;
+    for (std::uint64_t at = start_sectors; at < end_sectors;) {
+      const std::uint64_t length =
+          std::min<std::uint64_t>(end_sectors - at, buffer.size() / kSectorBytes);
+      const std::span<std::uint8_t> data = buffer.span().first(length * kSectorBytes);
+      std::fill(data.begin(), data.end(), 0);
+      state_.cipher->encrypt(data, at);
+      state_.device->write((offset_sectors + at) * kSectorBytes, data);
+      at += length;
     }
-    // Write point: chunk k's destination is being written. The journal
-    // still says k chunks are done and chunk k's source is whole (the plan
-    // never lets a chunk's copy land on its own source), so a resume redoes
-    // chunk k from it.
-    write_chunk(state, k, chunk, chunk_bytes(buffers[k % 2], chunk));
-    state.device->sync();
-    // Commit point: chunk k's ciphertext is written and synced, so the
-    // journal may say k + 1 chunks are done. Only after this record is
-    // durable is chunk k + 1 written, over chunk k's source.
-    commit_record(*state.journal, state.record, JournalPhase::kMoving, k + 1);
-    test_point("chunk-done " + std::to_string(k));
-    done_bytes += chunk.length_sectors * kSectorBytes;
-    progress({"move", done_bytes, total_bytes, k + 1, plan.chunk_count()});
+    state_.device->sync();
   }
-  if (state.record.phase == JournalPhase::kMoving || state.record.phase == JournalPhase::kStaged) {
-    // Commit point: every chunk is moved and durable; the front's plaintext
-    // is no longer needed, so the header may overwrite it.
-    commit_record(*state.journal, state.record, JournalPhase::kMoved, plan.chunk_count());
+  void write_header(const std::vector<std::uint8_t>& header) override {
+    const ByteRange& range = state_.device->range();
+    write_front_header(header, *range.source, range.offset_bytes);
   }
-  test_point("moved");
-  wipe_tail(state, buffers[0]);
-  return MoveOutcome::kFinished;
-}
+
+ private:
+  // Chunk k's ciphertext into buffers_[k % 2], on a second thread.
+  std::future<void> read_ahead(std::uint64_t k) {
+    return std::async(std::launch::async, [this, k] {
+      const Chunk chunk = state_.plan.chunk(k);
+      read_and_encrypt(state_, *twin_, chunk, chunk_bytes(buffers_[k % 2], chunk));
+    });
+  }
+
+  OfflineMoveState& state_;
+  const std::unique_ptr<XtsCipher> twin_;
+  std::vector<AlignedBuffer> buffers_;
+  std::future<void> next_;  // last member: destroyed (joined) first
+};
 
 }  // namespace
 
 MoveOutcome offline_move_and_finish(OfflineMoveState& state, const ProgressFn& progress,
                                     const std::function<bool()>& stop) {
-  if (move_chunks(state, progress, stop) == MoveOutcome::kStopped) return MoveOutcome::kStopped;
-  const std::uint64_t total_bytes = state.plan.input.move_sectors * kSectorBytes;
-  const ByteRange& range = state.device->range();
-  write_front_header(staged_header(*state.journal, state.record), *range.source,
-                     range.offset_bytes);
-  // Commit point: the header at the front is durable: the partition is a
-  // complete LUKS volume that stock cryptsetup opens.
-  commit_record(*state.journal, state.record, JournalPhase::kComplete, state.plan.chunk_count());
-  const std::uint64_t chunks = state.plan.chunk_count();
-  progress({"header", total_bytes, total_bytes, chunks, chunks});
-  // The journal's job is done; wiping it also removes the staged header copy.
-  state.journal->wipe();
-  return MoveOutcome::kFinished;
+  UserspaceMover mover(state);
+  return run_chunk_loop(mover, state.plan, *state.journal, state.record, progress, stop);
 }
 
 }  // namespace pv2luks
