@@ -142,6 +142,12 @@ void add_convert(CLI::App& app, Cli& cli) {
               "they need); the guest is inspected before anything is\n"
               "written. It runs pv2luks-guest-config (libguestfs), from\n"
               "the package of that name");
+  a->add_flag("--sparse", o.sparse,
+              "offline, image files: parts of the PV that are free\n"
+              "extents and holes in the image stay holes, so a mostly\n"
+              "empty image converts in time and size proportional to its\n"
+              "data; like cryptsetup's --allow-discards, the image then\n"
+              "shows which ranges are unused. Not for block devices");
   a->add_flag("--dry-run", o.dry_run,
               "check and print the plan and the tables each phase loads\n"
               "(keys redacted); write nothing");

@@ -191,10 +191,10 @@ TEST(NbdExport, CommandLineDoublesCommasInPaths) {
             (std::vector<std::string>{
                 "qemu-storage-daemon", "--blockdev",
                 "driver=file,node-name=file,filename=/img/a,,b.qcow2,read-only=off,"
-                "cache.direct=off,cache.no-flush=off",
+                "cache.direct=off,cache.no-flush=off,discard=unmap",
                 "--blockdev",
                 "driver=qcow2,node-name=qcow2,file=file,read-only=off,cache.direct=off,"
-                "cache.no-flush=off",
+                "cache.no-flush=off,discard=unmap",
                 "--nbd-server", "addr.type=fd,addr.str=3,max-connections=2", "--export",
                 "type=nbd,id=exp,node-name=qcow2,name=disk,writable=on"}));
   const auto read_only = nbd_export_argv("/img/a.qcow2", 5, false);

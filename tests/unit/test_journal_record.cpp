@@ -50,6 +50,22 @@ TEST(JournalRecord, LayoutIsLittleEndianAtFixedOffsets) {
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(&bytes[120])), "aes-xts-plain64");
 }
 
+// --sparse is bit 0 of the flags at byte 264, which records written before
+// it had as zero: they read as not sparse.
+TEST(JournalRecord, SparseIsBitZeroOfTheFlags) {
+  JournalRecord sparse = sample();
+  sparse.sparse = true;
+  const auto bytes = encode_record(sparse);
+  EXPECT_EQ(bytes[264], 1);
+  std::string why;
+  const auto back = decode_record(bytes.data(), bytes.size(), why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_TRUE(back->sparse);
+  const auto dense = encode_record(sample());
+  EXPECT_EQ(dense[264], 0);
+  EXPECT_FALSE(decode_record(dense.data(), dense.size(), why)->sparse);
+}
+
 TEST(JournalRecord, AnyFlippedBitIsCaught) {
   const auto good = encode_record(sample());
   for (std::size_t at = 0; at < kJournalRecordBytes; at += 13) {

@@ -104,6 +104,15 @@ struct ConvertOptions {
   // are, and the result says what they still need). The guest is inspected
   // before anything is written, and refused when it could not be made to boot.
   bool guest_config = false;
+  // Offline, image files only (raw or qcow2): the parts of the PV that are
+  // both free extents and holes in the image stay holes (their old place is
+  // zeroed with a write that deallocates), so a mostly empty image converts
+  // in time and space proportional to its data. Holes inside LVs still
+  // become ciphertext and read back as zeros. The trade-off is that of
+  // cryptsetup's --allow-discards: whoever sees the image sees which ranges
+  // are unused. Recorded in the journal, so a resume does the same. A block
+  // device (which cannot say what is allocated) is refused.
+  bool sparse = false;
   LuksVersion type = LuksVersion::kLuks2;
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
   std::string cipher = "aes-xts-plain64";  // CIPHER-MODE, as cryptsetup's --cipher
@@ -131,8 +140,8 @@ struct ConvertOptions {
 
 // An option the chosen function does not use is refused (kRefused, nothing
 // written; the message names the option and what to do), never silently
-// ignored: convert_live refuses `offline` set, `partition` and
-// `guest_config`; convert_offline refuses `offline` unset, `force`,
+// ignored: convert_live refuses `offline` set, `partition`, `guest_config`
+// and `sparse`; convert_offline refuses `offline` unset, `force`,
 // `update_crypttab` and a `crypttab_path` other than the default;
 // resume_conversion (which runs the offline resume when `offline` is set)
 // refuses `partition` and `guest_config` when live, `activate_only`,

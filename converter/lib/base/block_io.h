@@ -14,12 +14,22 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/read_at.h"
 
 namespace pv2luks {
+
+// Bytes [offset_bytes, offset_bytes + length_bytes).
+struct ByteExtent {
+  std::uint64_t offset_bytes = 0;
+  std::uint64_t length_bytes = 0;
+  std::uint64_t end_bytes() const { return offset_bytes + length_bytes; }
+  bool operator==(const ByteExtent&) const = default;
+};
 
 class BlockIo {
  public:
@@ -32,6 +42,14 @@ class BlockIo {
   virtual void flush() = 0;
   // What to call it in messages.
   virtual const std::string& name() const = 0;
+  // The allocated parts of `range`, in order; the rest of it is a hole: it
+  // reads as zeros and takes no space. nullopt when this backend cannot
+  // tell (a block device; an NBD export without "base:allocation").
+  virtual std::optional<std::vector<ByteExtent>> allocated(const ByteExtent& range) const = 0;
+  // Makes `range` read as zeros and frees its space where the backend can
+  // (a hole punched in a file; an NBD write-zeroes that may trim); writes
+  // zeros where it cannot. Offsets and length in whole 4 KiB blocks.
+  virtual void zero(const ByteExtent& range) = 0;
 };
 
 struct BlockIoMode {

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 
 namespace pv2luks {
@@ -12,7 +13,7 @@ namespace pv2luks {
 void lock_all_memory() {
   if (::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
     Fail() << "cannot lock pv2luks's memory before suspending devices (mlockall: "
-           << std::strerror(errno) << "; it needs root or CAP_IPC_LOCK)";
+           << errno_text(errno) << "; it needs root or CAP_IPC_LOCK)";
   }
 }
 

@@ -16,6 +16,7 @@
 #include <future>
 #include <thread>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 #include "base/log.h"
 
@@ -75,7 +76,7 @@ void feed(bp::opstream& in, std::string_view input) {
   ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
   in.pipe().close();
   if (error != 0 && error != EPIPE) {
-    Fail() << "writing to a child's standard input failed: " << std::strerror(error);
+    Fail() << "writing to a child's standard input failed: " << errno_text(error);
   }
 }
 

@@ -33,6 +33,20 @@ void RangeFile::write(std::uint64_t offset_bytes, std::span<const std::uint8_t> 
 
 void RangeFile::sync() { io_->flush(); }
 
+std::optional<std::vector<ByteExtent>> RangeFile::allocated(const ByteExtent& range) const {
+  check_inside(range.offset_bytes, range.length_bytes, "an allocation query");
+  auto extents = io_->allocated({range_.offset_bytes + range.offset_bytes, range.length_bytes});
+  if (extents) {
+    for (ByteExtent& extent : *extents) extent.offset_bytes -= range_.offset_bytes;
+  }
+  return extents;
+}
+
+void RangeFile::zero(const ByteExtent& range) {
+  check_inside(range.offset_bytes, range.length_bytes, "a zeroing");
+  io_->zero({range_.offset_bytes + range.offset_bytes, range.length_bytes});
+}
+
 ReadAt RangeFile::reader() const {
   return [this](std::uint64_t offset_bytes, std::span<std::uint8_t> out) {
     check_inside(offset_bytes, out.size(), "a read");

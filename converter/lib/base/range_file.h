@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/block_io.h"
 #include "base/read_at.h"
@@ -38,6 +40,9 @@ class RangeFile {
   void write(std::uint64_t offset_bytes, std::span<const std::uint8_t> data);
   // Makes every completed write durable (fdatasync; an NBD flush).
   void sync();
+  // BlockIo::allocated and BlockIo::zero, at offsets inside the range.
+  std::optional<std::vector<ByteExtent>> allocated(const ByteExtent& range) const;
+  void zero(const ByteExtent& range);
   // A ReadAt over the range, for the parsers; buffered, any alignment.
   ReadAt reader() const;
   const ByteRange& range() const { return range_; }

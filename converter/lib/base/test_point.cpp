@@ -19,6 +19,7 @@ const char* variable(TestHook hook) {
     case TestHook::NoAutoactivationGuard: return "PV2LUKS_TEST_NO_AUTOACTIVATION_GUARD";
     case TestHook::FlattenIvSkew: return "PV2LUKS_TEST_FLATTEN_IV_SKEW";
     case TestHook::TornHeader: return "PV2LUKS_TEST_TORN_HEADER";
+    case TestHook::SparseNoZero: return "PV2LUKS_TEST_SPARSE_NO_ZERO";
   }
   return "";
 }

@@ -27,7 +27,7 @@
 //   header-half       both modes: half the LUKS header is written
 //   header-torn       both modes, with PV2LUKS_TEST_TORN_HEADER=1 only: the
 //                     half header is flushed and the conversion fails
-//   header-written    live: the LUKS header is written
+//   header-written    both modes: the LUKS header is written
 #pragma once
 
 #include <cstdint>
@@ -49,8 +49,8 @@ enum class TestHook {
   // and keeps its plaintext (tests/lab/test_convert_live.py and
   // test_convert_secrets.py must catch both).
   SkipMirrorChunk,
-  // PV2LUKS_TEST_COMMIT_EARLY=K: live (live/move.cpp) and offline
-  // (offline/userspace_move.cpp). Chunk K's record is committed before its
+  // PV2LUKS_TEST_COMMIT_EARLY=K: both modes (convert/chunk_loop.cpp, the
+  // one chunk loop). Chunk K's record is committed before its
   // copy is in sync or written, then "committed-early K"; a power cut or kill
   // there makes resume skip the copy (tests/lab/test_resume_controls.py,
   // tests/host/test_offline_resume.py).
@@ -69,6 +69,11 @@ enum class TestHook {
   // "header-torn" and the conversion fails, as a torn write would leave it
   // (tests/lab/test_resume.py).
   TornHeader,
+  // PV2LUKS_TEST_SPARSE_NO_ZERO=1: offline --sparse only
+  // (offline/userspace_move.cpp). The old place of a range left unallocated
+  // is not zeroed, so what it held (plaintext of data that moved on) stays
+  // in the image (tests/host/test_offline_sparse.py must catch it).
+  SparseNoZero,
 };
 
 // The hook's number, or nullopt when it is unset (always, in a default build).

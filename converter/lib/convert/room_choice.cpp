@@ -1,4 +1,3 @@
-#include "base/sector.h"
 #include "convert/room_choice.h"
 
 #include <algorithm>
@@ -6,6 +5,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/sector.h"
 #include "base/size_text.h"
 #include "journal/area.h"
 

@@ -8,9 +8,10 @@ const char kOfflineCrypttab[] =
     " is for live conversions; offline, --guest-config adds the crypttab line inside the guest";
 
 // What only an offline conversion uses, in a live one.
-std::string offline_only(std::uint32_t partition, bool guest_config) {
+std::string offline_only(std::uint32_t partition, bool guest_config, bool sparse = false) {
   if (partition != 0) return "--partition needs --offline (a live PV is named by its device)";
   if (guest_config) return "--guest-config needs --offline";
+  if (sparse) return "--sparse needs --offline (it is for disk images)";
   return "";
 }
 
@@ -42,7 +43,8 @@ std::string live_convert_problem(const ConvertOptions& options) {
     return "ConvertOptions::offline is set, but convert_live converts live: call "
            "convert_offline for an image (the CLI's convert --offline)";
   }
-  if (std::string unused = offline_only(options.partition, options.guest_config); !unused.empty()) {
+  if (std::string unused = offline_only(options.partition, options.guest_config, options.sparse);
+      !unused.empty()) {
     return unused;
   }
   return policy_problem(options.process, !options.dry_run, "a live conversion");

@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "base/block_io.h"
+#include "base/errno_text.h"
 #include "base/error.h"
 #include "base/fd.h"
 #include "base/probe_luks.h"
@@ -24,7 +25,7 @@ BlockDevice inspect_block_device(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) {
     const int error = errno;
     Fail(error == ENOENT ? RefuseReason::kWrongDevice : RefuseReason::kOther)
-        << path << ": " << (error == ENOENT ? "no such device" : std::strerror(error))
+        << path << ": " << (error == ENOENT ? "no such device" : errno_text(error))
         << "; name the PV's partition or disk, e.g. /dev/sda2";
   }
   if (!S_ISBLK(st.st_mode)) {
@@ -35,7 +36,7 @@ BlockDevice inspect_block_device(const std::string& path) {
   if (fd.get() < 0) {
     const int error = errno;
     Fail(error == EACCES || error == EPERM ? RefuseReason::kNoPermission : RefuseReason::kOther)
-        << path << ": open failed: " << std::strerror(error)
+        << path << ": open failed: " << errno_text(error)
         << (error == EACCES || error == EPERM ? " (pv2luks must run as root)" : "");
   }
   BlockDevice device;
@@ -46,7 +47,7 @@ BlockDevice inspect_block_device(const std::string& path) {
   if (::ioctl(fd.get(), BLKGETSIZE64, &device.size_bytes) != 0 ||
       ::ioctl(fd.get(), BLKROGET, &read_only) != 0 ||
       ::ioctl(fd.get(), BLKSSZGET, &sector_bytes) != 0) {
-    Fail() << path << ": reading its size failed: " << std::strerror(errno);
+    Fail() << path << ": reading its size failed: " << errno_text(errno);
   }
   device.read_only = read_only != 0;
   device.logical_sector_bytes = static_cast<std::uint32_t>(sector_bytes);
@@ -55,9 +56,9 @@ BlockDevice inspect_block_device(const std::string& path) {
 
 bool starts_with_luks_header(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) Fail() << path << ": open failed: " << std::strerror(errno);
+  if (fd.get() < 0) Fail() << path << ": open failed: " << errno_text(errno);
   const off_t size_bytes = ::lseek(fd.get(), 0, SEEK_END);
-  if (size_bytes < 0) Fail() << path << ": reading its size failed: " << std::strerror(errno);
+  if (size_bytes < 0) Fail() << path << ": reading its size failed: " << errno_text(errno);
   return probe_luks(fd_read_at(fd.get(), 0, path), static_cast<std::uint64_t>(size_bytes)) != 0;
 }
 
@@ -67,7 +68,7 @@ DeviceLock::DeviceLock(const BlockDevice& device, const std::string& lock_dir) {
   const std::string path = lock_dir + "/" + std::to_string(major(device.dev)) + ":" +
                            std::to_string(minor(device.dev)) + ".lock";
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) Fail() << path << ": open failed: " << std::strerror(errno);
+  if (fd_ < 0) Fail() << path << ": open failed: " << errno_text(errno);
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     char holder[32] = {};
     const ssize_t got = ::pread(fd_, holder, sizeof holder - 1, 0);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <utility>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "dm/dm_table.h"
@@ -98,7 +99,7 @@ void run(dm_task* task, int type, const std::string& name, bool changes_nodes = 
   if (changes_nodes) dm_udev_wait(cookie);
   if (!ok) {
     Fail() << name << ": dm " << operation_name(type)
-           << " failed: " << (error ? std::strerror(error) : "device-mapper refused it");
+           << " failed: " << (error ? errno_text(error) : "device-mapper refused it");
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 
 namespace pv2luks {
@@ -26,7 +27,7 @@ struct flock lock_byte(short type) {
   struct flock held = lock_byte(wanted);
   if (::fcntl(fd, F_OFD_GETLK, &held) != 0) {
     Fail() << path << ": lock test of byte " << kConversionLockByte
-           << " failed: " << std::strerror(errno);
+           << " failed: " << errno_text(errno);
   }
   if (held.l_type == F_UNLCK) {
     Fail(RefuseReason::kBusy) << path << " was held by another pv2luks a moment ago: try again";
@@ -50,13 +51,13 @@ struct flock lock_byte(short type) {
 
 ConversionLock::ConversionLock(const std::string& path, bool writable)
     : fd_(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC)) {
-  if (!fd_) Fail() << path << ": open failed: " << std::strerror(errno);
+  if (!fd_) Fail() << path << ": open failed: " << errno_text(errno);
   const short type = writable ? F_WRLCK : F_RDLCK;
   struct flock range = lock_byte(type);
   if (::fcntl(fd_.get(), F_OFD_SETLK, &range) == 0) return;
   if (errno == EAGAIN || errno == EACCES) fail_held(fd_.get(), type, path);
   Fail() << path << ": lock of byte " << kConversionLockByte
-         << " failed: " << std::strerror(errno);
+         << " failed: " << errno_text(errno);
 }
 
 }  // namespace pv2luks

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 
 namespace pv2luks {
@@ -37,14 +38,14 @@ void set_lock(int fd, short type, std::uint64_t start, std::uint64_t length,
   if (::fcntl(fd, F_OFD_SETLK, &range) == 0) return;
   if (errno == EAGAIN || errno == EACCES) fail_in_use(path);
   Fail() << path << ": lock of bytes " << start << "-" << start + length - 1
-         << " failed: " << std::strerror(errno);
+         << " failed: " << errno_text(errno);
 }
 
 // True when someone else holds a lock that an exclusive lock on the byte would meet.
 bool byte_held_elsewhere(int fd, std::uint64_t byte, const std::string& path) {
   struct flock range = byte_range(F_WRLCK, byte, 1);
   if (::fcntl(fd, F_OFD_GETLK, &range) != 0) {
-    Fail() << path << ": lock test of byte " << byte << " failed: " << std::strerror(errno);
+    Fail() << path << ": lock test of byte " << byte << " failed: " << errno_text(errno);
   }
   return range.l_type != F_UNLCK;
 }
@@ -59,10 +60,10 @@ Fd open_for_lock(const std::string& path, bool writable) {
   Fd fd(::open(path.c_str(), flags));
   if (!fd && writable && (errno == EROFS || errno == EACCES || errno == EPERM)) {
     Fail(RefuseReason::kNoPermission)
-        << path << " is read-only: open for writing failed: " << std::strerror(errno);
+        << path << " is read-only: open for writing failed: " << errno_text(errno);
   }
   if (!fd) Fail(errno == ENOENT ? RefuseReason::kWrongDevice : RefuseReason::kOther)
-      << path << ": open failed: " << std::strerror(errno);
+      << path << ": open failed: " << errno_text(errno);
   if (!writable || !is_block_device(fd.get())) return fd;
   // O_EXCL on a block device claims it: it fails while the kernel has it
   // mounted or a dm/md device sits on it.
@@ -72,7 +73,7 @@ Fd open_for_lock(const std::string& path, bool writable) {
         << path << " is in use (mounted, or held by device-mapper such as active LVs, or md): "
         << "unmount it and deactivate its volume groups first";
   }
-  if (!exclusive) Fail() << path << ": exclusive open failed: " << std::strerror(errno);
+  if (!exclusive) Fail() << path << ": exclusive open failed: " << errno_text(errno);
   return exclusive;
 }
 

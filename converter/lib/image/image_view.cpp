@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 #include "base/fd.h"
 #include "device/block_device.h"
@@ -32,7 +33,7 @@ struct stat stat_or_fail(const std::string& path) {
         << path << ": no such file or device; name a disk image (raw or qcow2) or a "
         << "block device";
   }
-  Fail() << path << ": stat failed: " << std::strerror(errno);
+  Fail() << path << ": stat failed: " << errno_text(errno);
 }
 
 // Root may write where the mode says no; an image without any write bit is
@@ -46,15 +47,15 @@ void check_file_writable(const std::string& path, const struct stat& st) {
   Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (!fd && (errno == EROFS || errno == EACCES || errno == EPERM || errno == ETXTBSY)) {
     Fail(RefuseReason::kNoPermission)
-        << path << " is read-only: open for writing failed: " << std::strerror(errno);
+        << path << " is read-only: open for writing failed: " << errno_text(errno);
   }
-  if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
+  if (!fd) Fail() << path << ": open failed: " << errno_text(errno);
 }
 
 // The file's format, and its header when it is qcow2.
 ImageFormat file_format(const std::string& path, std::uint64_t size_bytes, Qcow2Header* header) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
+  if (!fd) Fail() << path << ": open failed: " << errno_text(errno);
   const ReadAt read = fd_read_at(fd.get(), 0, path);
   const ImageFormat format = detect_file_format(read, size_bytes);
   if (format == ImageFormat::raw) {

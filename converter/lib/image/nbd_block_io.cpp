@@ -3,6 +3,7 @@
 #include <libnbd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/error.h"
 
@@ -13,6 +14,37 @@ namespace {
 // Requests are split below the largest an NBD server must take (QEMU's is
 // 32 MiB; libnbd refuses more than 64 MiB).
 constexpr std::size_t kMaxRequestBytes = 16 * 1024 * 1024;
+// A block status request asks about this much at most (NBD lengths are 32-bit).
+constexpr std::uint64_t kMaxStatusBytes = 1ULL << 30;
+
+// What one block status reply adds: the extents of base:allocation that are
+// not holes, merged with the one before when they touch.
+struct StatusCollector {
+  std::vector<ByteExtent>* allocated;
+  std::uint64_t end_bytes;   // of the range asked about
+  std::uint64_t reached = 0;  // how far the replies have described
+};
+
+int collect_extents(void* user_data, const char* context, std::uint64_t offset,
+                    std::uint32_t* entries, std::size_t count, int* /*error*/) {
+  if (std::strcmp(context, LIBNBD_CONTEXT_BASE_ALLOCATION) != 0) return 0;
+  auto& collector = *static_cast<StatusCollector*>(user_data);
+  std::uint64_t at = offset;
+  for (std::size_t i = 0; i + 1 < count && at < collector.end_bytes; i += 2) {
+    const std::uint64_t end = std::min<std::uint64_t>(at + entries[i], collector.end_bytes);
+    if ((entries[i + 1] & LIBNBD_STATE_HOLE) == 0) {
+      std::vector<ByteExtent>& out = *collector.allocated;
+      if (!out.empty() && out.back().end_bytes() == at) {
+        out.back().length_bytes += end - at;
+      } else {
+        out.push_back({at, end - at});
+      }
+    }
+    at = end;
+  }
+  collector.reached = std::max(collector.reached, at);
+  return 0;
+}
 
 std::string nbd_error() {
   const char* text = nbd_get_error();
@@ -36,6 +68,13 @@ class NbdBlockIo final : public BlockIo {
   }
   void flush() override { writer_->flush(); }
   const std::string& name() const override { return writer_->name(); }
+  std::optional<std::vector<ByteExtent>> allocated(const ByteExtent& range) const override {
+    return reader_->allocated(range);
+  }
+  void zero(const ByteExtent& range) override {
+    if (!writable_) Fail() << name() << ": write refused: opened read-only";
+    writer_->zero(range, sync_);
+  }
 
  private:
   std::shared_ptr<NbdConnection> reader_;
@@ -65,6 +104,8 @@ class NbdSource final : public BlockSource {
 NbdConnection::NbdConnection(nbd_handle* handle, std::string name)
     : handle_(handle), name_(std::move(name)) {
   can_fua_ = nbd_can_fua(handle_) == 1;
+  can_zero_ = nbd_can_zero(handle_) == 1;
+  can_block_status_ = nbd_can_meta_context(handle_, LIBNBD_CONTEXT_BASE_ALLOCATION) == 1;
 }
 
 NbdConnection::~NbdConnection() { nbd_close(handle_); }
@@ -98,6 +139,48 @@ void NbdConnection::flush() {
   if (nbd_flush(handle_, 0) != 0) {
     Fail() << name_ << ": flush through the NBD export failed: " << nbd_error();
   }
+}
+
+std::optional<std::vector<ByteExtent>> NbdConnection::allocated(const ByteExtent& range) const {
+  if (!can_block_status_) return std::nullopt;
+  std::vector<ByteExtent> out;
+  StatusCollector collector{&out, range.end_bytes(), range.offset_bytes};
+  while (collector.reached < range.end_bytes()) {
+    const std::uint64_t from = collector.reached;
+    const std::uint64_t count = std::min(range.end_bytes() - from, kMaxStatusBytes);
+    if (nbd_block_status(handle_, count, from, nbd_extent_callback{collect_extents, &collector, nullptr},
+                         0) != 0) {
+      Fail() << name_ << ": block status of " << count << " bytes at byte " << from
+             << " through the NBD export failed: " << nbd_error();
+    }
+    if (collector.reached <= from) {
+      Fail() << name_ << ": the NBD export's block status at byte " << from << " described nothing";
+    }
+  }
+  return out;
+}
+
+void NbdConnection::zero(const ByteExtent& range, bool durable) {
+  if (!can_zero_) {
+    const std::vector<std::uint8_t> zeros(std::min<std::uint64_t>(range.length_bytes, kMaxRequestBytes));
+    for (std::uint64_t at = range.offset_bytes; at < range.end_bytes();) {
+      const std::size_t size = std::min<std::uint64_t>(zeros.size(), range.end_bytes() - at);
+      write(at, std::span(zeros).first(size), false);
+      at += size;
+    }
+    if (durable) flush();
+    return;
+  }
+  const std::uint32_t flags = durable && can_fua_ ? LIBNBD_CMD_FLAG_FUA : 0;
+  for (std::uint64_t at = range.offset_bytes; at < range.end_bytes();) {
+    const std::uint64_t size = std::min<std::uint64_t>(range.end_bytes() - at, kMaxRequestBytes);
+    if (nbd_zero(handle_, size, at, flags) != 0) {
+      Fail() << name_ << ": zeroing " << range.length_bytes << " bytes at byte "
+             << range.offset_bytes << " through the NBD export failed: " << nbd_error();
+    }
+    at += size;
+  }
+  if (durable && !can_fua_) flush();
 }
 
 std::uint64_t NbdConnection::size_bytes() const {

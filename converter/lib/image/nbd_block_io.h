@@ -10,8 +10,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/block_io.h"
 
@@ -32,6 +34,13 @@ class NbdConnection {
   // flag where the server has it, else a flush after it).
   void write(std::uint64_t offset_bytes, std::span<const std::uint8_t> data, bool durable);
   void flush();
+  // The allocated parts of `range` ("base:allocation" block status: what is
+  // not a hole); nullopt when the server did not agree to that context.
+  std::optional<std::vector<ByteExtent>> allocated(const ByteExtent& range) const;
+  // NBD write-zeroes that may trim (qemu then frees the qcow2 clusters where
+  // its export allows discards); zeros written when the server has no
+  // write-zeroes. `durable` as for write().
+  void zero(const ByteExtent& range, bool durable);
   std::uint64_t size_bytes() const;
   // Tells the server we are done (after a flush); later I/O fails.
   void shutdown();
@@ -41,6 +50,8 @@ class NbdConnection {
   nbd_handle* handle_;
   std::string name_;
   bool can_fua_ = false;
+  bool can_zero_ = false;
+  bool can_block_status_ = false;
 };
 
 std::shared_ptr<const BlockSource> nbd_block_source(std::shared_ptr<NbdConnection> reader,

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 #include "image/nbd_block_io.h"
 #include "image/qemu_option.h"
@@ -49,7 +50,7 @@ std::pair<Fd, std::vector<Fd>> listener_with_clients() {
   std::string directory = (std::filesystem::temp_directory_path() / "pv2luks-nbd-XXXXXX").string();
   if (!::mkdtemp(directory.data())) {
     Fail() << "making a directory for the NBD export's socket in "
-           << std::filesystem::temp_directory_path() << " failed: " << std::strerror(errno);
+           << std::filesystem::temp_directory_path() << " failed: " << errno_text(errno);
   }
   const std::string path = directory + "/socket";
   const auto remove_path = [&] {
@@ -67,14 +68,14 @@ std::pair<Fd, std::vector<Fd>> listener_with_clients() {
     if (!listener ||
         ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
         ::listen(listener.get(), kConnections) != 0) {
-      Fail() << path << ": making a unix socket for the NBD export failed: " << std::strerror(errno);
+      Fail() << path << ": making a unix socket for the NBD export failed: " << errno_text(errno);
     }
     std::vector<Fd> clients;
     for (int i = 0; i < kConnections; ++i) {
       Fd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
       if (!client ||
           ::connect(client.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        Fail() << path << ": connecting to the NBD export's socket failed: " << std::strerror(errno);
+        Fail() << path << ": connecting to the NBD export's socket failed: " << errno_text(errno);
       }
       clients.push_back(std::move(client));
     }
@@ -91,6 +92,10 @@ std::pair<Fd, std::vector<Fd>> listener_with_clients() {
 std::vector<std::string> nbd_export_argv(const std::string& image_path, int listen_fd,
                                          bool writable) {
   const std::string read_only = writable ? "off" : "on";
+  // discard=unmap when writable: a write-zeroes that may trim (a --sparse
+  // conversion's free ranges, nbd_block_io.h) frees the qcow2 clusters and
+  // punches the file; nothing else discards.
+  const std::string discard = writable ? ",discard=unmap" : "";
   // cache.direct=off, cache.no-flush=off (QEMU's writeback default, spelled
   // out): writes go through the host's page cache, and an NBD flush (or FUA
   // write) makes QEMU write back the qcow2 node's L2 and refcount caches and
@@ -100,10 +105,10 @@ std::vector<std::string> nbd_export_argv(const std::string& image_path, int list
   return {kDaemon,
           "--blockdev",
           "driver=file,node-name=file,filename=" + qemu_option_value(image_path) +
-              ",read-only=" + read_only + ",cache.direct=off,cache.no-flush=off",
+              ",read-only=" + read_only + ",cache.direct=off,cache.no-flush=off" + discard,
           "--blockdev",
           "driver=qcow2,node-name=qcow2,file=file,read-only=" + read_only +
-              ",cache.direct=off,cache.no-flush=off",
+              ",cache.direct=off,cache.no-flush=off" + discard,
           "--nbd-server",
           "addr.type=fd,addr.str=" + std::to_string(listen_fd) +
               ",max-connections=" + std::to_string(kConnections),
@@ -138,7 +143,7 @@ NbdExport::~NbdExport() {
 
 void NbdExport::start(bool writable) {
   log_ = Fd(::memfd_create("pv2luks-qemu-storage-daemon-log", MFD_CLOEXEC));
-  if (!log_) Fail() << "memfd_create failed: " << std::strerror(errno);
+  if (!log_) Fail() << "memfd_create failed: " << errno_text(errno);
   auto [listener, clients] = listener_with_clients();
   // The daemon gets the listener as descriptor 3 (BackgroundProcess passes
   // it); ours closes when this scope ends.
@@ -158,7 +163,8 @@ void NbdExport::start(bool writable) {
 std::shared_ptr<NbdConnection> NbdExport::connect(Fd client) {
   std::unique_ptr<nbd_handle, void (*)(nbd_handle*)> handle(nbd_create(), nbd_close);
   if (!handle) Fail() << "nbd_create failed: " << nbd_get_error();
-  if (nbd_set_export_name(handle.get(), kExportName) != 0) {
+  if (nbd_set_export_name(handle.get(), kExportName) != 0 ||
+      nbd_add_meta_context(handle.get(), LIBNBD_CONTEXT_BASE_ALLOCATION) != 0) {
     fail_start(std::string("libnbd: ") + nbd_get_error());
   }
   const int socket_fd = client.release();  // libnbd owns it from here

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 #include "base/fd.h"
 #include "base/shell_quote.h"
@@ -95,7 +96,7 @@ std::vector<std::string> check_qcow2_convertible(const std::string& path,
                                                  const Qcow2Header& header,
                                                  std::uint64_t file_size_bytes) {
   const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) Fail() << path << ": open failed: " << std::strerror(errno);
+  if (!fd) Fail() << path << ": open failed: " << errno_text(errno);
   const ReadAt read = fd_read_at(fd.get(), 0, path);
   refuse_snapshots(read_qcow2_snapshots(read, header, file_size_bytes, path), path);
   std::vector<std::string> notes = judge_check(run_qemu_img_check(path), path);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 
 namespace pv2luks {
@@ -24,12 +25,12 @@ constexpr std::uint64_t kBlockBytes = 64 << 10;
 
 SparseDisk::SparseDisk(const ReadAt& read, std::uint64_t disk_bytes)
     : read_(read), disk_bytes_(disk_bytes), fd_(::memfd_create("pv2luks-table", MFD_CLOEXEC)) {
-  if (fd_ < 0) Fail() << "partition table: memfd_create failed: " << std::strerror(errno);
+  if (fd_ < 0) Fail() << "partition table: memfd_create failed: " << errno_text(errno);
   if (::ftruncate(fd_, static_cast<off_t>(disk_bytes)) != 0) {
     const int err = errno;
     ::close(fd_);
     Fail() << "partition table: cannot size a sparse copy of the disk to " << disk_bytes
-           << " bytes: " << std::strerror(err);
+           << " bytes: " << errno_text(err);
   }
 }
 
@@ -62,7 +63,7 @@ std::uint64_t SparseDisk::copy_in(std::uint64_t offset_bytes, std::uint64_t size
       if (::pwrite(fd_, block.data() + piece, piece_bytes, static_cast<off_t>(at + piece)) !=
           static_cast<ssize_t>(piece_bytes)) {
         Fail() << "partition table: writing the sparse copy of the disk failed: "
-               << std::strerror(errno);
+               << errno_text(errno);
       }
       added += piece_bytes;
     }

@@ -35,6 +35,7 @@ JournalRecord first_record(const FirstRecordInput& input) {
   record.cipher = input.cipher;
   record.luks_uuid = input.luks_uuid;
   record.pv_uuid = input.pv_uuid;
+  record.sparse = input.sparse;
   return record;
 }
 

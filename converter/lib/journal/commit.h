@@ -27,6 +27,7 @@ struct FirstRecordInput {
   std::string cipher;     // "aes-xts-plain64"
   std::string luks_uuid;
   std::string pv_uuid;
+  bool sparse = false;  // offline --sparse
 };
 JournalRecord first_record(const FirstRecordInput& input);
 

@@ -147,6 +147,7 @@ std::string describe_journal(const JournalState& state) {
       << state.plan.chunk_count() << " chunks moved (" << size_text(moved * kSectorBytes) << " of "
       << size_text(r.move_sectors * kSectorBytes) << "), LUKS UUID " << r.luks_uuid << ", " << r.cipher
       << ", data offset " << r.data_offset_sectors << " sectors";
+  if (r.sparse) out << ", --sparse (free extents that are holes stay holes)";
   if (state.grown) {
     out << "; found at sector " << state.area->start_sectors() << ", where a device of "
         << r.device_sectors << " sectors has it (the device grew since)";

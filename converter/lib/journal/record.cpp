@@ -11,6 +11,7 @@ namespace {
 
 constexpr char kMagic[8] = {'P', 'V', '2', 'L', 'U', 'K', 'S', 'J'};
 constexpr std::size_t kChecksumAt = kJournalRecordBytes - 32;
+constexpr std::uint32_t kFlagSparse = 1;
 
 // Fixed offsets of the layout in docs/journal.md.
 enum Offset : std::size_t {
@@ -31,7 +32,8 @@ enum Offset : std::size_t {
   kOffCipher = 120,     // 64 bytes, NUL padded
   kOffLuksUuid = 184,   // 40 bytes
   kOffPvUuid = 224,     // 40 bytes
-  kOffEnd = 264,        // zeros up to the checksum
+  kOffFlags = 264,      // bit 0: sparse; zeros before pv2luks had it
+  kOffEnd = 268,        // zeros up to the checksum
 };
 
 class Writer {
@@ -111,6 +113,7 @@ std::vector<std::uint8_t> encode_record(const JournalRecord& record) {
   w.text(kOffCipher, record.cipher, 64);
   w.text(kOffLuksUuid, record.luks_uuid, 40);
   w.text(kOffPvUuid, record.pv_uuid, 40);
+  w.u32(kOffFlags, record.sparse ? kFlagSparse : 0);
   const auto sum = sha256_digest(
       std::string_view(reinterpret_cast<const char*>(out.data()), kChecksumAt));
   std::memcpy(out.data() + kChecksumAt, sum.data(), sum.size());
@@ -161,6 +164,7 @@ std::optional<JournalRecord> decode_record(const std::uint8_t* bytes, std::size_
   r.cipher = get_text(bytes, kOffCipher, 64);
   r.luks_uuid = get_text(bytes, kOffLuksUuid, 40);
   r.pv_uuid = get_text(bytes, kOffPvUuid, 40);
+  r.sparse = (get(bytes, kOffFlags, 4) & kFlagSparse) != 0;
   return r;
 }
 

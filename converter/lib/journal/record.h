@@ -52,6 +52,8 @@ struct JournalRecord {
   std::string cipher;     // "aes-xts-plain64", at most 63 bytes
   std::string luks_uuid;  // at most 39 bytes
   std::string pv_uuid;    // at most 39 bytes
+  // Offline --sparse: a resume leaves the same ranges unallocated.
+  bool sparse = false;
 
   bool operator==(const JournalRecord&) const = default;
 };

@@ -1,4 +1,3 @@
-#include "base/sector.h"
 #include "live/checks.h"
 
 #include <unistd.h>
@@ -6,6 +5,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "base/sector.h"
 #include "convert/prepared_header.h"
 #include "convert/room_choice.h"
 #include "journal/journal_state.h"

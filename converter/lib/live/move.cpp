@@ -1,4 +1,3 @@
-#include "base/sector.h"
 #include "live/move.h"
 
 #include <fcntl.h>
@@ -10,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/fd.h"
+#include "base/sector.h"
 #include "base/test_point.h"
 #include "convert/chunk_loop.h"
 #include "convert/front_header.h"

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 #include "base/key_value.h"
 #include "base/process.h"
@@ -41,11 +42,11 @@ VgLock::VgLock(const std::string& vg) {
   // good on the file that still has the name.
   for (;;) {
     fd_ = ::open(path.c_str(), O_CREAT | O_APPEND | O_RDWR | O_CLOEXEC, 0777);
-    if (fd_ < 0) Fail() << path << ": cannot open LVM's lock file: " << std::strerror(errno);
+    if (fd_ < 0) Fail() << path << ": cannot open LVM's lock file: " << errno_text(errno);
     if (::flock(fd_, LOCK_EX) != 0) {
       const int error = errno;
       ::close(fd_);
-      Fail() << path << ": cannot take LVM's lock: " << std::strerror(error);
+      Fail() << path << ": cannot take LVM's lock: " << errno_text(error);
     }
     if (same_file(fd_, path)) return;
     ::close(fd_);

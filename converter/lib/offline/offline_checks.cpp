@@ -1,14 +1,15 @@
-#include "base/sector.h"
 #include "offline/offline_checks.h"
 
 #include <algorithm>
 
 #include "base/error.h"
+#include "base/sector.h"
 #include "convert/prepared_header.h"
 #include "convert/room_choice.h"
 #include "crypto/xts.h"
 #include "journal/journal_state.h"
 #include "offline/guest_config.h"
+#include "offline/sparse_ranges.h"
 
 namespace pv2luks {
 
@@ -144,6 +145,7 @@ OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say
   input.sector_bytes = checked.image.logical_sector_bytes();
   checked.plan = make_plan(input);
   if (!checked.plan.ok()) Fail() << image << ": " << checked.plan.problems.front();
+  if (options.sparse) checked.free_sectors = sparse_free_sectors(file, checked.pv, input.move_sectors);
   say_choice(image + ": " + checked.location.name, checked.pv, checked.header, checked.plan, say);
   return checked;
 }

@@ -14,6 +14,7 @@
 #include "offline/guest_rules.h"
 #include "offline/locate_pv.h"
 #include "plan/plan.h"
+#include "plan/sparse.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {
@@ -29,6 +30,9 @@ struct OfflineChecked {
   Plan plan;
   // --guest-config: the guest OS libguestfs found in the plaintext image.
   std::optional<GuestFacts> guest;
+  // --sparse: the PV's free extents, in sectors of the partition, inside
+  // what moves (the image said it can tell holes from data).
+  std::vector<SectorRange> free_sectors;
 };
 
 // Opens options.device (writable unless dry_run) and decides. say() reports

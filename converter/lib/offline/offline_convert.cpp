@@ -76,9 +76,14 @@ std::unique_ptr<JournalArea> stage(OfflineMoveState& state, RangeFile& device,
   JournalRecord record =
       first_record({&checked.plan, &prepared.header, prepared.built.used_bytes,
                     options.key_size_bits, prepared.cipher, prepared.built.uuid,
-                    checked.pv.pv_uuid});
+                    checked.pv.pv_uuid, options.sparse});
   std::vector<std::uint8_t>().swap(prepared.header);
-  state = {&device, checked.plan, &cipher, journal.get(), record};
+  state = OfflineMoveState{.device = &device,
+                           .plan = checked.plan,
+                           .cipher = &cipher,
+                           .journal = journal.get(),
+                           .record = record,
+                           .free_sectors = checked.free_sectors};
   // Commit point: the staged header (the volume key in keyslot 0) and the
   // plan are durable in the journal before any data sector is written. A
   // resume from here starts the move at chunk 0.

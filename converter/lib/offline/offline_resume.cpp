@@ -13,6 +13,7 @@
 #include "convert/resume_key.h"
 #include "offline/locate_pv.h"
 #include "offline/offline_mode.h"
+#include "offline/sparse_ranges.h"
 #include "offline/userspace_move.h"
 #include "system/crypttab.h"
 #include "base/sector.h"
@@ -128,8 +129,16 @@ ConvertResult offline_resume(const ResumeOptions& options, const MessageFn& say,
     stop.emplace(options.process, progress);
     run.stage = Stage::kMove;
     RangeFile device(found->location.range, true);
-    OfflineMoveState state{&device, found->journal.plan, cipher.get(),
-                           found->journal.area.get(), found->journal.record};
+    OfflineMoveState state{.device = &device,
+                           .plan = found->journal.plan,
+                           .cipher = cipher.get(),
+                           .journal = found->journal.area.get(),
+                           .record = found->journal.record,
+                           .free_sectors = {}};
+    if (state.record.sparse && state.record.chunks_done < state.plan.chunk_count()) {
+      state.free_sectors =
+          resumed_free_sectors(device, *cipher, state.plan, state.record.chunks_done);
+    }
     if (offline_move_and_finish(state, stop->progress(), [&] { return stop->requested(); }) ==
         MoveOutcome::kStopped) {
       return stopped(run, stop->stopped_by(), state.record.chunks_done, state.plan.chunk_count());

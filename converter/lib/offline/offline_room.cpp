@@ -1,4 +1,3 @@
-#include "base/sector.h"
 #include "offline/offline_room.h"
 
 #include <sys/mman.h>
@@ -10,9 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "base/errno_text.h"
 #include "base/error.h"
 #include "base/fd.h"
 #include "base/process.h"
+#include "base/sector.h"
 #include "lvm/pv_metadata.h"
 #include "offline/offline_checks.h"
 
@@ -80,7 +81,7 @@ void copy_to_memfd(const RangeFile& device, int memfd, std::uint64_t from, std::
   device.reader()(from, bytes);
   if (::pwrite(memfd, bytes.data(), bytes.size(), static_cast<off_t>(from)) !=
       static_cast<ssize_t>(bytes.size())) {
-    Fail() << "copying the PV's metadata to memory failed: " << std::strerror(errno);
+    Fail() << "copying the PV's metadata to memory failed: " << errno_text(errno);
   }
 }
 
@@ -89,7 +90,7 @@ void pvresize_on_copy(const ByteRange& range, const RoomPlan& room, const PvRepo
                       const MessageFn& say) {
   const Fd memfd(::memfd_create("pv2luks-pv-metadata", MFD_CLOEXEC));
   if (!memfd || ::ftruncate(memfd.get(), static_cast<off_t>(range.size_bytes)) != 0) {
-    Fail() << "a memory copy of the PV's metadata: memfd failed: " << std::strerror(errno);
+    Fail() << "a memory copy of the PV's metadata: memfd failed: " << errno_text(errno);
   }
   RangeFile device(range, true);
   const auto ranges = metadata_ranges(planned, range.size_bytes);
@@ -104,7 +105,7 @@ void pvresize_on_copy(const ByteRange& range, const RoomPlan& room, const PvRepo
       const std::size_t size = std::min(kBlockBytes, to - at);
       device.reader()(at, {was.data(), size});
       if (::pread(memfd.get(), now.data(), size, static_cast<off_t>(at)) != static_cast<ssize_t>(size)) {
-        Fail() << "reading back the PV's metadata from memory failed: " << std::strerror(errno);
+        Fail() << "reading back the PV's metadata from memory failed: " << errno_text(errno);
       }
       if (std::memcmp(was.data(), now.data(), size) != 0) changed.push_back(at);
     }
@@ -112,7 +113,7 @@ void pvresize_on_copy(const ByteRange& range, const RoomPlan& room, const PvRepo
   for (auto at = changed.rbegin(); at != changed.rend(); ++at) {
     const std::size_t size = std::min(kBlockBytes, range.size_bytes - *at);
     if (::pread(memfd.get(), now.data(), size, static_cast<off_t>(*at)) != static_cast<ssize_t>(size)) {
-      Fail() << "reading back the PV's metadata from memory failed: " << std::strerror(errno);
+      Fail() << "reading back the PV's metadata from memory failed: " << errno_text(errno);
     }
     device.write(*at, {now.data(), size});
   }

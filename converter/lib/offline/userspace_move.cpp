@@ -1,4 +1,3 @@
-#include "base/sector.h"
 #include "offline/userspace_move.h"
 
 #include <algorithm>
@@ -8,10 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "base/aligned_buffer.h"
+#include "base/sector.h"
 #include "base/test_point.h"
 #include "convert/chunk_loop.h"
 #include "convert/front_header.h"
-#include "base/aligned_buffer.h"
+#include "offline/sparse_ranges.h"
+#include "plan/sparse.h"
 
 namespace pv2luks {
 
@@ -21,33 +23,80 @@ std::span<std::uint8_t> chunk_bytes(AlignedBuffer& buffer, const Chunk& chunk) {
   return buffer.span().first(chunk.length_sectors * kSectorBytes);
 }
 
-// Reads chunk k's plaintext and encrypts it in place, the two halves on two
-// threads (`twin` is a second cipher for the second one): XTS with 512-byte
-// sectors runs at about disk speed on one core here, and the writing thread
-// mostly waits for the disk.
+// The pieces of sectors [start, end) of the partition: one copied piece, or
+// with --sparse the parts that are free (`free`) and holes in the image left
+// out (plan/sparse.h).
+std::vector<ChunkPiece> pieces_of(const OfflineMoveState& state, const SectorRange& range,
+                                  const std::vector<SectorRange>& free) {
+  if (!state.record.sparse) return {{range, true}};
+  return chunk_pieces(range, free, allocated_sectors(*state.device, range));
+}
+
+// Calls each(piece, from, to) for the parts of `pieces` inside bytes [from,
+// to) of the chunk that starts at sector `start`; from and to are bytes of
+// the chunk's buffer.
+template <typename Each>
+void for_each_piece_in(const std::vector<ChunkPiece>& pieces, std::uint64_t start,
+                       std::size_t from, std::size_t to, Each each) {
+  for (const ChunkPiece& piece : pieces) {
+    const std::size_t begin = (piece.sectors.start_sectors - start) * kSectorBytes;
+    const std::size_t end = (piece.sectors.end_sectors - start) * kSectorBytes;
+    if (std::max(begin, from) < std::min(end, to)) {
+      each(piece, std::max(begin, from), std::min(end, to));
+    }
+  }
+}
+
+// Reads the copied pieces of chunk k's plaintext and encrypts them in
+// place, the two halves on two threads (`twin` is a second cipher for the
+// second one): XTS with 512-byte sectors runs at about disk speed on one
+// core here, and the writing thread mostly waits for the disk.
 void read_and_encrypt(OfflineMoveState& state, XtsCipher& twin, const Chunk& chunk,
-                      std::span<std::uint8_t> data) {
-  state.device->read(chunk.start_sectors * kSectorBytes, data);
+                      const std::vector<ChunkPiece>& pieces, std::span<std::uint8_t> data) {
+  const std::uint64_t start = chunk.start_sectors;
+  for_each_piece_in(pieces, start, 0, data.size(), [&](const ChunkPiece& piece, std::size_t from,
+                                                       std::size_t to) {
+    if (piece.copy) state.device->read(start * kSectorBytes + from, data.subspan(from, to - from));
+  });
   // The IV counts sectors of the LUKS data area, whose sector s is the PV's
   // sector s: the same number as the source's.
+  const auto encrypt = [&](XtsCipher& cipher, std::size_t from, std::size_t to) {
+    for_each_piece_in(pieces, start, from, to, [&](const ChunkPiece& piece, std::size_t begin,
+                                                   std::size_t end) {
+      if (piece.copy) cipher.encrypt(data.subspan(begin, end - begin), start + begin / kSectorBytes);
+    });
+  };
   const std::size_t half = data.size() / 2 / 4096 * 4096;
-  auto second = std::async(std::launch::async, [&] {
-    twin.encrypt(data.subspan(half), chunk.start_sectors + half / kSectorBytes);
-  });
-  state.cipher->encrypt(data.first(half), chunk.start_sectors);
+  auto second = std::async(std::launch::async, [&] { encrypt(twin, half, data.size()); });
+  encrypt(*state.cipher, 0, half);
   second.get();
+}
+
+// Writes the bytes [from, to) of chunk k's ciphertext data_offset further
+// on: the copied pieces written, the others' place zeroed (deallocated).
+void write_part(OfflineMoveState& state, const Chunk& chunk, const std::vector<ChunkPiece>& pieces,
+                std::span<const std::uint8_t> data, std::size_t from, std::size_t to) {
+  const std::uint64_t to_bytes = (state.plan.input.data_offset_sectors + chunk.start_sectors) *
+                                 kSectorBytes;
+  const bool zero = !test_hook(TestHook::SparseNoZero);  // negative control
+  for_each_piece_in(pieces, chunk.start_sectors, from, to, [&](const ChunkPiece& piece,
+                                                               std::size_t begin, std::size_t end) {
+    if (piece.copy) {
+      state.device->write(to_bytes + begin, data.subspan(begin, end - begin));
+    } else if (zero) {
+      state.device->zero({to_bytes + begin, end - begin});
+    }
+  });
 }
 
 // Writes chunk k's ciphertext data_offset further on, in two halves with a
 // test point between them.
 void write_chunk(OfflineMoveState& state, std::uint64_t k, const Chunk& chunk,
-                 std::span<const std::uint8_t> data) {
-  const std::uint64_t to_bytes = (state.plan.input.data_offset_sectors + chunk.start_sectors) *
-                                 kSectorBytes;
+                 const std::vector<ChunkPiece>& pieces, std::span<const std::uint8_t> data) {
   const std::size_t half = data.size() / 2 / 4096 * 4096;
-  state.device->write(to_bytes, data.first(half));
+  write_part(state, chunk, pieces, data, 0, half);
   test_point("chunk-half " + std::to_string(k));
-  state.device->write(to_bytes + half, data.subspan(half));
+  write_part(state, chunk, pieces, data, half, data.size());
   test_point("chunk-written " + std::to_string(k));
 }
 
@@ -72,25 +121,30 @@ class UserspaceMover : public ChunkMover {
   }
   void finish_copy(std::uint64_t k) override {
     const Chunk chunk = state_.plan.chunk(k);
-    write_chunk(state_, k, chunk, chunk_bytes(buffers_[k % 2], chunk));
+    write_chunk(state_, k, chunk, pieces_[k % 2], chunk_bytes(buffers_[k % 2], chunk));
   }
   void make_durable(std::uint64_t) override { state_.device->sync(); }
   // The chunk buffers are no longer needed (no read-ahead is in flight
   // after the last chunk): memory stays at two chunk buffers whatever comes.
   void all_moved() override { buffers_.clear(); }
   // The old tail room filled with the ciphertext of zeros, so it reads as
-  // zeros through the LUKS volume and no plaintext remains.
+  // zeros through the LUKS volume and no plaintext remains. With --sparse
+  // its holes stay holes: they hold nothing, and no LV maps the tail.
   void wipe_tail(std::uint64_t start_sectors, std::uint64_t end_sectors) override {
     AlignedBuffer buffer(state_.plan.chunk_sectors * kSectorBytes);
     const std::uint64_t offset_sectors = state_.plan.input.data_offset_sectors;
-    for (std::uint64_t at = start_sectors; at < end_sectors;) {
-      const std::uint64_t length =
-          std::min<std::uint64_t>(end_sectors - at, buffer.size() / kSectorBytes);
-      const std::span<std::uint8_t> data = buffer.span().first(length * kSectorBytes);
-      std::fill(data.begin(), data.end(), 0);
-      state_.cipher->encrypt(data, at);
-      state_.device->write((offset_sectors + at) * kSectorBytes, data);
-      at += length;
+    const SectorRange tail{offset_sectors + start_sectors, offset_sectors + end_sectors};
+    for (const ChunkPiece& piece : pieces_of(state_, tail, {tail})) {
+      if (!piece.copy) continue;
+      for (std::uint64_t at = piece.sectors.start_sectors; at < piece.sectors.end_sectors;) {
+        const std::uint64_t length =
+            std::min<std::uint64_t>(piece.sectors.end_sectors - at, buffer.size() / kSectorBytes);
+        const std::span<std::uint8_t> data = buffer.span().first(length * kSectorBytes);
+        std::fill(data.begin(), data.end(), 0);
+        state_.cipher->encrypt(data, at - offset_sectors);
+        state_.device->write(at * kSectorBytes, data);
+        at += length;
+      }
     }
     state_.device->sync();
   }
@@ -100,17 +154,21 @@ class UserspaceMover : public ChunkMover {
   }
 
  private:
-  // Chunk k's ciphertext into buffers_[k % 2], on a second thread.
+  // Chunk k's pieces into pieces_[k % 2] and its ciphertext into
+  // buffers_[k % 2], on a second thread.
   std::future<void> read_ahead(std::uint64_t k) {
     return std::async(std::launch::async, [this, k] {
       const Chunk chunk = state_.plan.chunk(k);
-      read_and_encrypt(state_, *twin_, chunk, chunk_bytes(buffers_[k % 2], chunk));
+      pieces_[k % 2] =
+          pieces_of(state_, {chunk.start_sectors, chunk.end_sectors()}, state_.free_sectors);
+      read_and_encrypt(state_, *twin_, chunk, pieces_[k % 2], chunk_bytes(buffers_[k % 2], chunk));
     });
   }
 
   OfflineMoveState& state_;
   const std::unique_ptr<XtsCipher> twin_;
   std::vector<AlignedBuffer> buffers_;
+  std::vector<ChunkPiece> pieces_[2];
   std::future<void> next_;  // last member: destroyed (joined) first
 };
 

@@ -23,6 +23,7 @@
 #include "journal/record.h"
 #include "base/range_file.h"
 #include "plan/plan.h"
+#include "plan/sparse.h"
 #include "pv2luks/pv2luks.h"
 
 namespace pv2luks {
@@ -33,6 +34,9 @@ struct OfflineMoveState {
   XtsCipher* cipher = nullptr;  // used by one thread at a time
   JournalArea* journal = nullptr;
   JournalRecord record;  // the newest durable record
+  // record.sparse: the PV's free extents (offline/sparse_ranges.h), in
+  // sectors of the partition; what is free and a hole stays a hole.
+  std::vector<SectorRange> free_sectors;
 };
 
 // Moves chunks state.record.chunks_done.. and finishes (the header at the
