@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "image/nbd_extents.h"
 
 namespace pv2luks {
 
@@ -17,11 +18,11 @@ constexpr std::size_t kMaxRequestBytes = 16 * 1024 * 1024;
 // A block status request asks about this much at most (NBD lengths are 32-bit).
 constexpr std::uint64_t kMaxStatusBytes = 1ULL << 30;
 
-// What one block status reply adds: the extents of base:allocation that are
-// not holes, merged with the one before when they touch.
+// Where libnbd hands over a block status reply: base:allocation's words
+// go to add_allocated_extents (nbd_extents.h).
 struct StatusCollector {
   std::vector<ByteExtent>* allocated;
-  std::uint64_t end_bytes;   // of the range asked about
+  std::uint64_t end_bytes;    // of the range asked about
   std::uint64_t reached = 0;  // how far the replies have described
 };
 
@@ -29,20 +30,9 @@ int collect_extents(void* user_data, const char* context, std::uint64_t offset,
                     std::uint32_t* entries, std::size_t count, int* /*error*/) {
   if (std::strcmp(context, LIBNBD_CONTEXT_BASE_ALLOCATION) != 0) return 0;
   auto& collector = *static_cast<StatusCollector*>(user_data);
-  std::uint64_t at = offset;
-  for (std::size_t i = 0; i + 1 < count && at < collector.end_bytes; i += 2) {
-    const std::uint64_t end = std::min<std::uint64_t>(at + entries[i], collector.end_bytes);
-    if ((entries[i + 1] & LIBNBD_STATE_HOLE) == 0) {
-      std::vector<ByteExtent>& out = *collector.allocated;
-      if (!out.empty() && out.back().end_bytes() == at) {
-        out.back().length_bytes += end - at;
-      } else {
-        out.push_back({at, end - at});
-      }
-    }
-    at = end;
-  }
-  collector.reached = std::max(collector.reached, at);
+  collector.reached = std::max(
+      collector.reached, add_allocated_extents(*collector.allocated, offset,
+                                               std::span(entries, count), collector.end_bytes));
   return 0;
 }
 
