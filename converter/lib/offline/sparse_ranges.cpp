@@ -48,7 +48,9 @@ std::vector<SectorRange> allocated_sectors(const RangeFile& file, const SectorRa
 
 std::vector<SectorRange> sparse_free_sectors(const RangeFile& file, const PvReport& pv,
                                              std::uint64_t move_sectors) {
-  allocated_sectors(file, {0, move_sectors});
+  // Whether the image can tell at all: one block is enough to ask. The
+  // mover asks about each chunk's source when it reads it.
+  allocated_sectors(file, {0, std::min(move_sectors, kSparseBlockSectors)});
   std::vector<SectorRange> out;
   for (SectorRange range : free_extent_sectors(pv)) {
     range.end_sectors = std::min(range.end_sectors, move_sectors);

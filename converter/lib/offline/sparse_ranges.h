@@ -22,8 +22,8 @@ std::vector<SectorRange> free_extent_sectors(const PvReport& pv);
 std::vector<SectorRange> allocated_sectors(const RangeFile& file, const SectorRange& range);
 
 // For a --sparse conversion's checks: the free extents of `pv` below
-// `move_sectors`, after asking `file` once what is allocated there (so an
-// image that cannot tell is refused before anything is written).
+// `move_sectors`, after asking `file` about its first block (so an image
+// that cannot tell is refused before anything is written).
 std::vector<SectorRange> sparse_free_sectors(const RangeFile& file, const PvReport& pv,
                                              std::uint64_t move_sectors);
 

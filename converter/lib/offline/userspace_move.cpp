@@ -123,6 +123,8 @@ class UserspaceMover : public ChunkMover {
     const Chunk chunk = state_.plan.chunk(k);
     write_chunk(state_, k, chunk, pieces_[k % 2], chunk_bytes(buffers_[k % 2], chunk));
   }
+  // Covers the ranges --sparse zeroed too: fdatasync persists a punched
+  // hole (the inode's extent map), an NBD flush a write-zeroes.
   void make_durable(std::uint64_t) override { state_.device->sync(); }
   // The chunk buffers are no longer needed (no read-ahead is in flight
   // after the last chunk): memory stays at two chunk buffers whatever comes.
