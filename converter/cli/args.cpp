@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -22,6 +25,30 @@ bool parse_number(const std::string& text, std::uint32_t& value) {
   return true;
 }
 
+// --max-rate's RATE: bytes per second, with an optional K, M or G for KiB,
+// MiB or GiB (as lvm's sizes), e.g. 20M. Not 0: the move would never end.
+bool parse_rate(const std::string& text, std::uint64_t& value) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long number = std::strtoull(text.c_str(), &end, 10);
+  if (errno == ERANGE || number == 0) return false;
+  std::uint64_t unit = 1;
+  switch (std::toupper(static_cast<unsigned char>(*end))) {
+    case '\0': break;
+    case 'K': unit = 1ULL << 10; break;
+    case 'M': unit = 1ULL << 20; break;
+    case 'G': unit = 1ULL << 30; break;
+    default: return false;
+  }
+  if (*end != '\0' && end[1] != '\0') return false;
+  if (number > UINT64_MAX / unit) return false;
+  value = number * unit;
+  return true;
+}
+
+constexpr const char kRateWords[] = "bytes per second, e.g. 20M (K, M, G: KiB, MiB, GiB)";
+
 // What each option's value is, for "--OPT needs WHAT" when it is missing.
 const std::map<std::string, std::string>& value_names() {
   static const std::map<std::string, std::string> names = {
@@ -31,6 +58,7 @@ const std::map<std::string, std::string>& value_names() {
       {"--key-size", "bits, e.g. 512"},  {"--pbkdf", "argon2id, argon2i or pbkdf2"},
       {"--pbkdf-force-iterations", "a positive number"},
       {"--iter-time", "milliseconds"},
+      {"--max-rate", kRateWords},
   };
   return names;
 }
@@ -87,6 +115,21 @@ void add_crypttab(CLI::App* action, std::string& path, bool& given, const char* 
           },
           what)
       ->type_name("FILE");
+}
+
+void add_max_rate(CLI::App* action, std::string& rate) {
+  action->add_option("--max-rate", rate,
+                     "move at most RATE bytes per second on average (K, M, G:\n"
+                     "KiB, MiB, GiB); each chunk still moves at full speed,\n"
+                     "the wait is between chunks. Live, it leaves the disk to\n"
+                     "the running system. Default: as fast as the disk goes")
+      ->type_name("RATE");
+}
+
+// RATE of --max-rate into `bytes`; "" or the usage problem.
+std::string check_max_rate(const std::string& rate, std::uint64_t& bytes) {
+  if (rate.empty() || parse_rate(rate, bytes)) return "";
+  return std::string("--max-rate takes ") + kRateWords;
 }
 
 void add_batch(CLI::App* action, bool& yes, bool& progress_json) {
@@ -151,6 +194,7 @@ void add_convert(CLI::App& app, Cli& cli) {
   a->add_flag("--dry-run", o.dry_run,
               "check and print the plan and the tables each phase loads\n"
               "(keys redacted); write nothing");
+  add_max_rate(a, c.max_rate);
   add_batch(a, c.yes, c.progress_json);
 }
 
@@ -168,6 +212,7 @@ void add_resume(CLI::App& app, Cli& cli) {
   add_crypttab(a, o.crypttab_path, r.crypttab, "as for convert");
   add_offline(a, o.offline, r.partition);
   a->add_flag("--guest-config", o.guest_config, "as for convert, once the conversion is finished");
+  add_max_rate(a, r.max_rate);
   add_batch(a, r.yes, r.progress_json);
 }
 
@@ -266,6 +311,9 @@ std::string check_convert(ConvertCli& cli) {
   if (!cli.iter_time.empty() && !parse_number(cli.iter_time, o.iter_time_ms)) {
     return "--iter-time takes milliseconds";
   }
+  if (std::string problem = check_max_rate(cli.max_rate, o.max_rate_bytes); !problem.empty()) {
+    return problem;
+  }
   if (o.offline && o.force) {
     return "--force is for live conversions (of a PV that holds the running / or /usr)";
   }
@@ -280,6 +328,12 @@ std::string check_resume(ResumeCli& cli) {
   auto& o = cli.options;
   if (o.device.empty()) return "resume needs a DEVICE (or an IMAGE with --offline)";
   if (o.offline && o.activate_only) return "--activate-only is for live conversions, not --offline";
+  if (std::string problem = check_max_rate(cli.max_rate, o.max_rate_bytes); !problem.empty()) {
+    return problem;
+  }
+  if (o.activate_only && o.max_rate_bytes != 0) {
+    return "--max-rate paces a move, and --activate-only moves nothing: leave one out";
+  }
   if (const std::string live = live_only(o.offline, o.update_crypttab, cli.crypttab);
       !live.empty()) {
     return live;

@@ -27,7 +27,7 @@ struct ConvertCli {
   bool progress_json = false;
   bool yes = false;  // -q, --batch-mode, --yes: no confirmation question
   bool crypttab = false;  // --crypttab FILE was given
-  std::string type, key_size, pbkdf_force_iterations, iter_time, partition;
+  std::string type, key_size, pbkdf_force_iterations, iter_time, partition, max_rate;
 };
 
 struct ResumeCli {
@@ -35,7 +35,7 @@ struct ResumeCli {
   bool progress_json = false;
   bool yes = false;
   bool crypttab = false;
-  std::string partition;
+  std::string partition, max_rate;
 };
 
 struct StatusCli {

@@ -48,6 +48,18 @@ TEST(UnusedOptions, LiveConvertTakesNoOfflineOptions) {
   EXPECT_NE(unused_option(options).find("--guest-config needs --offline"), std::string::npos);
 }
 
+TEST(UnusedOptions, ActivateOnlyMovesNothingToPace) {
+  ResumeOptions options;
+  options.device = "/dev/vda2";
+  options.process.lock_memory = true;
+  options.max_rate_bytes = 8 << 20;
+  EXPECT_EQ(unused_option(options), "");
+  options.activate_only = true;
+  EXPECT_NE(unused_option(options).find("--max-rate paces a move, and --activate-only moves "
+                                        "nothing"),
+            std::string::npos);
+}
+
 TEST(UnusedOptions, Resume) {
   ResumeOptions options;
   options.device = "x.img";

@@ -113,6 +113,11 @@ struct ConvertOptions {
   // are unused. Recorded in the journal, so a resume does the same. A block
   // device (which cannot say what is allocated) is refused.
   bool sparse = false;
+  // The move's average rate, in bytes per second, at most this (0: as fast
+  // as the disk goes). Live, it leaves the rest of the disk to the running
+  // system's own I/O; a chunk still moves at full speed, and the run waits
+  // between chunks. Not recorded in the journal: a resume takes its own.
+  std::uint64_t max_rate_bytes = 0;
   LuksVersion type = LuksVersion::kLuks2;
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
   std::string cipher = "aes-xts-plain64";  // CIPHER-MODE, as cryptsetup's --cipher
@@ -262,6 +267,7 @@ struct ResumeOptions {
   // during convert leaves the crypttab to resume).
   bool update_crypttab = false;
   std::string crypttab_path = "/etc/crypttab";
+  std::uint64_t max_rate_bytes = 0;  // as in ConvertOptions
   std::function<bool(const std::string& summary)> confirm;  // as in ConvertOptions
   ProcessPolicy process;  // as in ConvertOptions
 };

@@ -4,6 +4,7 @@
 
 #include "base/sector.h"
 #include "base/test_point.h"
+#include "convert/pace.h"
 #include "journal/commit.h"
 #include "journal/journal_state.h"
 
@@ -14,11 +15,16 @@ namespace {
 // The chunks from record.chunks_done on. kStopped when stop() asked.
 MoveOutcome move_chunks(ChunkMover& mover, const Plan& plan, JournalArea& journal,
                         JournalRecord& record, const ProgressFn& progress,
-                        const std::function<bool()>& stop) {
+                        const std::function<bool()>& stop, std::uint64_t max_rate_bytes) {
   const std::uint64_t total_bytes = plan.input.move_sectors * kSectorBytes;
   std::uint64_t done_bytes = moved_bytes(plan, record.chunks_done);
+  const std::uint64_t first_bytes = done_bytes;
+  const Pace pace(max_rate_bytes);
   const auto commit_early = test_hook(TestHook::CommitEarly);  // negative control
   for (std::uint64_t k = record.chunks_done; k < plan.chunk_count(); ++k) {
+    // --max-rate: between chunks, with chunk k - 1 committed (a wait cut
+    // short by stop() ends the run just below).
+    pace.wait(done_bytes - first_bytes, stop);
     if (stop && stop()) {
       // Chunk k - 1 is committed (or none is, k = 0): the only place a run
       // stops, so a resume continues from chunk k.
@@ -54,8 +60,9 @@ MoveOutcome move_chunks(ChunkMover& mover, const Plan& plan, JournalArea& journa
 
 MoveOutcome run_chunk_loop(ChunkMover& mover, const Plan& plan, JournalArea& journal,
                            JournalRecord& record, const ProgressFn& progress,
-                           const std::function<bool()>& stop) {
-  if (move_chunks(mover, plan, journal, record, progress, stop) == MoveOutcome::kStopped) {
+                           const std::function<bool()>& stop, std::uint64_t max_rate_bytes) {
+  if (move_chunks(mover, plan, journal, record, progress, stop, max_rate_bytes) ==
+      MoveOutcome::kStopped) {
     return MoveOutcome::kStopped;
   }
   const std::uint64_t chunks = plan.chunk_count();

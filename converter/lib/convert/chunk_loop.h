@@ -54,9 +54,10 @@ class ChunkMover {
 // Moves chunks record.chunks_done.. of `plan` with `mover`, committing each
 // into `journal` (record becomes the newest durable record), and finishes.
 // Progress: "move" after each chunk's commit, "header" after the last
-// commit.
+// commit. `max_rate_bytes` per second: the move's average rate in this run
+// at most that (convert/pace.h); 0: as fast as the mover goes.
 MoveOutcome run_chunk_loop(ChunkMover& mover, const Plan& plan, JournalArea& journal,
                            JournalRecord& record, const ProgressFn& progress,
-                           const std::function<bool()>& stop);
+                           const std::function<bool()>& stop, std::uint64_t max_rate_bytes = 0);
 
 }  // namespace pv2luks

@@ -81,6 +81,9 @@ std::string unused_option(const ResumeOptions& options) {
         !unused.empty()) {
       return unused;
     }
+    if (options.activate_only && options.max_rate_bytes != 0) {
+      return "--max-rate paces a move, and --activate-only moves nothing: leave one out";
+    }
     return policy_problem(options.process, true, "a live resume");
   }
   if (options.activate_only) return "--activate-only is for live conversions, not --offline";

@@ -188,7 +188,8 @@ std::unique_ptr<JournalArea> stage(MoveState& state, const ConvertOptions& optio
                     .plan = checked.plan,
                     .devices = {},
                     .journal = journal.get(),
-                    .record = staged_record(checked, prepared, options)};
+                    .record = staged_record(checked, prepared, options),
+                    .max_rate_bytes = options.max_rate_bytes};
   // Commit point: the staged header (the volume key in keyslot 0) and the
   // plan are durable in the journal before any data sector is written. A
   // resume from here starts the move at chunk 0.

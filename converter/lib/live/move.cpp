@@ -135,7 +135,8 @@ class MirrorMover : public ChunkMover {
 MoveOutcome move_and_finish(MoveState& state, const ProgressFn& progress,
                             const std::function<bool()>& stop) {
   MirrorMover mover(state);
-  return run_chunk_loop(mover, state.plan, *state.journal, state.record, progress, stop);
+  return run_chunk_loop(mover, state.plan, *state.journal, state.record, progress, stop,
+                        state.max_rate_bytes);
 }
 
 }  // namespace pv2luks

@@ -26,6 +26,7 @@ struct MoveState {
   PlanDevices devices;                // crypt_full set to its major:minor
   JournalArea* journal = nullptr;
   JournalRecord record;  // the newest durable record
+  std::uint64_t max_rate_bytes = 0;  // --max-rate, bytes/s (convert/pace.h); 0: no limit
 };
 
 

@@ -185,7 +185,8 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
                     .plan = found.journal.plan,
                     .devices = {},
                     .journal = found.journal.area.get(),
-                    .record = found.journal.record};
+                    .record = found.journal.record,
+                    .max_rate_bytes = options.max_rate_bytes};
     state.devices = set_up(
         found, crypt,
         cryptsetup_dm_uuid(luks_type_of(header), found.journal.record.luks_uuid, found.intermediate),

@@ -114,7 +114,7 @@ OfflineChecked check_offline(const ConvertOptions& options, const MessageFn& say
   if (options.guest_config) guest = check_guest(options, say);
   OfflineChecked checked{
       open_image(options.device, options.dry_run ? ImageUse::dry_run : ImageUse::convert),
-      {}, {}, {}, {}, {}, guest};
+      {}, {}, {}, {}, {}, guest, {}};
   const std::string& image = options.device;
   for (const std::string& note : checked.image.notes()) say(note);
   checked.location = locate_unconverted(checked.image, options);

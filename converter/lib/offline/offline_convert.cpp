@@ -83,7 +83,8 @@ std::unique_ptr<JournalArea> stage(OfflineMoveState& state, RangeFile& device,
                            .cipher = &cipher,
                            .journal = journal.get(),
                            .record = record,
-                           .free_sectors = checked.free_sectors};
+                           .free_sectors = checked.free_sectors,
+                           .max_rate_bytes = options.max_rate_bytes};
   // Commit point: the staged header (the volume key in keyslot 0) and the
   // plan are durable in the journal before any data sector is written. A
   // resume from here starts the move at chunk 0.

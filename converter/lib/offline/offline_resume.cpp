@@ -134,7 +134,8 @@ ConvertResult offline_resume(const ResumeOptions& options, const MessageFn& say,
                            .cipher = cipher.get(),
                            .journal = found->journal.area.get(),
                            .record = found->journal.record,
-                           .free_sectors = {}};
+                           .free_sectors = {},
+                           .max_rate_bytes = options.max_rate_bytes};
     if (state.record.sparse && state.record.chunks_done < state.plan.chunk_count()) {
       state.free_sectors =
           resumed_free_sectors(device, *cipher, state.plan, state.record.chunks_done);

@@ -179,7 +179,8 @@ class UserspaceMover : public ChunkMover {
 MoveOutcome offline_move_and_finish(OfflineMoveState& state, const ProgressFn& progress,
                                     const std::function<bool()>& stop) {
   UserspaceMover mover(state);
-  return run_chunk_loop(mover, state.plan, *state.journal, state.record, progress, stop);
+  return run_chunk_loop(mover, state.plan, *state.journal, state.record, progress, stop,
+                        state.max_rate_bytes);
 }
 
 }  // namespace pv2luks

@@ -37,6 +37,7 @@ struct OfflineMoveState {
   // record.sparse: the PV's free extents (offline/sparse_ranges.h), in
   // sectors of the partition; what is free and a hole stays a hole.
   std::vector<SectorRange> free_sectors;
+  std::uint64_t max_rate_bytes = 0;  // --max-rate, bytes/s (convert/pace.h); 0: no limit
 };
 
 // Moves chunks state.record.chunks_done.. and finishes (the header at the
