@@ -148,3 +148,15 @@ def plaintext_hits(raw, samples):
                     hits.append(offset + at)
             offset += len(block)
     return hits
+
+
+@contextlib.contextmanager
+def reaped(proc):
+    """Yields the started process `proc`; kills and waits for it on the way
+    out if it is still running (a failed assertion leaves nothing behind)."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -23,6 +23,7 @@ import pytest
 
 from conftest import run
 from image_view_tool import held_view, open_once, write_through
+from offline_common import reaped
 
 QEMU = os.environ.get("PV2LUKS_QEMU", "qemu-system-x86_64")
 IN_USE = "is in use by another program (QEMU holds its lock): stop the VM first"
@@ -41,14 +42,9 @@ def qemu_with(image, fmt):
     """A stopped (-S) QEMU with the image as a drive; yields the Popen."""
     argv = [QEMU, "-machine", "none", "-nographic", "-S", "-monitor", "none", "-serial", "none",
             "-drive", f"file={image},format={fmt},if=none,id=d0"]
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
+    with reaped(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def locks_on(path):

@@ -15,7 +15,8 @@ import time
 import pytest
 
 from conftest import PV2LUKS
-from offline_common import EXIT_STOPPED, FAST_PBKDF, build_image, key_file, pv2luks, verify
+from offline_common import (EXIT_STOPPED, FAST_PBKDF, build_image, key_file, pv2luks, reaped,
+                            verify)
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (the harness builds images on loop devices)"),
@@ -35,19 +36,14 @@ def test_the_move_averages_at_most_the_rate(tmp_path):
     image, manifest = build_image(tmp_path)
     key = key_file(tmp_path)
     launched = time.monotonic()
-    proc = start_convert(image, key, "16M")
     moves = []  # (arrival time, bytes done) of each committed chunk
-    try:
+    with reaped(start_convert(image, key, "16M")) as proc:
         for line in proc.stdout:
             item = json.loads(line)
             if item.get("phase") == "move":
                 moves.append((time.monotonic(), int(item["device_bytes"])))
         err = proc.stderr.read()
         proc.wait(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 0, err
     assert len(moves) >= 4, moves
     # The last chunk began no earlier than the bytes before it allow at 16
@@ -62,16 +58,11 @@ def test_a_signal_during_the_wait_stops_at_once_and_resume_finishes(tmp_path):
     image, manifest = build_image(tmp_path)
     key = key_file(tmp_path)
     # 256 KiB/s: after the first 16 MiB chunk, the wait is about 64 s.
-    proc = start_convert(image, key, "256K")
-    try:
+    with reaped(start_convert(image, key, "256K")) as proc:
         first = json.loads(proc.stdout.readline())
         assert first["chunks_done"] == 1, first
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == EXIT_STOPPED, err
     result = json.loads(out.splitlines()[-1])
     assert result["status"] == "stopped", result

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from conftest import PV2LUKS, run
-from offline_common import FAST_PBKDF, build_image, key_file, pv2luks, sha256, verify
+from offline_common import FAST_PBKDF, build_image, key_file, pv2luks, reaped, sha256, verify
 from test_offline_qcow2_runs import process_state, wait_for
 
 pytestmark = [
@@ -66,17 +66,12 @@ def test_stopped_refused_and_done_as_json_lines(tmp_path):
             str(key), *FAST_PBKDF, "--progress-json"]
     # Held at chunk 2's commit (it SIGSTOPs itself there), then SIGTERM:
     # it stops after that chunk.
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PV2LUKS_TEST_STOP_AT="chunk-done 2"))
-    try:
+    with reaped(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=dict(os.environ, PV2LUKS_TEST_STOP_AT="chunk-done 2"))) as proc:
         wait_for(lambda: process_state(proc.pid) in ("T", "Z", None), "the stop at chunk-done 2")
         proc.send_signal(signal.SIGTERM)
         proc.send_signal(signal.SIGCONT)
         out, err = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 7, err
     progress, result = split(out, image)
     assert [p["chunks_done"] for p in progress] == [1, 2, 3], out

@@ -3,7 +3,9 @@ cryptsetup: every acknowledged write and every untouched LV survives. The
 negative control skips the mirror for one chunk and must be caught. The
 conversion runs with --progress-json and -v: every line of its stdout is
 JSON (progress, then the result object, docs/progress-json.md), and its
-stderr shows each external command and dm step, never a key."""
+stderr shows each external command and dm step, never a key. The LUKS1 run
+is paced with --max-rate: it takes at least the time its bytes take at that
+rate, and loses no acknowledged write either."""
 import json
 import re
 
@@ -12,10 +14,11 @@ import pytest
 from conversion_scenario import (CONVERT_ARGS, SETUP, VERIFY_WITH_STOCK_CRYPTSETUP,
                                  assert_verified, field)
 
-CONVERT_UNDER_LOAD = ("#!/bin/bash\nset -uo pipefail\n" + SETUP +
+CONVERT_UNDER_LOAD = ("#!/bin/bash\nset -uo pipefail\n" + SETUP + "started=$EPOCHREALTIME\n" +
                       "__ENV__ pv2luks convert \"$disk\" --type __TYPE__ " + CONVERT_ARGS +
-                      r""" -v > /run/convert.out 2> /run/convert.err
+                      r""" __EXTRA__ -v > /run/convert.out 2> /run/convert.err
 echo "CONVERT exit=$?"
+echo "ELAPSED s=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')"
 sed 's/^/STDOUT /' /run/convert.out
 sed 's/^/STDERR /' /run/convert.err
 sleep 2
@@ -29,11 +32,12 @@ dmsetup remove vda_crypt
 AFTER_REBOOT = "#!/bin/bash\nset -uo pipefail\n" + VERIFY_WITH_STOCK_CRYPTSETUP
 
 
-def convert_then_reboot(lab, tmp_path, env="", luks_type="luks2"):
+def convert_then_reboot(lab, tmp_path, env="", luks_type="luks2", extra=""):
     disk = f"pv:160M:{tmp_path / 'pv.img'}"
     out = tmp_path / "out"
     out.mkdir()
-    script = CONVERT_UNDER_LOAD.replace("__ENV__", env).replace("__TYPE__", luks_type)
+    script = (CONVERT_UNDER_LOAD.replace("__ENV__", env).replace("__TYPE__", luks_type)
+              .replace("__EXTRA__", extra))
     first = lab(script, disk, extra=["--out", out])
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr
     second = lab(AFTER_REBOOT, disk, extra=["--out", out])
@@ -41,13 +45,25 @@ def convert_then_reboot(lab, tmp_path, env="", luks_type="luks2"):
     return first.stdout, second.stdout
 
 
-@pytest.mark.parametrize("luks_type, version", [("luks2", "2"), ("luks1", "1")])
-def test_live_conversion_under_load_then_stock_cryptsetup(lab, tmp_path, luks_type, version):
-    converted, rebooted = convert_then_reboot(lab, tmp_path, luks_type=luks_type)
+MIB = 1024 * 1024
+
+
+@pytest.mark.parametrize("luks_type, version, rate_mib", [("luks2", "2", None), ("luks1", "1", 8)])
+def test_live_conversion_under_load_then_stock_cryptsetup(lab, tmp_path, luks_type, version,
+                                                          rate_mib):
+    extra = f"--max-rate {rate_mib}M" if rate_mib else ""
+    converted, rebooted = convert_then_reboot(lab, tmp_path, luks_type=luks_type, extra=extra)
     assert re.search(rf"^Version:\s+{version}$", rebooted, re.M)
     assert "cold segments: 2" in converted
     assert field(converted, "CONVERT exit") == "0"
-    assert_json_lines(converted)
+    progress = assert_json_lines(converted)
+    if rate_mib:
+        # The last chunk began no earlier than the bytes before it allow at
+        # the rate (the clock starts after the launch, at the first chunk).
+        before_last = int(progress[-3]["device_bytes"])
+        assert before_last >= 64 * MIB, progress
+        elapsed = float(re.search(r"^ELAPSED s=(\S+)$", converted, re.M).group(1))
+        assert elapsed >= before_last / (rate_mib * MIB), (elapsed, before_last)
     assert_traced(converted)
     assert "keys shown: 0" in converted, "a key reached dmsetup table"
     assert_verified(converted, rebooted)
@@ -68,6 +84,7 @@ def assert_json_lines(converted):
     assert result["status"] == "done" and result["exit_code"] == 0, result
     uuid = result["luks_uuid"]
     assert result["crypttab_line"] == f"vda_crypt UUID={uuid} none luks", result
+    return progress
 
 
 def assert_traced(converted):

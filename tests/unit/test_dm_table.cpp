@@ -350,6 +350,20 @@ TEST(DmTableValidate, CryptKey) {
   EXPECT_EQ(problems().size(), 1u);
 }
 
+TEST(DmTableValidate, CipherNullTakesNoKey) {
+  CryptSpec spec;
+  spec.cipher = "cipher_null-ecb";
+  const auto problems = [&spec] {
+    return DmTable{{crypt_target(0, 8, spec, 0, "/dev/vdb", 8)}}.validate();
+  };
+  EXPECT_TRUE(problems().empty());
+  EXPECT_EQ(DmTable{{crypt_target(0, 8, spec, 0, "/dev/vdb", 8)}}.to_text(ShowKeys::yes),
+            "0 8 crypt cipher_null-ecb - 0 /dev/vdb 8\n");
+  spec.key = KeyRef::keyring(64, "k");
+  EXPECT_EQ(problems(), std::vector<std::string>{
+                            "target 0 (crypt, sectors 0+8): cipher_null-ecb takes no key, only '-'"});
+}
+
 TEST(DmTableValidate, WordsThatWouldBreakTheText) {
   CryptSpec spec = keyring_spec();
   spec.cipher = "aes xts";

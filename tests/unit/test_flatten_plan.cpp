@@ -79,6 +79,16 @@ TEST(FlattenPlan, EachSegmentBecomesACryptTargetShiftedByItsOffset) {
             "4096 2048 crypt aes-xts-plain64 :64:logon:pv2luks:flatten-test 40960 252:16 73728\n");
 }
 
+TEST(FlattenPlan, CipherNullKeepsItsNoKey) {
+  // cryptsetup opens a cipher_null volume with "-" for the key; dm-crypt
+  // refuses any other (its null cipher takes 0 key bytes).
+  const LayerPlan plan = plan_flatten(with_params("cipher_null-ecb - 0 252:16 32768"), two_lvs(),
+                                      volume_key());
+  ASSERT_TRUE(plan.ok()) << joined(plan.problems);
+  EXPECT_EQ(plan.tables[0].second.to_text(ShowKeys::yes),
+            "0 8192 crypt cipher_null-ecb - 2048 252:16 34816\n");
+}
+
 TEST(FlattenPlan, TheCryptDevicesIvOffsetAndOptionsCarryOver) {
   const CryptLayer crypt = with_params("aes-xts-plain64 :64:logon:cryptsetup:UUID-d0 80 252:16 "
                                        "32768 3 allow_discards sector_size:4096 iv_large_sectors");

@@ -108,7 +108,11 @@ void check_crypt(std::vector<std::string>& problems, const std::string& name,
   if (!is_word(spec.cipher)) {
     problems.push_back(name + ": cipher '" + spec.cipher + "' is empty or has white space");
   }
-  check_key(problems, name, spec.key);
+  if (!is_null_cipher(spec.cipher)) {
+    check_key(problems, name, spec.key);
+  } else if (!spec.key.empty()) {
+    problems.push_back(name + ": " + spec.cipher + " takes no key, only '-'");
+  }
   for (const std::string& flag : spec.flags) {
     if (!is_word(flag)) problems.push_back(name + ": option '" + flag + "' is empty or has white space");
   }
@@ -176,6 +180,8 @@ void redact_key_bytes(dm::KernelTarget& target) {
   target.params = std::move(redacted);
 }
 
+bool is_null_cipher(std::string_view cipher) { return cipher.starts_with("cipher_null"); }
+
 KeyRef KeyRef::keyring(std::uint64_t key_size_bytes, std::string description) {
   KeyRef key;
   key.kind_ = Kind::keyring;
@@ -203,7 +209,7 @@ std::uint64_t KeyRef::key_size_bytes() const {
 std::string KeyRef::text(ShowKeys show) const {
   switch (kind_) {
     case Kind::none:
-      return "-";  // dm-crypt's "no key"; validate() reports it
+      return "-";  // dm-crypt's "no key"; validate() reports it, but for cipher_null
     case Kind::keyring:
       return ":" + std::to_string(keyring_size_bytes_) + ":logon:" + description_;
     case Kind::bytes:

@@ -51,10 +51,14 @@ std::pair<std::size_t, std::size_t> crypt_key_field(std::string_view params);
 // references (":64:logon:...") are not secret and stay.
 void redact_key_bytes(dm::KernelTarget& target);
 
+// cryptsetup's cipher_null ("cipher_null-ecb"): no encryption, for tests and
+// staging. dm-crypt takes no key for it, only "-" (an empty KeyRef).
+bool is_null_cipher(std::string_view cipher);
+
 // The key field of a crypt target. Copies share the key bytes.
 class KeyRef {
  public:
-  KeyRef() = default;  // no key: validate() reports it
+  KeyRef() = default;  // no key ("-"): validate() reports it, but for cipher_null
 
   // A "logon" key in the kernel keyring, as cryptsetup loads volume keys.
   static KeyRef keyring(std::uint64_t key_size_bytes, std::string description);

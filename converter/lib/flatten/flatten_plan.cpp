@@ -133,7 +133,8 @@ LayerPlan plan_flatten(const CryptLayer& crypt, const std::vector<LvLayer>& lvs,
   const std::optional<CryptLayerTarget> layer = crypt_of(crypt, refused.problems);
   if (!layer) return refused;
   CryptSpec spec = layer->spec;
-  spec.key = key;
+  // cipher_null takes no key: "-", as the crypt device's own table has it.
+  spec.key = is_null_cipher(spec.cipher) ? KeyRef() : key;
   return map_segments(lvs, [&](const dm::KernelTarget& target, std::string& problem) {
     return flattened(crypt, *layer, spec, target, problem);
   });
