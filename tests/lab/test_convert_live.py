@@ -48,7 +48,7 @@ def convert_then_reboot(lab, tmp_path, env="", luks_type="luks2", extra=""):
 MIB = 1024 * 1024
 
 
-@pytest.mark.parametrize("luks_type, version, rate_mib", [("luks2", "2", None), ("luks1", "1", 8)])
+@pytest.mark.parametrize("luks_type, version, rate_mib", [("luks2", "2", None), ("luks1", "1", 4)])
 def test_live_conversion_under_load_then_stock_cryptsetup(lab, tmp_path, luks_type, version,
                                                           rate_mib):
     extra = f"--max-rate {rate_mib}M" if rate_mib else ""
