@@ -33,10 +33,12 @@ TEST(Pace, SlowerThanTheLimitDoesNotWait) {
 }
 
 TEST(Pace, HugeCountsDoNotOverflow) {
-  // 16 EiB at 1 byte/s: about 585 years; a naive bytes * 1e9 overflows.
-  const std::uint64_t bytes = UINT64_MAX;
-  const nanoseconds wait = pace_wait(bytes, nanoseconds(0), 1);
-  EXPECT_GT(wait, std::chrono::hours(24 * 365 * 500));
+  // 16 EiB at 1 byte/s: 585 billion years, more than the nanoseconds hold:
+  // the wait saturates instead of wrapping to nothing.
+  EXPECT_EQ(pace_wait(UINT64_MAX, nanoseconds(0), 1), nanoseconds::max());
+  // A rate of 64 GiB/s: (bytes % rate) * 1e9 would overflow 64 bits.
+  constexpr std::uint64_t kRate = 64ULL << 30;
+  EXPECT_EQ(pace_wait(kRate + kRate / 2, nanoseconds(0), kRate), milliseconds(1500));
 }
 
 TEST(Pace, WaitReturnsOnceTheRateAllows) {

@@ -1,19 +1,22 @@
 #include "convert/pace.h"
 
 #include <algorithm>
+#include <limits>
 #include <thread>
 
 namespace pv2luks {
 
 std::chrono::nanoseconds pace_wait(std::uint64_t bytes, std::chrono::nanoseconds elapsed,
                                    std::uint64_t max_rate_bytes) {
-  if (max_rate_bytes == 0) return std::chrono::nanoseconds(0);
-  // The time `bytes` may take at the limit, in nanoseconds, without
-  // overflowing for any disk: whole seconds first, then the rest.
-  const std::uint64_t seconds = bytes / max_rate_bytes;
-  const std::uint64_t rest_ns = (bytes % max_rate_bytes) * 1'000'000'000ULL / max_rate_bytes;
-  const auto due = std::chrono::seconds(seconds) + std::chrono::nanoseconds(rest_ns);
-  return std::max(std::chrono::nanoseconds(0), due - elapsed);
+  using Ns = std::chrono::nanoseconds;
+  if (max_rate_bytes == 0) return Ns(0);
+  // In long double: bytes * 1e9 overflows 64 bits from 18 GB on, and a huge
+  // count at a tiny rate would overflow the nanoseconds; the wait saturates.
+  const long double left = static_cast<long double>(bytes) * 1e9L / max_rate_bytes -
+                           static_cast<long double>(elapsed.count());
+  if (left <= 0) return Ns(0);
+  constexpr Ns::rep kLongest = std::numeric_limits<Ns::rep>::max();
+  return Ns(left >= static_cast<long double>(kLongest) ? kLongest : static_cast<Ns::rep>(left));
 }
 
 Pace::Pace(std::uint64_t max_rate_bytes)
