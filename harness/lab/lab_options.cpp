@@ -6,6 +6,7 @@
 
 #include "common/args.h"
 #include "common/error.h"
+#include "lab/software_tpm.h"
 
 namespace harness {
 
@@ -13,7 +14,7 @@ const char kLabRunHelp[] =
     "Usage: pv2luks-harness lab run --disk NAME:SIZE[/SECTOR][:PATH] ... --script FILE\n"
     "         [--timeout S] [--power-cut-after S | --power-cut-on-line TEXT]\n"
     "         [--kernel BZIMAGE [--modules DIR]] [--result FILE] [--console-log FILE]\n"
-    "         [--out DIR] [--loop] [--host] [--keep]\n"
+    "         [--out DIR] [--tpm STATE_DIR] [--loop] [--host] [--keep]\n"
     "\n"
     "Boot the lab guest (Debian's kernel with device-mapper, under QEMU; KVM when\n"
     "a probe proves it works, TCG otherwise) and run FILE in it as root. The guest's\n"
@@ -40,6 +41,10 @@ const char kLabRunHelp[] =
     "  --out DIR                a host directory shared read-write as $LAB_OUT; it\n"
     "                           outlives the run (default: a directory of this run)\n"
     "  --keep                   keep the run directory and scratch disks\n"
+    "  --tpm STATE_DIR          give the guest a TPM 2.0 (/dev/tpm0, /dev/tpmrm0):\n"
+    "                           swtpm with its state in STATE_DIR (made when\n"
+    "                           missing, mode 0700); the same STATE_DIR again is\n"
+    "                           the same TPM, another is another machine's\n"
     "  --kernel BZIMAGE         boot this kernel (arch/x86/boot/bzImage of a kernel\n"
     "                           build, or a /boot/vmlinuz-*) instead of the host's\n"
     "                           newest /boot/vmlinuz-* (newest in version order);\n"
@@ -79,7 +84,7 @@ const char kLabRunHelp[] =
 LabRunOptions parse_lab_run_options(const std::vector<std::string>& words) {
   const Args args(words,
                   {"--disk", "--script", "--timeout", "--power-cut-after", "--power-cut-on-line",
-                   "--out", "--kernel", "--modules", "--result", "--console-log"},
+                   "--out", "--kernel", "--modules", "--result", "--console-log", "--tpm"},
                   {"--loop", "--host", "--keep", "--help"});
   if (!args.positional().empty()) {
     Fail(kExitUsage) << "lab run: unexpected argument '" << args.positional()[0] << "'";
@@ -135,6 +140,11 @@ LabRunOptions parse_lab_run_options(const std::vector<std::string>& words) {
       Fail(kExitUsage) << "lab run: disk " << disk.name << ": a " << disk.sector_bytes
                        << "-byte sector needs a plain virtio disk; drop --loop and --host";
     }
+  }
+  options.tpm_state = args.value("--tpm").value_or("");
+  check_tpm_state_dir(options.tpm_state, "lab run");
+  if (!options.tpm_state.empty() && options.host) {
+    Fail(kExitUsage) << "lab run: --tpm gives the QEMU guest a TPM; drop --host";
   }
   if (options.host && (options.power_cut_after_s || options.power_cut_on_line)) {
     Fail(kExitUsage) << "lab run: power cuts need the QEMU guest; drop --host";

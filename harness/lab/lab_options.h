@@ -23,6 +23,7 @@ struct LabRunOptions {
   std::string modules;  // --modules DIR: its modules (DIR/lib/modules/V or DIR itself)
   std::string result_file;  // --result FILE: the outcome as JSON
   std::string console_log;  // --console-log FILE: every console line of the guest
+  std::string tpm_state;    // --tpm STATE_DIR: a software TPM's state; "" for none
 };
 
 extern const char kLabRunHelp[];

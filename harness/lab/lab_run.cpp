@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "common/error.h"
 #include "lab/console.h"
@@ -20,6 +21,7 @@
 #include "lab/lab_options.h"
 #include "lab/qemu_process.h"
 #include "lab/run_dir.h"
+#include "lab/software_tpm.h"
 
 namespace fs = std::filesystem;
 
@@ -188,6 +190,11 @@ void run_in_guest(const LabRunOptions& options, LabResult& result) {
   config.lab_share = share;
   config.out_dir = options.out_dir.empty() ? share + "/out" : options.out_dir;
   for (const LabDisk& disk : disks) config.disks.push_back(disk.guest);
+  std::optional<SoftwareTpm> tpm;  // after run_dir: gone before the run directory
+  if (!options.tpm_state.empty()) {
+    tpm.emplace(options.tpm_state, run_dir.path());
+    config.tpm_socket = tpm->socket();
+  }
   std::cerr << "lab: kernel " << guest.kernel_version << ", accelerator "
             << (accel == Accel::kKvm ? "kvm" : "tcg") << " (" << why << ")\n";
 

@@ -42,6 +42,14 @@ void add_accel(std::vector<std::string>& argv, Accel accel) {
   }
 }
 
+// A TPM 2.0 on the TIS interface, the one Debian's kernel has built in,
+// backed by the swtpm behind `socket`.
+void add_tpm(std::vector<std::string>& argv, const std::string& socket) {
+  if (socket.empty()) return;
+  argv.insert(argv.end(), {"-chardev", "socket,id=chrtpm,path=" + qemu_escape(socket), "-tpmdev",
+                           "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"});
+}
+
 }  // namespace
 
 std::vector<std::string> qemu_argv(const GuestConfig& config) {
@@ -64,6 +72,7 @@ std::vector<std::string> qemu_argv(const GuestConfig& config) {
                                             ",mount_tag=labout,security_model=none"});
   }
   for (std::size_t i = 0; i < config.disks.size(); ++i) add_disk(argv, config.disks[i], i);
+  add_tpm(argv, config.tpm_socket);
   return argv;
 }
 
@@ -81,6 +90,7 @@ std::vector<std::string> boot_argv(const BootConfig& config) {
                 {"-kernel", config.kernel, "-initrd", config.initramfs, "-append", append});
   }
   for (std::size_t i = 0; i < config.disks.size(); ++i) add_disk(argv, config.disks[i], i);
+  add_tpm(argv, config.tpm_socket);
   return argv;
 }
 

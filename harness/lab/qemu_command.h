@@ -28,6 +28,7 @@ struct GuestConfig {
   std::string lab_share;        // shared read-write at /run/lab; "" for none
   std::string out_dir;          // shared read-write at /run/lab/out ($LAB_OUT)
   std::vector<GuestDisk> disks;
+  std::string tpm_socket;  // swtpm's control socket: a TPM 2.0 (TIS); "" for none
 };
 
 std::vector<std::string> qemu_argv(const GuestConfig& config);
@@ -43,6 +44,7 @@ struct BootConfig {
   std::string kernel_args;  // after "console=ttyS0 no_timer_check"
   int memory_mib = 1024;
   std::vector<GuestDisk> disks;
+  std::string tpm_socket;  // as GuestConfig's
 };
 
 std::vector<std::string> boot_argv(const BootConfig& config);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "base/json.h"
@@ -18,6 +19,7 @@
 #include "lab/boot_watch.h"
 #include "lab/data_dir.h"
 #include "lab/lab.h"
+#include "lab/software_tpm.h"
 
 namespace harness {
 namespace {
@@ -58,7 +60,7 @@ const char kVmBuildHelp[] =
 const char kVmRunHelp[] =
     "Usage: pv2luks-harness vm run IMG --script FILE [--file PATH]...\n"
     "         [--passphrase-file F] [--timeout S] [--power-cut-on-line TEXT]\n"
-    "         [--memory MIB]\n"
+    "         [--memory MIB] [--tpm STATE_DIR]\n"
     "\n"
     "Boot IMG (made by vm build) under QEMU as IMG.boot says: boot=grub, from\n"
     "the disk (SeaBIOS, the image's GRUB); otherwise with its own kernel and\n"
@@ -81,6 +83,10 @@ const char kVmRunHelp[] =
     "                        SIGKILL QEMU as soon as a console line holds TEXT\n"
     "  --timeout S           kill QEMU after S seconds (default 1800)\n"
     "  --memory MIB          guest memory (default 1024)\n"
+    "  --tpm STATE_DIR       a TPM 2.0 for the guest: swtpm with its state in\n"
+    "                        STATE_DIR (made when missing, mode 0700), so runs\n"
+    "                        with one STATE_DIR are one machine and another\n"
+    "                        STATE_DIR is another machine\n"
     "\n"
     "Exit codes: the script's own code; 0 after the power cut asked for; 1 the\n"
     "guest ended without running the script (for example a boot that never\n"
@@ -176,7 +182,7 @@ std::string script_disk(const Args& args, const fs::path& dir) {
 int vm_run(const std::vector<std::string>& words) {
   const Args args(words,
                   {"--script", "--file", "--passphrase-file", "--timeout", "--power-cut-on-line",
-                   "--memory"},
+                   "--memory", "--tpm"},
                   {});
   if (args.positional().size() != 1 || !args.value("--script")) {
     Fail(kExitUsage) << "vm run needs IMG and --script FILE (see --help)";
@@ -188,6 +194,7 @@ int vm_run(const std::vector<std::string>& words) {
   if (!fs::is_regular_file(*args.value("--script"))) {
     Fail(kExitUsage) << *args.value("--script") << ": no such file";
   }
+  check_tpm_state_dir(args.value("--tpm").value_or(""), "vm run");
   char dir_template[] = "/tmp/pv2luks-vm.XXXXXX";
   if (!::mkdtemp(dir_template)) Fail(kExitLab) << "mkdtemp: " << errno_string();
   const fs::path dir = dir_template;
@@ -211,6 +218,11 @@ int vm_run(const std::vector<std::string>& words) {
   add_boot_disk(config, script_disk(args, dir));
   if (const auto memory = args.number("--memory")) config.memory_mib = static_cast<int>(*memory);
   apply_lab_environment(config);
+  std::optional<SoftwareTpm> tpm;  // after cleanup: gone before the directory
+  if (const auto state = args.value("--tpm")) {
+    tpm.emplace(*state, dir.string());
+    config.tpm_socket = tpm->socket();
+  }
 
   BootWatch watch;
   watch.marker = "PV2LUKS-VM-EXIT ";

@@ -88,6 +88,9 @@ def test_harness_refuses_unknown_commands_and_options(tmp_path):
     (["vm", "build", "--distro", "debian"], "vm build needs one OUT.img"),
     (["vm", "run", "x.img"], "vm run needs IMG and --script FILE"),
     (["vm", "run", "x.img", "--script", "/nonexistent/run.sh"], "/nonexistent/run.sh: no such file"),
+    (["vm", "run", "x.img", "--script", "/bin/true", "--tpm", "/tmp/a,b"],
+     "swtpm cannot take a comma"),
+    (["vm", "run", "x.img", "--script", "/bin/true", "--tpm", "/bin/true"], "not a directory"),
 ])
 def test_harness_vm_usage_errors(words, says):
     """Usage errors exit 2 and name the problem, before anything is built or booted."""

@@ -71,6 +71,22 @@ def test_missing_script_is_named(tmp_path):
     assert "nope.sh" in result.stderr and "cannot read" in result.stderr
 
 
+@pytest.mark.parametrize("extra, says", [
+    (["--tpm", "STATE", "--host"], "--tpm gives the QEMU guest a TPM; drop --host"),
+    (["--tpm", "/tmp/a,b"], "swtpm cannot take a comma"),
+    (["--tpm", "SCRIPT"], "not a directory"),
+])
+def test_bad_tpm_options_are_refused(tmp_path, extra, says):
+    script = tmp_path / "s.sh"
+    script.write_text("exit 0\n")
+    words = [str(script) if w == "SCRIPT" else str(tmp_path / "st") if w == "STATE" else w
+             for w in extra]
+    result = run([HARNESS, "lab", "run", "--script", script, *words])
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr
+    assert not (tmp_path / "st").exists()
+
+
 def test_both_power_cut_options_are_refused(tmp_path):
     script = tmp_path / "s.sh"
     script.write_text("exit 0\n")

@@ -79,6 +79,30 @@ TEST(QemuCommand, ExtraKernelArgumentsAreAppended) {
   EXPECT_NE((append + 1)->find(" lab.probe"), std::string::npos);
 }
 
+TEST(QemuCommand, NoTpmUnlessAsked) {
+  const auto argv = qemu_argv(config());
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "-tpmdev"), argv.end());
+  BootConfig boot;
+  boot.kernel = "/k";
+  const auto boot_args = boot_argv(boot);
+  EXPECT_EQ(std::find(boot_args.begin(), boot_args.end(), "-tpmdev"), boot_args.end());
+}
+
+TEST(QemuCommand, TpmIsATisDeviceOnTheSwtpmSocket) {
+  GuestConfig c = config();
+  c.tpm_socket = "/tmp/run,1/swtpm.sock";
+  const auto argv = qemu_argv(c);
+  EXPECT_TRUE(has_pair(argv, "-chardev", "socket,id=chrtpm,path=/tmp/run,,1/swtpm.sock"));
+  EXPECT_TRUE(has_pair(argv, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm"));
+  EXPECT_TRUE(has_pair(argv, "-device", "tpm-tis,tpmdev=tpm0"));
+  BootConfig boot;
+  boot.kernel = "/k";
+  boot.tpm_socket = "/r/swtpm.sock";
+  const auto boot_args = boot_argv(boot);
+  EXPECT_TRUE(has_pair(boot_args, "-chardev", "socket,id=chrtpm,path=/r/swtpm.sock"));
+  EXPECT_TRUE(has_pair(boot_args, "-device", "tpm-tis,tpmdev=tpm0"));
+}
+
 TEST(LabDisks, LoopBackingLeavesRoomForTheFilesystem) {
   EXPECT_GT(loop_backing_size_bytes(64ull << 20), (64ull << 20) + (16ull << 20));
   EXPECT_GT(loop_backing_size_bytes(4ull << 30), (4ull << 30) + (4ull << 30) / 64);
