@@ -141,9 +141,10 @@ case "$marker" in *[!A-Za-z0-9._-]*) die "--marker takes letters, digits, '.', '
 suite=bookworm
 mirror=${PV2LUKS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # udev and the libraries pv2luks needs beyond lvm2's and cryptsetup's
-# (libboost-filesystem) come in the cached tarball, so installing pv2luks
-# needs no network.
-packages=linux-image-amd64,lvm2,cryptsetup,cryptsetup-initramfs,initramfs-tools,zstd,systemd-sysv,udev,libboost-filesystem1.74.0
+# (libboost-filesystem, libnbd) come in the cached tarball, so installing
+# pv2luks needs no network. The TSS libraries let systemd-cryptenroll and
+# systemd-cryptsetup use a TPM 2.0 (vm run --tpm).
+packages=linux-image-amd64,lvm2,cryptsetup,cryptsetup-initramfs,initramfs-tools,zstd,systemd-sysv,udev,libboost-filesystem1.74.0,libnbd0,libtss2-esys-3.0.2-0,libtss2-rc0,libtss2-mu0,libtss2-tcti-device0
 vg=guestvg
 boot_mib=256
 case "$tail_room_mib" in '' | *[!0-9]*) die "--tail-room takes MiB, e.g. 32" ;; esac
