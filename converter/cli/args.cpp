@@ -59,6 +59,8 @@ const std::map<std::string, std::string>& value_names() {
       {"--pbkdf-force-iterations", "a positive number"},
       {"--iter-time", "milliseconds"},
       {"--max-rate", kRateWords},
+      {"--tpm2-device", "auto or a TPM device"}, {"--tpm2-pcrs", "a PCR list, e.g. 7 or 0+7"},
+      {"--recovery-key-file", "FILE"},
   };
   return names;
 }
@@ -194,6 +196,24 @@ void add_convert(CLI::App& app, Cli& cli) {
   a->add_flag("--dry-run", o.dry_run,
               "check and print the plan and the tables each phase loads\n"
               "(keys redacted); write nothing");
+  a->add_option("--tpm2-device", o.tpm2_device,
+                "live, LUKS2: keys nobody types. No passphrase is asked;\n"
+                "the volume opens by this TPM 2.0 ('auto': the one there)\n"
+                "as a systemd-tpm2 token (systemd-cryptenroll's), and by\n"
+                "a new recovery key written to --recovery-key-file. The\n"
+                "crypttab line gets tpm2-device=auto. A PV holding / or\n"
+                "/usr needs dracut with its tpm2-tss module")
+      ->type_name("auto|DEV");
+  a->add_option("--tpm2-pcrs", c.tpm2_pcrs,
+                "the PCRs the TPM's key is sealed to (default 7, the\n"
+                "Secure Boot state; '' for none), as systemd-cryptenroll")
+      ->type_name("LIST");
+  a->add_option("--recovery-key-file", o.recovery_key_file,
+                "with --tpm2-device: write the recovery key (keyslot 0,\n"
+                "systemd-cryptenroll's format) to FILE, a new file of mode\n"
+                "0600, before the disk is written. Type it at a passphrase\n"
+                "prompt, or feed it to 'cryptsetup open' on stdin")
+      ->type_name("FILE");
   add_max_rate(a, c.max_rate);
   add_batch(a, c.yes, c.progress_json);
 }
@@ -252,6 +272,30 @@ std::string live_only(bool offline, bool update_crypttab, bool crypttab) {
   return std::string(update_crypttab ? "--update-crypttab" : "--crypttab") +
          " is for live conversions; offline, --guest-config adds the crypttab line inside the "
          "guest";
+}
+
+// --tpm2-device and its companions: each needs the others as they say.
+std::string check_tpm2(ConvertCli& cli) {
+  auto& o = cli.options;
+  if (cli.tpm2_pcrs) o.tpm2_pcrs = *cli.tpm2_pcrs;
+  if (o.tpm2_device.empty()) {
+    if (cli.tpm2_pcrs) return "--tpm2-pcrs goes with --tpm2-device";
+    if (!o.recovery_key_file.empty()) return "--recovery-key-file goes with --tpm2-device";
+    return "";
+  }
+  if (o.offline) {
+    return "--tpm2-device is for live conversions: an image's TPM is that of the machine that "
+           "boots it";
+  }
+  if (o.recovery_key_file.empty()) {
+    return "--tpm2-device needs --recovery-key-file FILE (the way in when the TPM will not "
+           "unlock)";
+  }
+  if (o.key_file) return "--tpm2-device takes no --key-file: nobody types a passphrase";
+  if (!pv2luks::valid_tpm2_pcrs(o.tpm2_pcrs)) {
+    return "--tpm2-pcrs takes a PCR list such as 7 or 0+7 (PCRs 0-23), or ''";
+  }
+  return "";
 }
 
 // --partition: a number, and only with --offline.
@@ -317,6 +361,7 @@ std::string check_convert(ConvertCli& cli) {
   if (o.offline && o.force) {
     return "--force is for live conversions (of a PV that holds the running / or /usr)";
   }
+  if (std::string problem = check_tpm2(cli); !problem.empty()) return problem;
   if (const std::string live = live_only(o.offline, o.update_crypttab, cli.crypttab);
       !live.empty()) {
     return live;

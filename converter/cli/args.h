@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "pv2luks/pv2luks.h"
@@ -28,6 +29,7 @@ struct ConvertCli {
   bool yes = false;  // -q, --batch-mode, --yes: no confirmation question
   bool crypttab = false;  // --crypttab FILE was given
   std::string type, key_size, pbkdf_force_iterations, iter_time, partition, max_rate;
+  std::optional<std::string> tpm2_pcrs;  // --tpm2-pcrs was given
 };
 
 struct ResumeCli {

@@ -234,6 +234,38 @@ TEST_F(LuksHeader, UsedBytesAloneOpenTheHeader) {
   }
 }
 
+// A keyslot added after the build (systemd-cryptenroll's, for the TPM) is
+// in the bytes a copy keeps (header_used_bytes), so the journal's staged
+// copy opens by it too; and a token added is seen in the header's bytes.
+TEST_F(LuksHeader, AddedKeyslotsAndTokensAreInTheUsedBytes) {
+  const HeaderSpec spec = fast_spec(LuksType::kLuks2, 64 * kMiB);
+  const std::string path = dir_ / "enrolled";
+  const BuiltHeader built = build_header(spec, volume_key_, passphrase_, 256 * kMiB, path);
+  EXPECT_EQ(header_used_bytes(path), built.used_bytes);
+  const std::string old_key = passphrase_file(dir_, passphrase_text_);
+  const std::string new_key = dir_ / "second-passphrase";
+  std::ofstream(new_key, std::ios::binary) << "a second keyslot";
+  const ProcessResult added = run_process({cryptsetup(), "luksAddKey", "-q", "--pbkdf", "pbkdf2",
+                                           "--pbkdf-force-iterations", "1000", "--key-file",
+                                           old_key, path, new_key});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::uint64_t used = header_used_bytes(path);
+  EXPECT_EQ(used, built.used_bytes + 258048);
+  Bytes bytes = read_bytes(path);
+  EXPECT_FALSE(header_has_token(bytes, "pv2luks-test"));
+  std::fill(bytes.begin() + static_cast<long>(used), bytes.end(), 0x5a);
+  const std::string copy = dir_ / "copy";
+  write_bytes(copy, bytes);
+  EXPECT_TRUE(unlock_volume_key(copy, secure_text("a second keyslot")).equals(volume_key_));
+  const std::string token = dir_ / "token.json";
+  std::ofstream(token) << R"({"type":"pv2luks-test","keyslots":["1"]})";
+  const ProcessResult imported =
+      run_process({cryptsetup(), "token", "import", "--json-file", token, path});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_TRUE(header_has_token(read_bytes(path), "pv2luks-test"));
+  EXPECT_FALSE(header_has_token(read_bytes(path), "systemd-tpm2"));
+}
+
 TEST_F(LuksHeader, Luks1DefaultAndMinimalAreWhatCryptsetupReads) {
   for (const std::uint64_t tail_room_bytes : {2 * kMiB, 2 * kMiB - 1}) {
     SCOPED_TRACE(tail_room_bytes);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <string>
 
+#include "live/tpm2_checks.h"
 #include "system/initramfs_tool.h"
 
 namespace pv2luks {
@@ -42,11 +43,37 @@ class FakeRoot {
     dir("/usr/lib/dracut/modules.d/90crypt");
   }
   InitramfsTool detect() const { return detect_initramfs_tool(root_.string()); }
+  std::string tpm2_problem() const { return initramfs_tpm2_problem(root_.string()); }
 
  private:
   static inline int counter_ = 0;
   std::filesystem::path root_;
 };
+
+// --tpm2-device on a PV holding /: only dracut with its tpm2-tss module
+// unlocks a systemd-tpm2 token in the initramfs.
+TEST(InitramfsTpm2, DracutWithTpm2TssCan) {
+  FakeRoot root;
+  root.dracut_core();
+  root.file("/etc/kernel/postinst.d/dracut");
+  EXPECT_NE(root.tpm2_problem().find("without its tpm2-tss module"), std::string::npos);
+  root.dir("/usr/lib/dracut/modules.d/91tpm2-tss");
+  EXPECT_EQ(root.tpm2_problem(), "");
+}
+
+TEST(InitramfsTpm2, InitramfsToolsCannot) {
+  FakeRoot root;
+  root.initramfs_tools();
+  root.file("/etc/kernel/postinst.d/initramfs-tools");
+  root.dir("/usr/lib/dracut/modules.d/91tpm2-tss");  // dracut's modules, not in charge
+  EXPECT_NE(root.tpm2_problem().find("initramfs-tools builds the initramfs"), std::string::npos);
+}
+
+TEST(InitramfsTpm2, AnUnknownToolCannot) {
+  FakeRoot root;
+  EXPECT_NE(root.tpm2_problem().find("which tool builds the initramfs is unclear"),
+            std::string::npos);
+}
 
 TEST(InitramfsTool, Names) {
   EXPECT_STREQ(initramfs_tool_name(InitramfsTool::InitramfsTools), "initramfs-tools");

@@ -91,6 +91,10 @@ struct ProcessPolicy {
   std::function<void(int signal)> deferred_signal;
 };
 
+// Whether `pcrs` is a PCR list ConvertOptions::tpm2_pcrs takes, as
+// systemd-cryptenroll's --tpm2-pcrs: "" (none) or numbers 0-23 joined by '+'.
+bool valid_tpm2_pcrs(const std::string& pcrs);
+
 struct ConvertOptions {
   std::string device;  // the PV's partition or whole disk; offline: the image
   // Offline: `device` is a disk image (raw or qcow2) or an unused block
@@ -120,6 +124,18 @@ struct ConvertOptions {
   std::uint64_t max_rate_bytes = 0;
   LuksVersion type = LuksVersion::kLuks2;
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
+  // Keys nobody types (live, LUKS2): no passphrase is asked. Keyslot 0 opens
+  // with a new recovery key (systemd-cryptenroll's format), written to
+  // `recovery_key_file` (a new file, mode 0600) before the disk is written;
+  // a second keyslot opens by the TPM 2.0 `tpm2_device` ("auto" or its
+  // device), sealed to `tpm2_pcrs` (systemd-cryptenroll's list; "" for
+  // none), as the systemd-tpm2 token that systemd-cryptsetup, dracut and
+  // cryptsetup read. The crypttab line gets tpm2-device=auto. Refused,
+  // before anything is written, with key_file set, without a TPM, or when
+  // the PV holds / or /usr and the initramfs cannot unlock by TPM.
+  std::string tpm2_device;  // "": no TPM
+  std::string tpm2_pcrs = "7";
+  std::string recovery_key_file;
   std::string cipher = "aes-xts-plain64";  // CIPHER-MODE, as cryptsetup's --cipher
   std::uint32_t key_size_bits = 512;
   std::string pbkdf;                    // "argon2id", "pbkdf2"; "": the type's default

@@ -18,6 +18,10 @@ MemoryFile::MemoryFile(const char* name) : fd_(::memfd_create(name, MFD_CLOEXEC)
 
 MemoryFile::~MemoryFile() { ::close(fd_); }
 
+std::string MemoryFile::path_for_children() const {
+  return "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd_);
+}
+
 std::vector<std::uint8_t> MemoryFile::read_all() const {
   struct stat st {};
   if (::fstat(fd_, &st) != 0) Fail() << "memfd stat failed: " << errno_text(errno);

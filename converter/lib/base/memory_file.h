@@ -18,6 +18,10 @@ class MemoryFile {
 
   // A path libraries can open: /proc/self/fd/N.
   std::string path() const { return "/proc/self/fd/" + std::to_string(fd_); }
+  // The path a child process opens it by (as root): /proc/PID/fd/N of this
+  // process, since the descriptor itself is not inherited.
+  std::string path_for_children() const;
+  int fd() const { return fd_; }
   std::vector<std::uint8_t> read_all() const;
   void write_all(const std::vector<std::uint8_t>& bytes);
 

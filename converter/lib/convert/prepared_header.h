@@ -21,10 +21,13 @@ struct PreparedHeader {
   // The passphrase, kept only for options.guest_config (the guest's volume is
   // opened with it after the conversion); empty otherwise.
   SecureBuffer passphrase;
+  // With options.tpm2_device: keyslot 0's recovery key, for the file.
+  SecureBuffer recovery_key;
 };
 
 // `spec` is the chosen header (geometry); the cipher and PBKDF come from
-// `options`. Asks for a new passphrase as options.key_file says.
+// `options`. Asks for a new passphrase as options.key_file says; with
+// options.tpm2_device makes a recovery key instead and enrols the TPM.
 PreparedHeader prepare_header(const ConvertOptions& options, HeaderSpec spec,
                               std::uint64_t device_size_bytes);
 

@@ -62,6 +62,12 @@ std::string offline_convert_problem(const ConvertOptions& options) {
       !unused.empty()) {
     return unused;
   }
+  if (!options.tpm2_device.empty() || !options.recovery_key_file.empty() ||
+      options.tpm2_pcrs != ConvertOptions{}.tpm2_pcrs) {
+    return "--tpm2-device, --tpm2-pcrs and --recovery-key-file are for live conversions: an "
+           "image's TPM is that of the machine that boots it, so enrol it there (systemd-"
+           "cryptenroll --tpm2-device=auto), or convert there live at its first boot";
+  }
   return policy_problem(options.process, false, "an offline conversion");
 }
 

@@ -14,6 +14,7 @@
 #include "lvm/pv_metadata.h"
 #include "base/range_file.h"
 #include "system/recovery_initramfs.h"
+#include "live/tpm2_checks.h"
 
 namespace pv2luks {
 
@@ -66,6 +67,7 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
         << options.device << ": already a LUKS device; nothing to convert";
   }
   refuse_stranded_root(options.device, checked.device.dev, options.force, say);
+  refuse_tpm2_problems(options, checked.device.dev);
   checked.pv = read_pv_report(options.device);
   const auto refusals = pv_refusals(checked.pv);
   if (!refusals.empty()) Fail() << options.device << ": " << refusals.front();

@@ -50,6 +50,7 @@
 #include "plan/step_tables.h"
 #include "pv2luks/pv2luks.h"
 #include "system/crypttab.h"
+#include "luks/recovery_key.h"
 
 namespace pv2luks {
 
@@ -223,6 +224,13 @@ ConvertResult live_convert(const ConvertOptions& options, const MessageFn& say,
     }
     run.stage = Stage::kPrepare;
     prepared = prepare(options, checked);
+    // Not a disk write: the recovery key reaches stable storage before the
+    // first one, so whatever happens next, an admin can get in.
+    if (!options.tpm2_device.empty()) {
+      write_recovery_key_file(options.recovery_key_file, prepared.header.recovery_key);
+      say("recovery key written to " + options.recovery_key_file + " (mode 0600): keep it apart "
+          "from this machine; it opens the volume when the TPM will not");
+    }
     require_device_mapper();
     lock_all_memory();  // before any suspend: the root LV may be one of them
     if (checked.make_room) {
@@ -253,7 +261,8 @@ ConvertResult live_convert(const ConvertOptions& options, const MessageFn& say,
   ConvertResult result;
   result.status = ConvertStatus::kDone;
   result.luks_uuid = prepared.header.built.uuid;
-  result.crypttab_line = crypttab_line(checked.intermediate, prepared.header.built.uuid);
+  result.crypttab_line = crypttab_line(checked.intermediate, prepared.header.built.uuid,
+                                       !options.tpm2_device.empty());
   result.advice = after_move(options, checked.intermediate, prepared.header.built.uuid, result.crypttab_line);
   return result;
 }

@@ -212,7 +212,8 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
   ConvertResult result;
   result.status = ConvertStatus::kDone;
   result.luks_uuid = found.journal.record.luks_uuid;
-  result.crypttab_line = crypttab_line(found.intermediate, found.journal.record.luks_uuid);
+  result.crypttab_line = crypttab_line(found.intermediate, found.journal.record.luks_uuid,
+                                       header_has_token(header, "systemd-tpm2"));
   ConvertOptions after;
   after.device = options.device;
   after.update_crypttab = options.update_crypttab;

@@ -15,6 +15,7 @@
 
 #include "luks/crypt_device.h"
 #include "base/errno_text.h"
+#include "base/memory_file.h"
 #include "base/round.h"
 #include "base/size_text.h"
 
@@ -354,6 +355,36 @@ std::string header_spec_problem(const HeaderSpec& spec, std::size_t volume_key_b
   return why.str();
 }
 
+namespace {
+
+// What a copy of the header must keep: the metadata (LUKS1's 4 KiB binary
+// header, LUKS2's two metadata copies) and the areas of its active keyslots.
+std::uint64_t used_bytes_of(CryptDevice& cd, bool luks2) {
+  std::uint64_t used = kLuks1BinaryHeaderBytes;
+  if (luks2) {
+    std::uint64_t metadata = 0, keyslots = 0;
+    cd.check(crypt_get_metadata_size(cd.get(), &metadata, &keyslots), "crypt_get_metadata_size");
+    used = 2 * metadata;
+  }
+  const int slots = crypt_keyslot_max(luks2 ? CRYPT_LUKS2 : CRYPT_LUKS1);
+  for (int slot = 0; slot < slots; ++slot) {
+    const crypt_keyslot_info info = crypt_keyslot_status(cd.get(), slot);
+    if (info != CRYPT_SLOT_ACTIVE && info != CRYPT_SLOT_ACTIVE_LAST) continue;
+    std::uint64_t area_offset = 0, area_length = 0;
+    cd.check(crypt_keyslot_area(cd.get(), slot, &area_offset, &area_length), "crypt_keyslot_area");
+    used = std::max(used, area_offset + area_length);
+  }
+  return used;
+}
+
+}  // namespace
+
+std::uint64_t header_used_bytes(const std::string& path) {
+  CryptDevice cd(path);
+  cd.check(crypt_load(cd.get(), CRYPT_LUKS, nullptr), "crypt_load");
+  return used_bytes_of(cd, std::string(crypt_get_type(cd.get())) == CRYPT_LUKS2);
+}
+
 BuiltHeader build_header(const HeaderSpec& spec, const SecureBuffer& volume_key,
                          const SecureBuffer& passphrase, std::uint64_t device_size_bytes,
                          const std::string& path) {
@@ -385,18 +416,7 @@ BuiltHeader build_header(const HeaderSpec& spec, const SecureBuffer& volume_key,
         "crypt_keyslot_add_by_volume_key");
     built.data_offset_sectors = crypt_get_data_offset(cd.get());
     built.uuid = crypt_get_uuid(cd.get()) != nullptr ? crypt_get_uuid(cd.get()) : "";
-    // What a copy of the header must keep: the metadata (LUKS1's 4 KiB
-    // binary header, LUKS2's two metadata copies) and keyslot 0's area.
-    std::uint64_t area_offset = 0, area_length = 0;
-    cd.check(crypt_keyslot_area(cd.get(), built.keyslot, &area_offset, &area_length),
-             "crypt_keyslot_area");
-    std::uint64_t metadata_bytes = kLuks1BinaryHeaderBytes;
-    if (spec.type == LuksType::kLuks2) {
-      std::uint64_t metadata = 0, keyslots = 0;
-      cd.check(crypt_get_metadata_size(cd.get(), &metadata, &keyslots), "crypt_get_metadata_size");
-      metadata_bytes = 2 * metadata;
-    }
-    built.used_bytes = std::max(metadata_bytes, area_offset + area_length);
+    built.used_bytes = used_bytes_of(cd, spec.type == LuksType::kLuks2);
     built.notes = cd.notes();
   }
   if (built.data_offset_sectors != spec.data_offset_sectors) {
@@ -458,6 +478,21 @@ LuksType luks_type_of(const std::vector<std::uint8_t>& header) {
   if (version == 1) return LuksType::kLuks1;
   if (version == 2) return LuksType::kLuks2;
   Fail() << "not a LUKS1 or LUKS2 header (version field " << version << ")";
+}
+
+bool header_has_token(const std::vector<std::uint8_t>& header, const std::string& type) {
+  if (luks_type_of(header) != LuksType::kLuks2) return false;
+  MemoryFile file("pv2luks-staged-header");
+  file.write_all(header);
+  CryptDevice cd(file.path());
+  cd.check(crypt_load(cd.get(), CRYPT_LUKS2, nullptr), "crypt_load");
+  for (int token = 0; token < 32; ++token) {
+    const char* token_type = nullptr;
+    const crypt_token_info info = crypt_token_status(cd.get(), token, &token_type);
+    if (info == CRYPT_TOKEN_INVALID || info == CRYPT_TOKEN_INACTIVE) continue;
+    if (token_type != nullptr && type == token_type) return true;
+  }
+  return false;
 }
 
 std::string cryptsetup_dm_uuid(LuksType type, const std::string& luks_uuid,

@@ -54,6 +54,11 @@ std::string_view luks_type_name(LuksType type);  // "LUKS1", "LUKS2" (libcryptse
 // big-endian field after the 6-byte magic. Error when it is neither.
 LuksType luks_type_of(const std::vector<std::uint8_t>& header);
 
+// Whether the LUKS2 header `header` (its bytes, as staged in the journal)
+// has a token of `type` ("systemd-tpm2"); false for LUKS1. libcryptsetup
+// reads it from a memfd.
+bool header_has_token(const std::vector<std::uint8_t>& header, const std::string& type);
+
 // The dm UUID cryptsetup gives the active device `name` of a LUKS volume:
 // "CRYPT-LUKS2-<uuid without dashes>-<name>". udev and cryptsetup-initramfs's
 // hook know a crypt device by its "CRYPT" prefix (dmsetup's subsystem).
@@ -126,9 +131,9 @@ std::string header_spec_problem(const HeaderSpec& spec, std::size_t volume_key_b
 struct BuiltHeader {
   std::uint64_t data_offset_sectors = 0;  // read back from libcryptsetup
   std::uint64_t header_bytes = 0;
-  // The leading bytes that matter: the metadata and keyslot 0's area. The
-  // rest of the header (unused keyslot areas) libcryptsetup fills with
-  // random bytes that no reader needs.
+  // The leading bytes that matter: the metadata and the active keyslots'
+  // areas. The rest of the header (unused keyslot areas) libcryptsetup
+  // fills with random bytes that no reader needs.
   std::uint64_t used_bytes = 0;
   int keyslot = 0;
   std::string uuid;
@@ -149,6 +154,11 @@ struct BuiltHeader {
 BuiltHeader build_header(const HeaderSpec& spec, const SecureBuffer& volume_key,
                          const SecureBuffer& passphrase, std::uint64_t device_size_bytes,
                          const std::string& path);
+
+// BuiltHeader::used_bytes of the header at `path` as it is now: its
+// metadata and the areas of every active keyslot (after a keyslot was added,
+// say by systemd-cryptenroll).
+std::uint64_t header_used_bytes(const std::string& path);
 
 // The volume key from the header at `path` (a header file or a LUKS device),
 // opened with `passphrase` through any keyslot. Error naming the path

@@ -17,8 +17,8 @@
 
 namespace pv2luks {
 
-std::string crypttab_line(const std::string& name, const std::string& uuid) {
-  return name + " UUID=" + uuid + " none luks";
+std::string crypttab_line(const std::string& name, const std::string& uuid, bool tpm2) {
+  return name + " UUID=" + uuid + " none luks" + (tpm2 ? ",tpm2-device=auto" : "");
 }
 
 std::string crypttab_with(const std::string& text, const std::string& line) {

@@ -6,8 +6,10 @@
 
 namespace pv2luks {
 
-// "NAME UUID=UUID none luks": unlocked at boot with a passphrase prompt.
-std::string crypttab_line(const std::string& name, const std::string& uuid);
+// "NAME UUID=UUID none luks": unlocked at boot with a passphrase prompt;
+// with `tpm2`, "luks,tpm2-device=auto": by the TPM (systemd-cryptsetup),
+// with the prompt for the recovery key when that fails.
+std::string crypttab_line(const std::string& name, const std::string& uuid, bool tpm2 = false);
 
 // The file's text with `line` added. Unchanged when a line with the same
 // name and source is there; an Error when another line already uses the name
