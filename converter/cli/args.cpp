@@ -212,7 +212,7 @@ void add_convert(CLI::App& app, Cli& cli) {
                 "with --tpm2-device: write the recovery key (keyslot 0,\n"
                 "systemd-cryptenroll's format) to FILE, a new file of mode\n"
                 "0600, before the disk is written. Type it at a passphrase\n"
-                "prompt, or feed it to 'cryptsetup open' on stdin")
+                "prompt, or use FILE as a key file (no newline in it)")
       ->type_name("FILE");
   add_max_rate(a, c.max_rate);
   add_batch(a, c.yes, c.progress_json);

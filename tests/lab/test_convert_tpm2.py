@@ -3,7 +3,7 @@ enrols the lab's software TPM (state A) and writes a recovery key; the
 next boot with A opens the volume by the TPM alone (cryptsetup's
 systemd-tpm2 token), with every acknowledged write there. Negative
 control: booted with another machine's TPM (state B) the token does not
-open it, and the recovery key, fed to stock cryptsetup, does. Refusals
+open it, and the recovery key file, as stock cryptsetup's key file, does. Refusals
 (no TPM, a recovery key file already there) leave the disk byte-identical
 and write no key."""
 import re
@@ -30,15 +30,15 @@ BY_TOKEN = "#!/bin/bash\nset -uo pipefail\n" + VERIFY_WITH_STOCK_CRYPTSETUP.repl
     'cryptsetup open "$disk" pvcrypt --key-file "$LAB_OUT/key"',
     'cryptsetup open --token-only "$disk" pvcrypt')
 
-# On another machine's TPM: the token must fail; then the recovery key on
-# stdin, as a person would type it at the prompt.
+# On another machine's TPM: the token must fail; then the recovery key file
+# as stock cryptsetup's key file.
 BY_RECOVERY_KEY = "#!/bin/bash\nset -uo pipefail\n" + r"""
 disk=$(readlink -f "$LAB_DISKS/pv")
 if cryptsetup open --token-only "$disk" probe; then echo "TOKEN opened"; cryptsetup close probe
 else echo "TOKEN refused"; fi
 """ + VERIFY_WITH_STOCK_CRYPTSETUP.replace(
     'cryptsetup open "$disk" pvcrypt --key-file "$LAB_OUT/key"',
-    'cryptsetup open "$disk" pvcrypt < "$LAB_OUT/recovery.key"')
+    'cryptsetup open "$disk" pvcrypt --key-file "$LAB_OUT/recovery.key"')
 
 
 def test_tpm2_conversion_unlocks_on_its_machine_only(lab, tmp_path):
@@ -52,10 +52,10 @@ def test_tpm2_conversion_unlocks_on_its_machine_only(lab, tmp_path):
     assert field(converted.stdout, "CONVERT exit") == "0", converted.stdout[-3000:]
     assert re.search(r"^OUT vda_crypt UUID=\S+ none luks,tpm2-device=auto$", converted.stdout, re.M)
     assert "Enter a new passphrase" not in converted.stdout
-    # 0600, and systemd-cryptenroll's format: 8 groups of 8 modhex, a newline.
-    assert "KEYFILE 600 72" in converted.stdout
+    # 0600, and systemd-cryptenroll's format: 8 groups of 8 modhex, no newline.
+    assert "KEYFILE 600 71" in converted.stdout
     key = (out / "recovery.key").read_text()
-    assert re.fullmatch(r"([cbdefghijklnrtuv]{8}-){7}[cbdefghijklnrtuv]{8}\n", key), key
+    assert re.fullmatch(r"([cbdefghijklnrtuv]{8}-){7}[cbdefghijklnrtuv]{8}", key), key
     assert key.strip() not in converted.stdout + converted.stderr, "the recovery key was printed"
     assert re.findall(r"^DUMP (.*)$", converted.stdout, re.M) == ["0: luks2", "1: luks2",
                                                                 "0: systemd-tpm2"]

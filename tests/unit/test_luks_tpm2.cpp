@@ -70,7 +70,7 @@ class KeyDir : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-TEST_F(KeyDir, TheFileIsNewPrivateAndHoldsTheKeyAndANewline) {
+TEST_F(KeyDir, TheFileIsNewPrivateAndHoldsTheKeyAlone) {
   const std::string file = path("recovery.key");
   EXPECT_EQ(recovery_key_file_problem(file), "");
   const SecureBuffer key = make_recovery_key();
@@ -80,7 +80,7 @@ TEST_F(KeyDir, TheFileIsNewPrivateAndHoldsTheKeyAndANewline) {
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   std::ifstream in(file);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, std::string(key.chars(), key.size_bytes()) + "\n");
+  EXPECT_EQ(text, std::string(key.chars(), key.size_bytes()));
   // Never overwritten, and refused before anything is written.
   EXPECT_NE(recovery_key_file_problem(file).find("the file exists"), std::string::npos);
   EXPECT_ANY_THROW(write_recovery_key_file(file, key));

@@ -70,7 +70,6 @@ void write_recovery_key_file(const std::string& path, const SecureBuffer& key) {
     }
   };
   put(key.data(), key.size_bytes());
-  put("\n", 1);
   if (::fsync(fd.get()) != 0) {
     const int error = errno;
     ::unlink(path.c_str());

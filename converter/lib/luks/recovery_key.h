@@ -26,9 +26,11 @@ SecureBuffer make_recovery_key();
 // to hold it. Reads the file system; writes nothing.
 std::string recovery_key_file_problem(const std::string& path);
 
-// Writes the key and a newline to the new file `path` (mode 0600; an
+// Writes the key, and no newline, to the new file `path` (mode 0600; an
 // existing file or link is refused, never followed), fsync'ed with its
 // directory: the key is on stable storage before the disk is written.
+// Without a newline the file is a key file as is (cryptsetup --key-file,
+// pv2luks resume --key-file), and reads the same on standard input.
 void write_recovery_key_file(const std::string& path, const SecureBuffer& key);
 
 }  // namespace pv2luks
