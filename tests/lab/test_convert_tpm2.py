@@ -3,9 +3,11 @@ enrols the lab's software TPM (state A) and writes a recovery key; the
 next boot with A opens the volume by the TPM alone (cryptsetup's
 systemd-tpm2 token), with every acknowledged write there. Negative
 control: booted with another machine's TPM (state B) the token does not
-open it, and the recovery key file, as stock cryptsetup's key file, does. Refusals
-(no TPM, a recovery key file already there) leave the disk byte-identical
-and write no key."""
+open it, and the recovery key file, as stock cryptsetup's key file, does.
+A power cut mid-move: resume with the recovery key file finishes, and the
+volume opens by the token (the journal's staged header carried it).
+Refusals (no TPM, a recovery key file already there) leave the disk
+byte-identical and write no key."""
 import re
 
 from conversion_scenario import SETUP, VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, field
