@@ -214,6 +214,7 @@ ConvertResult live_convert(const ConvertOptions& options, const MessageFn& say,
   std::optional<RunStop> stop;
   std::unique_ptr<JournalArea> journal;
   MoveState state;
+  bool key_written = false;  // --recovery-key-file made by this run
   try {
     run.stage = Stage::kCheck;
     checked = check(options, say);
@@ -228,6 +229,7 @@ ConvertResult live_convert(const ConvertOptions& options, const MessageFn& say,
     // first one, so whatever happens next, an admin can get in.
     if (!options.tpm2_device.empty()) {
       write_recovery_key_file(options.recovery_key_file, prepared.header.recovery_key);
+      key_written = true;
       say("recovery key written to " + options.recovery_key_file + " (mode 0600): keep it apart "
           "from this machine; it opens the volume when the TPM will not");
     }
@@ -256,6 +258,11 @@ ConvertResult live_convert(const ConvertOptions& options, const MessageFn& say,
     }
   } catch (const Error& e) {
     if (run.stage == Stage::kStage) run.guard_note = unguard(options.device);
+    // Before the stage nothing on the disk names this header, so its
+    // recovery key opens nothing: removed, and a new convert may use the path.
+    if (run.stage < Stage::kStage && key_written) {
+      ::unlink(options.recovery_key_file.c_str());
+    }
     return failed(run, e);
   }
   ConvertResult result;
