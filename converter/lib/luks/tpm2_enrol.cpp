@@ -23,7 +23,8 @@ constexpr int kMaxPcr = 23;
 // through /proc/PID/fd/N never reach swap, and are zeroed before they go.
 class LockedKeyFile {
  public:
-  explicit LockedKeyFile(const SecureBuffer& key) : file_("pv2luks-unlock-key"), size_(key.size_bytes()) {
+  explicit LockedKeyFile(const SecureBuffer& key)
+      : file_("pv2luks-unlock-key"), size_(key.size_bytes()) {
     if (::ftruncate(file_.fd(), static_cast<off_t>(size_)) != 0) fail("ftruncate");
     void* map = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, file_.fd(), 0);
     if (map == MAP_FAILED) fail("mmap");
