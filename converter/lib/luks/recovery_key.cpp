@@ -1,16 +1,17 @@
 #include "luks/recovery_key.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 
+#include "base/block_io.h"
 #include "base/errno_text.h"
 #include "base/error.h"
 #include "base/fd.h"
+#include "luks/volume_key.h"
 
 namespace pv2luks {
 
@@ -29,13 +30,8 @@ void format_recovery_key(std::span<const std::uint8_t> raw, std::span<char> out)
 }
 
 SecureBuffer make_recovery_key() {
-  SecureBuffer raw(kRecoveryKeyRawBytes);
-  for (std::size_t done = 0; done < raw.size_bytes();) {
-    const ssize_t got = ::getrandom(raw.data() + done, raw.size_bytes() - done, 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) Fail() << "getrandom for the recovery key failed: " << errno_text(errno);
-    done += static_cast<std::size_t>(got);
-  }
+  // The volume key's generator: locked memory, the private DRBG.
+  const SecureBuffer raw = generate_volume_key(kRecoveryKeyRawBytes * 8);
   SecureBuffer key(kRecoveryKeyChars);
   format_recovery_key(raw.bytes(), {reinterpret_cast<char*>(key.data()), key.size_bytes()});
   return key;
@@ -62,14 +58,12 @@ std::string recovery_key_file_problem(const std::string& path) {
 void write_recovery_key_file(const std::string& path, const SecureBuffer& key) {
   const Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) Fail() << "--recovery-key-file " << path << ": create failed: " << errno_text(errno);
-  const auto put = [&](const void* data, std::size_t size) {
-    if (::write(fd.get(), data, size) != static_cast<ssize_t>(size)) {
-      const int error = errno;
-      ::unlink(path.c_str());
-      Fail() << "--recovery-key-file " << path << ": write failed: " << errno_text(error);
-    }
-  };
-  put(key.data(), key.size_bytes());
+  try {
+    write_at(fd.get(), 0, key.bytes(), path);
+  } catch (const Error& e) {
+    ::unlink(path.c_str());
+    Fail() << "--recovery-key-file " << path << ": " << e.what();
+  }
   if (::fsync(fd.get()) != 0) {
     const int error = errno;
     ::unlink(path.c_str());
