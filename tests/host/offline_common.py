@@ -40,13 +40,13 @@ def key_file(tmp_path):
     return path
 
 
-def pv2luks(*args, env=None, timeout=600):
-    return run([PV2LUKS, *args], env=env, timeout=timeout)
+def pv2luks(*args, env=None, timeout=600, wrapper=()):
+    return run([*wrapper, PV2LUKS, *args], env=env, timeout=timeout)
 
 
-def convert(image, key, *extra, env=None):
+def convert(image, key, *extra, env=None, wrapper=()):
     return pv2luks("convert", "--offline", image, "--yes", "--key-file", key, *FAST_PBKDF, *extra,
-                   env=env)
+                   env=env, wrapper=wrapper)
 
 
 # pv2luks's exit codes (pv2luks --help, docs/convert.md).
@@ -54,12 +54,12 @@ EXIT_USAGE, EXIT_NO_PERMISSION, EXIT_NO_MEMORY, EXIT_WRONG_DEVICE = 1, 2, 3, 4
 EXIT_BUSY, EXIT_REFUSED, EXIT_STOPPED, EXIT_FAILED = 5, 6, 7, 8
 
 
-def assert_refused(image, key, *extra, says, code=EXIT_REFUSED):
+def assert_refused(image, key, *extra, says, code=EXIT_REFUSED, wrapper=()):
     """Converts and asserts a refusal: exit `code` (6: refused for another
     reason), each of `says` in the message, 'nothing written', and the whole
-    image file byte-identical (sha256)."""
+    image file byte-identical (sha256). `wrapper`: argv that runs pv2luks."""
     before = sha256(image)
-    result = convert(image, key, *extra)
+    result = convert(image, key, *extra, wrapper=wrapper)
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     for words in says:
         assert words in result.stderr, result.stderr

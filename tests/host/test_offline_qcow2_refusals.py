@@ -16,6 +16,11 @@ Other formats QEMU opens (vmdk, vdi, as qemu-img makes them) are refused,
 naming the format and the `qemu-img convert -O qcow2` that makes an image
 pv2luks converts; read as raw disks they would be the format's metadata.
 
+pv2luks loads libnbd only when it opens a qcow2 image (so the initramfs,
+which copies pv2luks with the libraries it links, carries none of libnbd's
+gnutls, libxml2 and ICU). Without libnbd0 a qcow2 image is refused naming
+the package, while a raw image still converts.
+
 Controls: the advice each refusal gives, followed, gives an image that
 converts and verifies, and for compressed clusters its file holds none of
 the plaintext."""
@@ -143,3 +148,34 @@ def test_other_qemu_formats_are_refused(tmp_path, fmt):
         result = convert(qcow2, key)
         assert result.returncode == 0, result.stderr
         assert verify(qcow2, key) == manifest
+
+
+def libnbd_path():
+    """The file the dynamic loader opens for libnbd.so.0 (ldconfig's cache)."""
+    for line in run(["ldconfig", "-p"]).stdout.splitlines():
+        if line.split()[:1] == ["libnbd.so.0"]:
+            return line.split()[-1]
+    pytest.fail("ldconfig -p lists no libnbd.so.0")
+
+
+# Runs the command in a private mount namespace where libnbd.so.0 reads as
+# /dev/null (an empty file: dlopen fails), as on a machine without libnbd0.
+WITHOUT_LIBNBD = ["unshare", "--mount", "sh", "-c", 'mount --bind /dev/null "$1" && shift && exec "$@"',
+                  "sh", libnbd_path()] if shutil.which("unshare") else None
+
+
+@pytest.mark.skipif(WITHOUT_LIBNBD is None, reason="needs unshare")
+def test_without_libnbd_a_qcow2_is_refused_naming_libnbd0(tmp_path):
+    image, manifest = build_image(tmp_path, fmt="qcow2")
+    key = key_file(tmp_path)
+    assert_refused(image, key, says=[f"{image} is a qcow2 image", "loading libnbd.so.0 failed",
+                                     "install libnbd0"], wrapper=WITHOUT_LIBNBD)
+    # pv2luks itself runs without libnbd: a raw image converts and verifies.
+    raw, raw_manifest = build_image(tmp_path)
+    result = convert(raw, key, wrapper=WITHOUT_LIBNBD)
+    assert result.returncode == 0, result.stderr
+    assert verify(raw, key) == raw_manifest
+    # Control: with libnbd the same qcow2 image converts.
+    result = convert(image, key)
+    assert result.returncode == 0, result.stderr
+    assert verify(image, key) == manifest

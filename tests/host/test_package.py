@@ -2,8 +2,9 @@
 default configuration into BUILD/package (incremental after the first run),
 and each .deb is unpacked with dpkg-deb. The pv2luks package's
 /usr/sbin/pv2luks has no test hook (no PV2LUKS_TEST_ in `strings`) and links
-no libguestfs (`ldd`); the package neither depends on libguestfs nor
-recommends the helper's package. pv2luks-guest-config holds the helper and
+no libguestfs and no libnbd (`ldd`; libnbd is loaded for qcow2 images only,
+and the initramfs copies what pv2luks links); the package neither depends on
+libguestfs nor recommends the helper's package. pv2luks-guest-config holds the helper and
 depends on libguestfs0 and on pv2luks. Negative controls: the same strings
 check finds the hooks in the test build's pv2luks (ci/build turns them on),
 and the same ldd check finds libguestfs in the helper. The unpacked pv2luks
@@ -95,6 +96,14 @@ def test_the_packaged_pv2luks_links_no_libguestfs(packages):
     assert not any("guestfs" in lib for lib in libraries), libraries
 
 
+def test_the_packaged_pv2luks_links_no_libnbd(packages):
+    """libnbd (and its gnutls, libxml2, ICU) is loaded for qcow2 images only,
+    so the initramfs hooks' copy of pv2luks stays small."""
+    libraries = linked(packages[CORE][1] / CORE_BINARY)
+    assert not any(lib.startswith(("libnbd", "libgnutls", "libxml2", "libicu")) for lib in libraries), \
+        libraries
+
+
 def test_negative_control_the_helper_links_it(packages):
     libraries = linked(packages[HELPER][1] / HELPER_BINARY)
     assert any(lib.startswith("libguestfs.so") for lib in libraries), libraries
@@ -108,7 +117,7 @@ def test_the_core_package_pulls_no_libguestfs(packages):
     recommends = field(deb, "Recommends")
     assert "guestfs" not in recommends and HELPER not in recommends, recommends
     suggests = [s.strip() for s in field(deb, "Suggests").split(",")]
-    assert suggests == [HELPER, "qemu-system-common", "qemu-utils"], suggests
+    assert suggests == [HELPER, "libnbd0", "qemu-system-common", "qemu-utils"], suggests
     assert (tree / "usr/share/initramfs-tools/hooks/pv2luks").is_file()
     assert (tree / "usr/share/initramfs-tools/scripts/local-top/pv2luks").is_file()
     assert not (tree / "usr/libexec").exists()

@@ -1,12 +1,11 @@
 #include "image/nbd_block_io.h"
 
-#include <libnbd.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "base/error.h"
 #include "image/nbd_extents.h"
+#include "image/nbd_library.h"
 
 namespace pv2luks {
 
@@ -34,11 +33,6 @@ int collect_extents(void* user_data, const char* context, std::uint64_t offset,
       collector.reached, add_allocated_extents(*collector.allocated, offset,
                                                std::span(entries, count), collector.end_bytes));
   return 0;
-}
-
-std::string nbd_error() {
-  const char* text = nbd_get_error();
-  return text != nullptr ? text : "unknown libnbd error";
 }
 
 class NbdBlockIo final : public BlockIo {
@@ -92,20 +86,20 @@ class NbdSource final : public BlockSource {
 }  // namespace
 
 NbdConnection::NbdConnection(nbd_handle* handle, std::string name)
-    : handle_(handle), name_(std::move(name)) {
-  can_fua_ = nbd_can_fua(handle_) == 1;
-  can_zero_ = nbd_can_zero(handle_) == 1;
-  can_block_status_ = nbd_can_meta_context(handle_, LIBNBD_CONTEXT_BASE_ALLOCATION) == 1;
+    : nbd_(nbd_library(name)), handle_(handle), name_(std::move(name)) {
+  can_fua_ = nbd_.can_fua(handle_) == 1;
+  can_zero_ = nbd_.can_zero(handle_) == 1;
+  can_block_status_ = nbd_.can_meta_context(handle_, LIBNBD_CONTEXT_BASE_ALLOCATION) == 1;
 }
 
-NbdConnection::~NbdConnection() { nbd_close(handle_); }
+NbdConnection::~NbdConnection() { nbd_.close(handle_); }
 
 void NbdConnection::read(std::uint64_t offset_bytes, std::span<std::uint8_t> out) const {
   for (std::size_t done = 0; done < out.size();) {
     const std::size_t piece = std::min(out.size() - done, kMaxRequestBytes);
-    if (nbd_pread(handle_, out.data() + done, piece, offset_bytes + done, 0) != 0) {
+    if (nbd_.pread(handle_, out.data() + done, piece, offset_bytes + done, 0) != 0) {
       Fail() << name_ << ": read of " << out.size() << " bytes at byte " << offset_bytes
-             << " through the NBD export failed: " << nbd_error();
+             << " through the NBD export failed: " << nbd_.error_text();
     }
     done += piece;
   }
@@ -116,9 +110,9 @@ void NbdConnection::write(std::uint64_t offset_bytes, std::span<const std::uint8
   const std::uint32_t flags = durable && can_fua_ ? LIBNBD_CMD_FLAG_FUA : 0;
   for (std::size_t done = 0; done < data.size();) {
     const std::size_t piece = std::min(data.size() - done, kMaxRequestBytes);
-    if (nbd_pwrite(handle_, data.data() + done, piece, offset_bytes + done, flags) != 0) {
+    if (nbd_.pwrite(handle_, data.data() + done, piece, offset_bytes + done, flags) != 0) {
       Fail() << name_ << ": write of " << data.size() << " bytes at byte " << offset_bytes
-             << " through the NBD export failed after " << done << " bytes: " << nbd_error();
+             << " through the NBD export failed after " << done << " bytes: " << nbd_.error_text();
     }
     done += piece;
   }
@@ -126,8 +120,8 @@ void NbdConnection::write(std::uint64_t offset_bytes, std::span<const std::uint8
 }
 
 void NbdConnection::flush() {
-  if (nbd_flush(handle_, 0) != 0) {
-    Fail() << name_ << ": flush through the NBD export failed: " << nbd_error();
+  if (nbd_.flush(handle_, 0) != 0) {
+    Fail() << name_ << ": flush through the NBD export failed: " << nbd_.error_text();
   }
 }
 
@@ -138,10 +132,10 @@ std::optional<std::vector<ByteExtent>> NbdConnection::allocated(const ByteExtent
   while (collector.reached < range.end_bytes()) {
     const std::uint64_t from = collector.reached;
     const std::uint64_t count = std::min(range.end_bytes() - from, kMaxStatusBytes);
-    if (nbd_block_status(handle_, count, from, nbd_extent_callback{collect_extents, &collector, nullptr},
+    if (nbd_.block_status(handle_, count, from, nbd_extent_callback{collect_extents, &collector, nullptr},
                          0) != 0) {
       Fail() << name_ << ": block status of " << count << " bytes at byte " << from
-             << " through the NBD export failed: " << nbd_error();
+             << " through the NBD export failed: " << nbd_.error_text();
     }
     if (collector.reached <= from) {
       Fail() << name_ << ": the NBD export's block status at byte " << from << " described nothing";
@@ -164,9 +158,9 @@ void NbdConnection::zero(const ByteExtent& range, bool durable) {
   const std::uint32_t flags = durable && can_fua_ ? LIBNBD_CMD_FLAG_FUA : 0;
   for (std::uint64_t at = range.offset_bytes; at < range.end_bytes();) {
     const std::uint64_t size = std::min<std::uint64_t>(range.end_bytes() - at, kMaxRequestBytes);
-    if (nbd_zero(handle_, size, at, flags) != 0) {
+    if (nbd_.zero(handle_, size, at, flags) != 0) {
       Fail() << name_ << ": zeroing " << range.length_bytes << " bytes at byte "
-             << range.offset_bytes << " through the NBD export failed: " << nbd_error();
+             << range.offset_bytes << " through the NBD export failed: " << nbd_.error_text();
     }
     at += size;
   }
@@ -174,12 +168,12 @@ void NbdConnection::zero(const ByteExtent& range, bool durable) {
 }
 
 std::uint64_t NbdConnection::size_bytes() const {
-  const std::int64_t size = nbd_get_size(handle_);
-  if (size < 0) Fail() << name_ << ": the NBD export's size is unknown: " << nbd_error();
+  const std::int64_t size = nbd_.get_size(handle_);
+  if (size < 0) Fail() << name_ << ": the NBD export's size is unknown: " << nbd_.error_text();
   return static_cast<std::uint64_t>(size);
 }
 
-void NbdConnection::shutdown() { nbd_shutdown(handle_, 0); }
+void NbdConnection::shutdown() { nbd_.shutdown(handle_, 0); }
 
 std::shared_ptr<const BlockSource> nbd_block_source(std::shared_ptr<NbdConnection> reader,
                                                     std::shared_ptr<NbdConnection> writer) {

@@ -21,6 +21,8 @@ struct nbd_handle;
 
 namespace pv2luks {
 
+struct NbdLibrary;
+
 class NbdConnection {
  public:
   // Takes `handle`, connected and ready; `name` is the image, for messages.
@@ -47,6 +49,7 @@ class NbdConnection {
   const std::string& name() const { return name_; }
 
  private:
+  const NbdLibrary& nbd_;  // loaded (nbd_library.h) before any handle exists
   nbd_handle* handle_;
   std::string name_;
   bool can_fua_ = false;

@@ -1,6 +1,5 @@
 #include "image/nbd_export.h"
 
-#include <libnbd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,6 +14,7 @@
 #include "base/errno_text.h"
 #include "base/error.h"
 #include "image/nbd_block_io.h"
+#include "image/nbd_library.h"
 #include "image/qemu_option.h"
 
 namespace pv2luks {
@@ -123,6 +123,7 @@ NbdExport::NbdExport(const std::string& image_path, bool writable, ExportTimeout
     Fail() << image_path << " is a qcow2 image, which pv2luks opens through " << kDaemon
            << ": it is not on PATH; install qemu-system-common";
   }
+  nbd_library(image_path);  // before the daemon starts: a missing libnbd0 is named first
   try {
     start(writable);
   } catch (...) {
@@ -161,27 +162,28 @@ void NbdExport::start(bool writable) {
 // The handshake, polled, so a daemon that hangs or exits is noticed: its
 // end closes the last listener, and the waiting connection is reset.
 std::shared_ptr<NbdConnection> NbdExport::connect(Fd client) {
-  std::unique_ptr<nbd_handle, void (*)(nbd_handle*)> handle(nbd_create(), nbd_close);
-  if (!handle) Fail() << "nbd_create failed: " << nbd_get_error();
-  if (nbd_set_export_name(handle.get(), kExportName) != 0 ||
-      nbd_add_meta_context(handle.get(), LIBNBD_CONTEXT_BASE_ALLOCATION) != 0) {
-    fail_start(std::string("libnbd: ") + nbd_get_error());
+  const NbdLibrary& nbd = nbd_library(image_path_);
+  std::unique_ptr<nbd_handle, decltype(nbd.close)> handle(nbd.create(), nbd.close);
+  if (!handle) Fail() << "nbd_create failed: " << nbd.error_text();
+  if (nbd.set_export_name(handle.get(), kExportName) != 0 ||
+      nbd.add_meta_context(handle.get(), LIBNBD_CONTEXT_BASE_ALLOCATION) != 0) {
+    fail_start("libnbd: " + nbd.error_text());
   }
   const int socket_fd = client.release();  // libnbd owns it from here
-  if (nbd_aio_connect_socket(handle.get(), socket_fd) != 0) {
-    fail_start(std::string("libnbd: ") + nbd_get_error());
+  if (nbd.aio_connect_socket(handle.get(), socket_fd) != 0) {
+    fail_start("libnbd: " + nbd.error_text());
   }
   const auto deadline = std::chrono::steady_clock::now() + timeouts_.start;
-  while (nbd_aio_is_connecting(handle.get()) == 1) {
-    if (nbd_poll(handle.get(), kPollMs) < 0) {
-      fail_start(std::string("libnbd: ") + nbd_get_error());
+  while (nbd.aio_is_connecting(handle.get()) == 1) {
+    if (nbd.poll(handle.get(), kPollMs) < 0) {
+      fail_start("libnbd: " + nbd.error_text());
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       fail_start("the NBD handshake did not finish within " +
                  std::to_string(timeouts_.start.count()) + " ms");
     }
   }
-  if (nbd_aio_is_ready(handle.get()) != 1) {
+  if (nbd.aio_is_ready(handle.get()) != 1) {
     fail_start(daemon_->running() ? "the NBD handshake failed"
                                   : "it exited with status " + std::to_string(daemon_->exit_status()));
   }
