@@ -223,7 +223,12 @@ void add_resume(CLI::App& app, Cli& cli) {
   auto& o = r.options;
   CLI::App* a = add_action(app, "resume", kResumeDescription, kResumeFooter, cli.trace);
   a->add_option("DEVICE", o.device, "the PV's partition or disk; with --offline: the IMAGE");
-  add_key_file(a, o.key_file, "the passphrase given to convert (FILE, or stdin with '-')");
+  add_key_file(a, o.key_file,
+               "the passphrase given to convert, or convert's --recovery-key-file\n"
+               "(FILE, or stdin with '-'); not given: the TPM2 token first, if any");
+  a->add_flag("--token-only", o.token_only,
+              "open the staged header by its TPM2 token only; never ask\n"
+              "(exit 6 when the TPM does not open it)");
   a->add_flag("--activate-only", o.activate_only,
               "only set up /dev/mapper/DEV_crypt in the journal's state,\n"
               "so the VG can be activated before resuming");
@@ -373,6 +378,10 @@ std::string check_resume(ResumeCli& cli) {
   auto& o = cli.options;
   if (o.device.empty()) return "resume needs a DEVICE (or an IMAGE with --offline)";
   if (o.offline && o.activate_only) return "--activate-only is for live conversions, not --offline";
+  if (o.offline && o.token_only) return "--token-only is for live conversions, not --offline";
+  if (o.token_only && o.key_file) {
+    return "--token-only opens by the TPM2 token, --key-file by a passphrase: leave one out";
+  }
   if (std::string problem = check_max_rate(cli.max_rate, o.max_rate_bytes); !problem.empty()) {
     return problem;
   }

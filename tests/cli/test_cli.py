@@ -110,6 +110,9 @@ def test_harness_vm_help():
     (["convert", "--offline", "--partition", "two", "x.img"], "--partition takes a number"),
     (["convert", "--offline"], "convert needs a DEVICE (or an IMAGE with --offline)"),
     (["resume", "--offline", "--activate-only", "x.img"], "--activate-only is for live"),
+    (["resume", "--offline", "--token-only", "x.img"], "--token-only is for live"),
+    (["resume", "--token-only", "--key-file", "k", "/dev/null"],
+     "--token-only opens by the TPM2 token, --key-file by a passphrase: leave one out"),
     (["resume", "--guest-config", "/dev/null"], "--guest-config needs --offline"),
     # Options the mode does not use are refused, never ignored.
     (["convert", "--offline", "x.img", "--update-crypttab"],

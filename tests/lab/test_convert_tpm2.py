@@ -4,8 +4,11 @@ next boot with A opens the volume by the TPM alone (cryptsetup's
 systemd-tpm2 token), with every acknowledged write there. Negative
 control: booted with another machine's TPM (state B) the token does not
 open it, and the recovery key file, as stock cryptsetup's key file, does.
-A power cut mid-move: resume with the recovery key file finishes, and the
-volume opens by the token (the journal's staged header carried it).
+A power cut mid-move: `resume` with no key file and nothing on stdin
+opens the journal's staged header by its token and finishes, and the
+volume then opens by the token, every acknowledged write there (negative
+control: on another machine's TPM `resume --token-only` is refused, exit 2,
+the disk byte-identical).
 Refusals (no TPM, a recovery key file already there) leave the disk
 byte-identical and write no key."""
 import re
@@ -118,28 +121,50 @@ echo "CONVERT exit=$?"
 sleep 120
 """
 
-# After the cut, on the same machine: resume with the recovery key file (the
-# token is not read by resume yet), then open by the token and check every
+# After the cut, on another machine's TPM (state B): `resume --token-only`
+# is refused, exit 2 (as a wrong passphrase), with the whole disk
+# byte-identical (sha256). The negative control of the next step: the token
+# is what opens it there.
+RESUME_ELSEWHERE = "#!/bin/bash\nset -uo pipefail\n" + r"""
+disk=$(readlink -f "$LAB_DISKS/pv")
+before=$(sha256sum < "$disk")
+pv2luks resume "$disk" --yes --token-only > /run/resume.out 2>&1
+echo "RESUME exit=$? same=$([ "$before" = "$(sha256sum < "$disk")" ] && echo yes || echo no)"
+sed 's/^/OUT /' /run/resume.out
+"""
+
+# On its own machine (state A): resume with no key file and nothing on
+# stdin, so only the token can open the staged header (a prompt would read
+# an empty passphrase and fail); then open by the token and check every
 # acknowledged write: the staged header carried the token and its keyslot.
 RESUME_THEN_BY_TOKEN = "#!/bin/bash\nset -uo pipefail\n" + r"""
 disk=$(readlink -f "$LAB_DISKS/pv")
-pv2luks resume "$disk" --yes --key-file "$LAB_OUT/recovery.key" > /run/resume.out 2>&1
+pv2luks resume "$disk" --yes < /dev/null > /run/resume.out 2>&1
 echo "RESUME exit=$?"
 sed 's/^/OUT /' /run/resume.out
 """ + BY_TOKEN.split("\n", 2)[2]
 
 
-def test_a_power_cut_tpm2_conversion_resumes_with_its_token(lab, tmp_path):
+def test_a_power_cut_tpm2_conversion_resumes_by_its_token(lab, tmp_path):
     disk = f"pv:160M:{tmp_path / 'pv.img'}"
     out = tmp_path / "out"
     out.mkdir()
-    state = tmp_path / "tpm"
+    state, other = tmp_path / "tpm", tmp_path / "tpm-other"
     first = lab(CONVERT_UNTIL_CUT, disk, extra=["--out", out, "--tpm", state,
                                                 "--power-cut-on-line", "test point: chunk-mirror 4"])
     assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
     assert "CONVERT exit" not in first.stdout
+
+    elsewhere = lab(RESUME_ELSEWHERE, disk, extra=["--out", out, "--tpm", other])
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert "RESUME exit=2 same=yes" in elsewhere.stdout, elsewhere.stdout[-3000:]
+    assert "the TPM did not unseal its key" in elsewhere.stdout, elsewhere.stdout
+    assert "give the recovery key instead: --key-file FILE" in elsewhere.stdout, elsewhere.stdout
+
     last = lab(RESUME_THEN_BY_TOKEN, disk, extra=["--out", out, "--tpm", state])
     assert last.returncode == 0, last.stderr
     assert field(last.stdout, "RESUME exit") == "0", last.stdout[-3000:]
+    assert "the staged LUKS header opened by its TPM2 token" in last.stdout, last.stdout
+    assert "Enter the passphrase" not in last.stdout
     assert re.search(r"^OUT .* none luks,tpm2-device=auto$", last.stdout, re.M), last.stdout
     assert_verified(first.stdout, last.stdout)

@@ -69,12 +69,21 @@ TEST(UnusedOptions, Resume) {
   options.activate_only = true;
   EXPECT_NE(unused_option(options).find("--activate-only is for live"), std::string::npos);
   options.activate_only = false;
+  options.token_only = true;
+  EXPECT_NE(unused_option(options).find("--token-only is for live"), std::string::npos);
+  options.token_only = false;
   options.update_crypttab = true;
   EXPECT_NE(unused_option(options).find("--update-crypttab is for live"), std::string::npos);
   options.offline = false;
   options.guest_config = false;
   options.process.lock_memory = true;
   EXPECT_EQ(unused_option(options), "");
+  options.token_only = true;
+  EXPECT_EQ(unused_option(options), "");
+  options.key_file = "recovery.key";
+  EXPECT_NE(unused_option(options).find("--token-only opens by the TPM2 token, --key-file by a "
+                                        "passphrase"),
+            std::string::npos);
 }
 
 TEST(UnusedOptions, ConvertOfflineRefusesBeforeOpeningTheImage) {

@@ -275,6 +275,11 @@ struct ResumeOptions {
   bool offline = false;         // the offline resume (of convert_offline's journal)
   std::uint32_t partition = 0;  // as in ConvertOptions
   std::optional<std::string> key_file;  // "-" for stdin; none: the terminal
+  // Without key_file, a staged header with a systemd-tpm2 token (convert's
+  // --tpm2-device) is opened by the TPM first, and the passphrase is asked
+  // only when that fails. token_only: never ask; kRefused when the TPM does
+  // not open it (a boot with nobody at the console). Live only.
+  bool token_only = false;
   // Only set up the dm devices in the journal's state (so the VG can be
   // activated), without moving anything.
   bool activate_only = false;

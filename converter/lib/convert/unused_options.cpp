@@ -82,6 +82,9 @@ std::string unused_option(const ConvertOptions& options) {
 }
 
 std::string unused_option(const ResumeOptions& options) {
+  if (options.token_only && options.key_file) {
+    return "--token-only opens by the TPM2 token, --key-file by a passphrase: leave one out";
+  }
   if (!options.offline) {
     if (std::string unused = offline_only(options.partition, options.guest_config);
         !unused.empty()) {
@@ -93,6 +96,7 @@ std::string unused_option(const ResumeOptions& options) {
     return policy_problem(options.process, true, "a live resume");
   }
   if (options.activate_only) return "--activate-only is for live conversions, not --offline";
+  if (options.token_only) return "--token-only is for live conversions, not --offline";
   if (std::string unused = live_only(options.update_crypttab, options.crypttab_path);
       !unused.empty()) {
     return unused;

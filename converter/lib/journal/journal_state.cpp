@@ -10,6 +10,7 @@
 #include "base/size_text.h"
 #include "journal/locate.h"
 #include "luks/header.h"
+#include "luks/token_unlock.h"
 #include "luks/volume_key.h"
 
 namespace pv2luks {
@@ -126,17 +127,35 @@ std::vector<std::uint8_t> staged_header(const JournalArea& area, const JournalRe
   return header;
 }
 
-SecureBuffer unlock_header(const std::vector<std::uint8_t>& header, const SecureBuffer& passphrase,
-                           const std::string& device) {
+namespace {
+
+// `unlock` on the path of a memfd holding `header`; its errors are said in
+// terms of `device` (the memfd's path is nobody's business).
+template <typename Unlock>
+SecureBuffer unlock_in_memory(const std::vector<std::uint8_t>& header, const std::string& device,
+                              const Unlock& unlock) {
   MemoryFile file("pv2luks-header");
   file.write_all(header);
   try {
-    return unlock_volume_key(file.path(), passphrase);
+    return unlock(file.path());
   } catch (const Error& e) {
     std::string why = e.what();
     if (why.rfind(file.path() + ": ", 0) == 0) why.erase(0, file.path().size() + 2);
     Fail(e.reason()) << device << ": the LUKS header does not open: " << why;
   }
+}
+
+}  // namespace
+
+SecureBuffer unlock_header(const std::vector<std::uint8_t>& header, const SecureBuffer& passphrase,
+                           const std::string& device) {
+  return unlock_in_memory(header, device,
+                          [&](const std::string& path) { return unlock_volume_key(path, passphrase); });
+}
+
+SecureBuffer unlock_header_by_tpm2(const std::vector<std::uint8_t>& header,
+                                   const std::string& device) {
+  return unlock_in_memory(header, device, unlock_volume_key_by_tpm2);
 }
 
 std::string describe_journal(const JournalState& state) {

@@ -62,6 +62,9 @@ std::vector<std::uint8_t> staged_header(const JournalState& state);
 // in terms of `device`.
 SecureBuffer unlock_header(const std::vector<std::uint8_t>& header, const SecureBuffer& passphrase,
                            const std::string& device);
+// The same, opened by the header's systemd-tpm2 token (luks/token_unlock.h).
+SecureBuffer unlock_header_by_tpm2(const std::vector<std::uint8_t>& header,
+                                   const std::string& device);
 
 // "journal: phase moving, 3 of 9 chunks moved (48 MiB of 140 MiB), LUKS UUID
 // ..., aes-xts-plain64, data offset 32768 sectors"

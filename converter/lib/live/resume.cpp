@@ -33,6 +33,7 @@
 #include "dm/remap.h"
 #include "convert/run_stop.h"
 #include "luks/header.h"
+#include "luks/token_unlock.h"
 #include "plan/plan.h"
 #include "plan/step_tables.h"
 #include "system/crypttab.h"
@@ -170,7 +171,7 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
     say(options.device + ": " + describe(found));
     header = staged_header(found.journal);
     run.stage = Stage::kConfirm;
-    const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header);
+    const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header, say);
     if (!volume_key) return refused("not confirmed");
     run.stage = Stage::kPrepare;
     key = std::make_unique<KernelKey>("pv2luks:" + found.base_name, *volume_key);
@@ -213,7 +214,7 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
   result.status = ConvertStatus::kDone;
   result.luks_uuid = found.journal.record.luks_uuid;
   result.crypttab_line = crypttab_line(found.intermediate, found.journal.record.luks_uuid,
-                                       header_has_token(header, "systemd-tpm2"));
+                                       header_has_token(header, kTpm2TokenType));
   ConvertOptions after;
   after.device = options.device;
   after.update_crypttab = options.update_crypttab;

@@ -117,7 +117,7 @@ ConvertResult offline_resume(const ResumeOptions& options, const MessageFn& say,
     {  // the passphrase and the volume key live only until the cipher has its copy
       SecureBuffer passphrase;
       const std::optional<SecureBuffer> volume_key =
-          resume_volume_key(options, header, options.guest_config ? &passphrase : nullptr);
+          resume_volume_key(options, header, say, options.guest_config ? &passphrase : nullptr);
       if (!volume_key) return refused("not confirmed");
       run.stage = Stage::kPrepare;
       if (options.guest_config) {
