@@ -154,10 +154,12 @@ cache=${PV2LUKS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pv2luks-lab}
 key=$(printf '%s\n' "$recipe_version" "$suite" "$mirror" "$packages" | sha256sum | cut -c1-16)
 tarball="$cache/debian-$suite-$key.tar"
 # The variants: that tarball with more packages installed by apt (dracut
-# replaces initramfs-tools and cryptsetup-initramfs), cached by their recipe.
+# replaces initramfs-tools and cryptsetup-initramfs; tpm2-tools beside it
+# makes dracut's tpm2-tss module installable, for `vm run --tpm` and
+# `pv2luks convert --tpm2-device`), cached by their recipe.
 base_tarball=$tarball
 extra_packages=
-[ "$initramfs_tool" = initramfs-tools ] || extra_packages="$extra_packages dracut"
+[ "$initramfs_tool" = initramfs-tools ] || extra_packages="$extra_packages dracut tpm2-tools"
 [ "$label" = gpt ] || extra_packages="$extra_packages grub-pc-bin"
 extra_packages=${extra_packages# }
 if [ -n "$extra_packages" ]; then
@@ -310,13 +312,15 @@ if [ -n "$with_pv2luks" ]; then
 	source_dir=${PV2LUKS_SOURCE_DIR:-$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)}
 	[ -f "$source_dir/converter/CMakeLists.txt" ] \
 		|| die "--with-pv2luks builds pv2luks from its source, and $source_dir is not a pv2luks source tree: set PV2LUKS_SOURCE_DIR to one"
+	# Prefix /usr as the .deb: the first-boot unit names its program's path.
 	cmake -S "$source_dir" -B "$guest_build" -DPV2LUKS_WITH_GUESTFS=OFF -DBUILD_TESTING=OFF \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo > "$work/guest-build.log" 2>&1 \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr > "$work/guest-build.log" 2>&1 \
 		&& cmake --build "$guest_build" --target pv2luks-cli man-pages package-changelog -j "$(nproc)" \
 			>> "$work/guest-build.log" 2>&1 \
 		|| { tail -20 "$work/guest-build.log" >&2; die "building pv2luks for the guest failed"; }
 	hooks=("$source_dir"/converter/initramfs)
 	[ ! -d "$source_dir/converter/dracut" ] || hooks+=("$source_dir/converter/dracut")
+	[ ! -d "$source_dir/converter/firstboot" ] || hooks+=("$source_dir/converter/firstboot")
 	pv2luks_sum=$( (cat "$guest_build/converter/pv2luks"; find "${hooks[@]}" -type f | sort | xargs cat) \
 		| sha256sum | cut -c1-64)
 fi

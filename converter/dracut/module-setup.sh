@@ -26,10 +26,19 @@ installkernel() {
 	# hostonly='': wanted in host-only images too, where nothing is mapped
 	# with these targets yet.
 	hostonly='' instmods dm_mod dm_crypt dm_mirror dm_log dm_region_hash xts
+	# The TPM's drivers (built in on Debian's kernel), for the token below.
+	hostonly='' instmods '=drivers/char/tpm'
 }
 
 install() {
 	inst_multiple pv2luks cryptsetup lvm
 	inst_multiple -o systemd-ask-password
+	# A conversion made with --tpm2-device (a systemd-tpm2 token in the
+	# journal's staged header) is mapped with nobody typing: pv2luks resume
+	# --token-only, through libcryptsetup's token plugin from systemd and
+	# the TSS libraries it loads. Present only where systemd and the TSS
+	# libraries are installed; nothing is asked of other systems.
+	inst_libdir_file "cryptsetup/libcryptsetup-token-systemd-tpm2.so" \
+		"libtss2-esys.so.*" "libtss2-mu.so.*" "libtss2-rc.so.*" "libtss2-tcti-device.so.*"
 	inst_hook initqueue/settled 90 "$moddir/pv2luks-recover.sh"
 }

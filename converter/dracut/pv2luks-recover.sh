@@ -17,6 +17,11 @@
 # jobs run in glob order), and it hands lvm_scan the mapped device in place
 # of the partition, whose stale PV label must not be activated.
 #
+# A conversion made with --tpm2-device is mapped first by its TPM2 token,
+# with nobody typing (`pv2luks resume --token-only`, quiet when there is no
+# token); the passphrase (or the recovery key) is asked only when the TPM
+# does not open it.
+#
 # The passphrase: under systemd (dracut-initqueue.service has no console on
 # stdin), systemd-ask-password asks through the ask-password agents
 # (console, plymouth) with the prompt
@@ -56,8 +61,18 @@
 		pv2luks status "$dev" > /dev/null 2>&1 || continue
 		[ -b "/dev/mapper/${name}_crypt" ] && continue
 		say "$dev is half converted (a conversion was cut short); mapping it"
-		rc=1
+		token_log=/run/pv2luks/token-$name.log
+		pv2luks resume "$dev" --activate-only --yes --token-only < /dev/null > "$token_log" 2>&1
+		rc=$?
+		if [ "$rc" -eq 7 ]; then
+			say "$dev opened by its TPM2 token"
+		elif grep -q "give the recovery key instead" "$token_log"; then
+			# A token that did not open it (another TPM, PCRs that changed):
+			# pv2luks's reason, then the prompt, where the recovery key goes.
+			grep "^pv2luks: .*give the recovery key" "$token_log" > /dev/console 2>&1
+		fi
 		for _try in 1 2 3; do
+			[ "$rc" -eq 7 ] && break
 			ask_and_map "$dev"
 			rc=$?
 			[ "$rc" -eq 7 ] && break

@@ -7,8 +7,8 @@
 # The chroot comes from the Debian 12 tarball harness/debian-image.sh caches
 # ($PV2LUKS_LAB_CACHE, default ~/.cache/pv2luks-lab, debian-bookworm-*.tar:
 # initramfs-tools, cryptsetup, lvm2, a kernel), with `apt-get install
-# dracut` (which removes initramfs-tools) and libboost-filesystem (pv2luks
-# needs it): the first run downloads ~2 MB and takes a few minutes; the
+# dracut` (which removes initramfs-tools), libboost-filesystem (pv2luks
+# needs it) and the TSS libraries: the first run downloads ~2 MB and takes a few minutes; the
 # result is cached beside it as dracut-bookworm-<key>.tar. pv2luks goes in
 # as a user installs it: `DESTDIR=ROOT cmake --install BUILD_DIR --prefix
 # /usr --component core`. Then, for the chroot's kernel:
@@ -25,7 +25,10 @@ out=$2
 cache=${PV2LUKS_LAB_CACHE:-$HOME/.cache/pv2luks-lab}
 base=$(ls "$cache"/debian-bookworm-*.tar 2>/dev/null | head -1) || true
 [ -n "$base" ] || { echo "dracut-chroot: no $cache/debian-bookworm-*.tar" >&2; exit 77; }
-key=$( { basename "$base"; echo "dracut cryptsetup-bin lvm2 dmsetup libboost-filesystem1.74.0"; } | sha256sum | cut -c1-16)
+# The TSS libraries: what the TPM2 token plugin loads (pv2luks's module puts
+# them in beside it).
+packages="dracut cryptsetup-bin lvm2 dmsetup libboost-filesystem1.74.0 libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0 libtss2-tcti-device0"
+key=$( { basename "$base"; echo "$packages"; } | sha256sum | cut -c1-16)
 tarball=$cache/dracut-bookworm-$key.tar
 mkdir -p "$out"
 root=$(mktemp -d /tmp/pv2luks-dracut-chroot.XXXXXX)
@@ -52,7 +55,7 @@ else
 	bind -t sysfs sys "$root/sys"
 	chroot "$root" apt-get update -q > "$out/apt.log" 2>&1
 	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		dracut cryptsetup-bin lvm2 dmsetup libboost-filesystem1.74.0 >> "$out/apt.log" 2>&1
+		$packages >> "$out/apt.log" 2>&1
 	rm -f "$root"/boot/initrd.img-*  # dracut's own first image: not needed
 	tar -C "$root" --one-file-system --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* -cf "$tarball.part" .
 	mv "$tarball.part" "$tarball"

@@ -4,7 +4,8 @@ tests/host/dracut-chroot.sh installs this build with `cmake --install
 --prefix /usr` into a Debian 12 chroot with dracut 059 (systemd in the
 image) and runs dracut there for its kernel. The image must hold what a
 recovery needs: the hook (a path ending in pv2luks-recover.sh), pv2luks,
-cryptsetup, lvm and the dm modules. Negative control: the same check on the
+cryptsetup, lvm, the dm modules, and for a --tpm2-device conversion the
+token plugin (libcryptsetup-token-systemd-tpm2.so) and libtss2-esys. Negative control: the same check on the
 image built with `--omit pv2luks` finds them missing. Slow: the first run
 installs dracut into the chroot (cached after), each dracut run takes about
 a minute here. Booting an image with the module is the VM lab's."""
@@ -45,6 +46,10 @@ def recovery_problems(listing):
     need("pv2luks", lambda p: p.endswith("/sbin/pv2luks") or p.endswith("/bin/pv2luks"))
     need("cryptsetup", lambda p: p.endswith("/sbin/cryptsetup") or p.endswith("/bin/cryptsetup"))
     need("lvm", lambda p: p.endswith("/sbin/lvm") or p.endswith("/bin/lvm"))
+    # A --tpm2-device conversion is mapped by its token (systemd is in the
+    # chroot's image, and the TSS libraries the plugin loads).
+    need("the TPM2 token plugin", lambda p: p.endswith("/libcryptsetup-token-systemd-tpm2.so"))
+    need("libtss2-esys", lambda p: "/libtss2-esys.so" in p)
     for module in DM_MODULES:
         names = {f"{module}.ko", f"{module.replace('-', '_')}.ko"}
         need(module, lambda p, names=names: any(p.endswith("/" + n) or p.endswith("/" + n + ".xz")
@@ -69,6 +74,7 @@ def test_the_module_is_in_the_dracut_image(images):
     hook = (images / "with.hook").read_text()
     assert "pv2luks resume" in hook and "--activate-only" in hook, hook
     assert "Enter the passphrase for" in hook, hook
+    assert "--token-only" in hook, hook
 
 
 def test_negative_control_without_the_module_it_is_caught(images):
@@ -76,3 +82,5 @@ def test_negative_control_without_the_module_it_is_caught(images):
     # dracut's own modules bring lvm, some dm modules and (without systemd)
     # cryptsetup; the hook and pv2luks only come with ours.
     assert "pv2luks-recover.sh" in problems and "pv2luks" in problems, problems
+    # Nor does anything else bring the token plugin into a generic image.
+    assert "the TPM2 token plugin" in problems, problems

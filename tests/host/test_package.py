@@ -120,9 +120,26 @@ def test_the_core_package_pulls_no_libguestfs(packages):
     assert suggests == [HELPER, "libnbd0", "qemu-system-common", "qemu-utils"], suggests
     assert (tree / "usr/share/initramfs-tools/hooks/pv2luks").is_file()
     assert (tree / "usr/share/initramfs-tools/scripts/local-top/pv2luks").is_file()
-    assert not (tree / "usr/libexec").exists()
+    # Its only program outside PATH is the first-boot unit's; the helper
+    # lives in pv2luks-guest-config.
+    assert [str(p.relative_to(tree)) for p in (tree / "usr/libexec").rglob("*") if p.is_file()] \
+        == ["usr/libexec/pv2luks/pv2luks-firstboot"]
     assert "activate-noawait update-initramfs" in checked(
         ["dpkg-deb", "--info", deb, "triggers"]).stdout
+
+
+def test_the_core_package_holds_the_first_boot_unit_disabled(packages):
+    """pv2luks-firstboot.service, whose program is in the package, and no
+    postinst that enables it (an image builder does, with systemctl enable)."""
+    deb, tree = packages[CORE]
+    unit = (tree / "usr/lib/systemd/system/pv2luks-firstboot.service").read_text()
+    program = re.search(r"^ExecStart=(\S+)$", unit, re.M).group(1)
+    assert program == "/usr/libexec/pv2luks/pv2luks-firstboot", unit
+    assert os.access(tree / program.lstrip("/"), os.X_OK)
+    assert "ConditionPathExists=!/var/lib/pv2luks/firstboot.done" in unit
+    assert "WantedBy=multi-user.target" in unit
+    scripts = run(["dpkg-deb", "--info", deb, "postinst"])
+    assert "systemctl" not in scripts.stdout and "deb-systemd" not in scripts.stdout, scripts.stdout
 
 
 DRACUT_MODULE = "usr/lib/dracut/modules.d/90pv2luks"

@@ -39,6 +39,14 @@ TEST(DracutConf, TextAsksForCrypttabUuidAndModules) {
   }
 }
 
+TEST(DracutConf, Tpm2AddsTheTpm2TssModule) {
+  const std::string text = dracut_conf_text("vda3_crypt", "0d8c-11", true);
+  EXPECT_NE(text.find("\nadd_dracutmodules+=\" crypt lvm tpm2-tss \"\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ninstall_items+=\" /etc/crypttab \"\n"), std::string::npos) << text;
+  // Control: without it, no tpm2-tss.
+  EXPECT_EQ(dracut_conf_text("vda3_crypt", "0d8c-11").find("tpm2-tss"), std::string::npos);
+}
+
 TEST(DracutConf, WriteOnceThenUnchanged) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("pv2luks-dracut-conf-" + std::to_string(::getpid()));

@@ -58,6 +58,9 @@ TEST(InitramfsTpm2, DracutWithTpm2TssCan) {
   root.file("/etc/kernel/postinst.d/dracut");
   EXPECT_NE(root.tpm2_problem().find("without its tpm2-tss module"), std::string::npos);
   root.dir("/usr/lib/dracut/modules.d/91tpm2-tss");
+  // The module is not installable without tpm2-tools' tpm2.
+  EXPECT_NE(root.tpm2_problem().find("without its tpm2-tss module"), std::string::npos);
+  root.file("/usr/bin/tpm2");
   EXPECT_EQ(root.tpm2_problem(), "");
 }
 

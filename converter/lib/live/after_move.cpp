@@ -12,12 +12,14 @@ namespace pv2luks {
 namespace {
 
 // dracut leaves /etc/crypttab out of generic images: the snippet beside it
-// puts it in (system/dracut_conf.h).
+// puts it in (system/dracut_conf.h), with the TPM's module when the line
+// names one (as dracut's crypt module decides from the crypttab).
 std::string update_dracut_conf(const std::string& crypttab_path, const std::string& mapping,
-                               const std::string& uuid) {
+                               const std::string& uuid, const std::string& crypttab) {
   const std::string path = dracut_conf_path(crypttab_path, mapping);
+  const bool tpm2 = crypttab.find("tpm2-device=") != std::string::npos;
   try {
-    return write_dracut_conf(path, dracut_conf_text(mapping, uuid))
+    return write_dracut_conf(path, dracut_conf_text(mapping, uuid, tpm2))
                ? "wrote " + path + " (dracut puts the crypttab line into the initramfs)"
                : path + " already asked dracut for the crypttab line";
   } catch (const Error& e) {
@@ -40,7 +42,7 @@ std::vector<std::string> after_move(const ConvertOptions& options, const std::st
                       "; add the crypttab line by hand");
     }
     if (detect_initramfs_tool("/") == InitramfsTool::Dracut) {
-      lines.push_back(update_dracut_conf(options.crypttab_path, mapping, uuid));
+      lines.push_back(update_dracut_conf(options.crypttab_path, mapping, uuid, crypttab));
     }
   } else {
     lines.push_back("add the crypttab line to " + options.crypttab_path +

@@ -14,12 +14,14 @@ std::string initramfs_tpm2_problem(const std::string& root) {
   std::error_code ec;
   switch (detect_initramfs_tool(root)) {
     case InitramfsTool::Dracut:
-      if (std::filesystem::is_directory(root + "/usr/lib/dracut/modules.d/91tpm2-tss", ec)) {
+      // tpm2-tss is only installable with tpm2-tools' `tpm2` (its check()).
+      if (std::filesystem::is_directory(root + "/usr/lib/dracut/modules.d/91tpm2-tss", ec) &&
+          std::filesystem::exists(root + "/usr/bin/tpm2", ec)) {
         return "";
       }
-      return "dracut builds the initramfs, but without its tpm2-tss module it cannot reach the "
-             "TPM at boot: install tpm2-tools (Debian), rebuild the initramfs (dracut -f "
-             "--regenerate-all) and convert again";
+      return "dracut builds the initramfs, but without its tpm2-tss module (and tpm2-tools, "
+             "which it needs) it cannot reach the TPM at boot: install tpm2-tools (Debian), "
+             "rebuild the initramfs (dracut -f --regenerate-all) and convert again";
     case InitramfsTool::InitramfsTools:
       return "initramfs-tools builds the initramfs, and its cryptroot script cannot unlock by "
              "TPM (it reads no systemd-tpm2 token): switch to dracut (apt install dracut "

@@ -16,12 +16,14 @@ std::string dracut_conf_path(const std::string& crypttab_path, const std::string
   return (dir / "dracut.conf.d" / ("90-pv2luks-" + name + ".conf")).string();
 }
 
-std::string dracut_conf_text(const std::string& name, const std::string& uuid) {
+std::string dracut_conf_text(const std::string& name, const std::string& uuid, bool tpm2) {
   return "# Written by pv2luks for " + name + " (LUKS UUID " + uuid +
          "): dracut unlocks it at boot.\n"
          "# Generic images leave /etc/crypttab out: put it in (systemd mode reads it),\n"
-         "# and name the volume for dracut's own cryptroot-ask (without systemd).\n"
-         "add_dracutmodules+=\" crypt lvm \"\n"
+         "# and name the volume for dracut's own cryptroot-ask (without systemd).\n" +
+         (tpm2 ? "# tpm2-tss: the TPM that unlocks it (its crypttab line has tpm2-device=).\n"
+                 "add_dracutmodules+=\" crypt lvm tpm2-tss \"\n"
+               : "add_dracutmodules+=\" crypt lvm \"\n") +
          "install_items+=\" /etc/crypttab \"\n"
          "kernel_cmdline+=\" rd.luks.uuid=" + uuid + " \"\n";
 }

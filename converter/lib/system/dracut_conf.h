@@ -24,8 +24,12 @@ namespace pv2luks {
 // (/etc/crypttab: /etc/dracut.conf.d/90-pv2luks-NAME.conf).
 std::string dracut_conf_path(const std::string& crypttab_path, const std::string& name);
 
-// The snippet's text for volume `name` with LUKS `uuid`. Pure.
-std::string dracut_conf_text(const std::string& name, const std::string& uuid);
+// The snippet's text for volume `name` with LUKS `uuid`. With `tpm2` (its
+// crypttab line has tpm2-device=) it also asks for dracut's tpm2-tss module:
+// the crypt module adds it only to host-only images (it greps the crypttab
+// then), and without it a generic image cannot reach the TPM and waits for
+// a passphrase nobody was given. Pure.
+std::string dracut_conf_text(const std::string& name, const std::string& uuid, bool tpm2 = false);
 
 // Writes `text` to `path` (0644, atomically) unless it holds it already;
 // false then. Error naming the file when its directory is missing (no dracut

@@ -1,0 +1,150 @@
+"""pv2luks-firstboot, the program of pv2luks-firstboot.service (issue 21,
+part 3), in the lab guest with a software TPM. The lab's / is the host's,
+so a stub `findmnt` on PATH says / is on vg/fs (everything else the program
+runs is real: lvm, pv2luks, cryptsetup); stub `dracut` and
+`update-initramfs` record the initramfs rebuild, and a tmpfs on /var/lib
+holds the state directory (the host's root is read-only in the guest).
+
+1. Under the file and block load, the program converts the PV of vg with
+   the TPM (state A) and a recovery key, rebuilds the initramfs once,
+   writes STATE=done and the done file. A second run does nothing: it says
+   so, and the whole disk's sha256 is the same before and after. The next
+   boot with A opens the volume by the token alone, every acknowledged
+   write there.
+2. The power is cut at the fifth chunk's mirror. The next boot (A) runs the
+   dracut module's recovery hook (converter/dracut/pv2luks-recover.sh, as
+   dracut's initqueue would): it maps the half-converted PV by the TPM2
+   token with nobody typing, and activates the VG. The program then
+   resumes by the token (STATE=resuming, then done); the volume opens by
+   the token with every acknowledged write.
+Negative control: booted with another TPM (state B) after the cut, the
+hook does not map the PV and asks for the passphrase instead (the
+prompt is on the console; nothing answers it, and the boot only looks)."""
+import re
+
+from conftest import SOURCE_DIR
+from conversion_scenario import SETUP, VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, field
+
+PROGRAM = SOURCE_DIR / "converter" / "firstboot" / "pv2luks-firstboot"
+HOOK = SOURCE_DIR / "converter" / "dracut" / "pv2luks-recover.sh"
+
+STUBS = r"""
+mkdir -p /run/stub
+cat > /run/stub/findmnt <<'EOS'
+#!/bin/sh
+if [ "$*" = "-n -o SOURCE /" ]; then echo /dev/mapper/vg-fs; exit 0; fi
+exec /usr/bin/findmnt "$@"
+EOS
+for tool in dracut update-initramfs; do
+	printf '#!/bin/sh\necho "INITRAMFS-STUB %s $*"\n' "$tool" > "/run/stub/$tool"
+done
+chmod +x /run/stub/*
+export PATH=/run/stub:$PATH
+mount -t tmpfs -o mode=0755 tmpfs /var/lib
+status() { sed 's/^/STATUS /' /var/lib/pv2luks/firstboot.status; }
+"""
+
+FIRST_BOOT = "#!/bin/bash\nset -uo pipefail\n" + SETUP + STUBS + f"""
+{PROGRAM} > /run/firstboot.out 2>&1
+echo "FIRSTBOOT exit=$?"
+sed 's/^/OUT /' /run/firstboot.out
+status
+echo "DONE-FILE $(test -e /var/lib/pv2luks/firstboot.done && echo yes || echo no)"
+ls -l /var/lib/pv2luks | sed 's/^/LS /'
+cp /var/lib/pv2luks/recovery-key-vda "$LAB_OUT/recovery.key"
+before=$(sha256sum < "$disk")
+{PROGRAM} > /run/again.out 2>&1
+echo "AGAIN exit=$? same=$([ "$before" = "$(sha256sum < "$disk")" ] && echo yes || echo no)"
+sed 's/^/AGAIN-OUT /' /run/again.out
+sleep 2
+pv2luks-harness load stop --log "$LAB_OUT/load"
+umount /run/fs
+vgchange -an vg > /dev/null
+dmsetup remove vda_crypt
+"""
+
+BY_TOKEN = "#!/bin/bash\nset -uo pipefail\n" + VERIFY_WITH_STOCK_CRYPTSETUP.replace(
+    'cryptsetup open "$disk" pvcrypt --key-file "$LAB_OUT/key"',
+    'cryptsetup open --token-only "$disk" pvcrypt')
+
+
+def test_first_boot_converts_the_root_vg_once_under_load(lab, tmp_path):
+    disk = f"pv:160M:{tmp_path / 'pv.img'}"
+    out = tmp_path / "out"
+    out.mkdir()
+    state = tmp_path / "tpm"
+    first = lab(FIRST_BOOT, disk, extra=["--out", out, "--tpm", state])
+    assert first.returncode == 0, first.stderr
+    assert field(first.stdout, "FIRSTBOOT exit") == "0", first.stdout[-3000:]
+    assert "STATUS STATE=done" in first.stdout and "STATUS DEVICE=/dev/vda" in first.stdout
+    assert "DONE-FILE yes" in first.stdout
+    assert "pv2luks-firstboot: converting /dev/vda" in first.stdout
+    assert re.search(r"^OUT vda_crypt UUID=\S+ none luks,tpm2-device=auto$", first.stdout, re.M)
+    # One initramfs rebuild, by whichever tool is there (the stubs: both).
+    assert len(re.findall(r"^OUT INITRAMFS-STUB ", first.stdout, re.M)) == 1, first.stdout
+    assert re.search(r"^LS -rw------- .* recovery-key-vda$", first.stdout, re.M), first.stdout
+    assert len((out / "recovery.key").read_text()) == 71
+    assert "AGAIN exit=0 same=yes" in first.stdout
+    assert "ran before; nothing to do" in first.stdout
+
+    again = lab(BY_TOKEN, disk, extra=["--out", out, "--tpm", state])
+    assert again.returncode == 0, again.stderr
+    assert_verified(first.stdout, again.stdout)
+
+
+UNTIL_CUT = "#!/bin/bash\nset -uo pipefail\n" + SETUP + STUBS + f"""
+PV2LUKS_TEST_POINTS=1 {PROGRAM}
+echo "FIRSTBOOT exit=$?"
+sleep 120
+"""
+
+# The recovery boot: the dracut hook (as dracut's initqueue runs it), then
+# the program, as the unit would once the system is up.
+RECOVERY_BOOT = "#!/bin/bash\nset -uo pipefail\n" + STUBS + f"""
+mkdir -p /run/fs
+disk=$(readlink -f "$LAB_DISKS/pv")
+sh {HOOK} < /dev/null > /run/hook.out 2>&1
+sed 's/^/HOOK /' /run/hook.out
+echo "MAPPED $(test -b /dev/mapper/vda_crypt && echo yes || echo no)"
+{PROGRAM} > /run/firstboot.out 2>&1
+echo "FIRSTBOOT exit=$?"
+sed 's/^/OUT /' /run/firstboot.out
+status
+""" + BY_TOKEN.split("\n", 2)[2]
+
+# Another machine's TPM: the hook's token attempt fails and it asks; the
+# prompt goes to the console, where nothing answers, so the boot ends there.
+ELSEWHERE = "#!/bin/bash\nset -uo pipefail\n" + STUBS + f"""
+disk=$(readlink -f "$LAB_DISKS/pv")
+before=$(sha256sum < "$disk")
+timeout 60 sh {HOOK} < /dev/null > /run/hook.out 2>&1
+sed 's/^/HOOK /' /run/hook.out
+echo "MAPPED $(test -b /dev/mapper/vda_crypt && echo yes || echo no)"
+echo "SAME $([ "$before" = "$(sha256sum < "$disk")" ] && echo yes || echo no)"
+"""
+
+
+def test_a_power_cut_first_boot_is_finished_by_the_next_boot_unattended(lab, tmp_path):
+    disk = f"pv:160M:{tmp_path / 'pv.img'}"
+    out = tmp_path / "out"
+    out.mkdir()
+    state, other = tmp_path / "tpm", tmp_path / "tpm-other"
+    first = lab(UNTIL_CUT, disk, extra=["--out", out, "--tpm", state,
+                                        "--power-cut-on-line", "test point: chunk-mirror 4"])
+    assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
+    assert "FIRSTBOOT exit" not in first.stdout
+
+    elsewhere = lab(ELSEWHERE, disk, extra=["--out", out, "--tpm", other])
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert "MAPPED no" in elsewhere.stdout and "SAME yes" in elsewhere.stdout, elsewhere.stdout
+    assert "opened by its TPM2 token" not in elsewhere.stdout + elsewhere.stderr
+
+    last = lab(RECOVERY_BOOT, disk, extra=["--out", out, "--tpm", state])
+    assert last.returncode == 0, last.stderr
+    assert "/dev/vda opened by its TPM2 token" in last.stdout + last.stderr
+    assert "MAPPED yes" in last.stdout
+    assert field(last.stdout, "FIRSTBOOT exit") == "0", last.stdout[-3000:]
+    assert "pv2luks-firstboot: resuming /dev/vda" in last.stdout
+    assert "STATUS STATE=done" in last.stdout
+    assert "Enter the passphrase" not in last.stdout + last.stderr
+    assert_verified(first.stdout, last.stdout)
