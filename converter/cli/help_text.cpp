@@ -107,10 +107,10 @@ const char kResumeDescription[] =
 
 const char kResumeFooter[] =
     "\n"
-    "After a power cut, the initramfs hook installed with pv2luks asks for the\n"
-    "passphrase and maps the PV, and 'pv2luks resume DEVICE --update-crypttab'\n"
-    "finishes under the running system. Interrupting resume and running it\n"
-    "again is safe.\n"
+    "After a power cut, the initramfs hook installed with pv2luks maps the PV\n"
+    "(by its TPM2 token when convert had --tpm2-device, else asking for the\n"
+    "passphrase), and 'pv2luks resume DEVICE --update-crypttab' finishes under\n"
+    "the running system. Interrupting resume and running it again is safe.\n"
     "\n";
 
 const char kStatusDescription[] =

@@ -38,14 +38,10 @@ import time
 import pytest
 
 from conftest import PV2LUKS
-from vm_root import (PASSPHRASE, Variant, boot, build_image, converted, copy_image, field,
+from vm_root import (DRACUT_MSDOS, PASSPHRASE, boot, build_image, converted, copy_image, field,
                      live_conversion_then_encrypted_boot, power_cut_then_recovery)
 
-VARIANT = Variant(
-    build_args=("--initramfs", "dracut", "--label", "msdos"), pv="/dev/vda5",
-    regenerate="dracut -f --regenerate-all", prompt="Please enter passphrase for disk",
-    half_converted="/dev/vda5 is half converted",
-    recovery_prompt="Enter the passphrase for /dev/vda5 (pv2luks: its conversion was cut short)")
+VARIANT = DRACUT_MSDOS
 # libguestfs's KVM does not work on this machine kind (docs/offline.md).
 GUESTFS_ENV = {"LIBGUESTFS_BACKEND": "direct", "LIBGUESTFS_BACKEND_SETTINGS": "force_tcg"}
 

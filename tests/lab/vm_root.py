@@ -50,6 +50,14 @@ INITRAMFS_TOOLS_GPT = Variant(
     prompt="Please unlock disk", half_converted="/dev/vda2 is half converted",
     recovery_prompt="Enter the passphrase for /dev/vda2")
 
+# Debian with dracut on an msdos label (test_vm_dracut_msdos_slow.py,
+# test_vm_firstboot_tpm2_slow.py).
+DRACUT_MSDOS = Variant(
+    build_args=("--initramfs", "dracut", "--label", "msdos"), pv="/dev/vda5",
+    regenerate="dracut -f --regenerate-all", prompt="Please enter passphrase for disk",
+    half_converted="/dev/vda5 is half converted",
+    recovery_prompt="Enter the passphrase for /dev/vda5 (pv2luks: its conversion was cut short)")
+
 # The writer: each 4 KiB block and its name are durable (fsync of the file and
 # its directory) before its ACK line goes out; blocks count from $1.
 WRITER = r"""
