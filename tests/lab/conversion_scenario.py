@@ -53,6 +53,41 @@ pv2luks-harness load verify --log "$LAB_OUT/load"; echo "VERIFY exit=$?"
 umount /run/fs; vgchange -an vg > /dev/null; cryptsetup close pvcrypt
 """
 
+# After a live conversion under SETUP's load: the load stopped, and the VG
+# and the crypt device closed, ready for a check on the next boot.
+STOP_AND_CLOSE = r"""
+sleep 2
+pv2luks-harness load stop --log "$LAB_OUT/load"
+umount /run/fs
+vgchange -an vg > /dev/null
+dmsetup remove vda_crypt
+"""
+
+# The same check with the volume opened by its TPM2 token instead of the
+# passphrase (`--token-only`: no prompt, no key file).
+VERIFY_BY_TOKEN = "#!/bin/bash\nset -uo pipefail\n" + VERIFY_WITH_STOCK_CRYPTSETUP.replace(
+    'cryptsetup open "$disk" pvcrypt --key-file "$LAB_OUT/key"',
+    'cryptsetup open --token-only "$disk" pvcrypt')
+
+
+def tpm2_lab(tmp_path):
+    """(disk spec, out directory, TPM state A, TPM state B) of a TPM2 test:
+    a 160 MiB PV image kept between boots, two machines' TPMs."""
+    out = tmp_path / "out"
+    out.mkdir()
+    return f"pv:160M:{tmp_path / 'pv.img'}", out, tmp_path / "tpm", tmp_path / "tpm-other"
+
+
+def cut_at_fifth_mirror(lab, script, disk, out, tpm, ended):
+    """Runs `script` on TPM state `tpm` until the power is cut at the fifth
+    chunk's mirror (test point "chunk-mirror 4"); `ended` (the line the
+    script prints after the conversion) must not have come."""
+    first = lab(script, disk, extra=["--out", out, "--tpm", tpm,
+                                     "--power-cut-on-line", "test point: chunk-mirror 4"])
+    assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
+    assert ended not in first.stdout
+    return first
+
 
 def field(stdout, name):
     match = re.search(rf"^{name}[ =](\S+)", stdout, re.M)

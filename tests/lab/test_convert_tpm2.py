@@ -13,7 +13,9 @@ Refusals (no TPM, a recovery key file already there) leave the disk
 byte-identical and write no key."""
 import re
 
-from conversion_scenario import SETUP, VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, field
+from conversion_scenario import (SETUP, STOP_AND_CLOSE, VERIFY_BY_TOKEN,
+                                 VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, cut_at_fifth_mirror,
+                                 field, tpm2_lab)
 
 CONVERT = "#!/bin/bash\nset -uo pipefail\n" + SETUP + r"""
 pv2luks convert "$disk" --yes --tpm2-device auto --recovery-key-file "$LAB_OUT/recovery.key" \
@@ -22,18 +24,8 @@ echo "CONVERT exit=$?"
 sed 's/^/OUT /' /run/convert.out
 echo "KEYFILE $(stat -c %a "$LAB_OUT/recovery.key") $(wc -c < "$LAB_OUT/recovery.key")"
 cryptsetup luksDump "$disk" | grep -E '^\s+[0-9]+: (luks2|systemd-tpm2)$' | sed 's/^\s*/DUMP /'
-sleep 2
-pv2luks-harness load stop --log "$LAB_OUT/load"
-umount /run/fs
-vgchange -an vg > /dev/null
-dmsetup remove vda_crypt
-"""
+""" + STOP_AND_CLOSE
 
-# The stock check, with the volume opened by the token instead of the
-# passphrase (`--token-only`: no prompt, no key file).
-BY_TOKEN = "#!/bin/bash\nset -uo pipefail\n" + VERIFY_WITH_STOCK_CRYPTSETUP.replace(
-    'cryptsetup open "$disk" pvcrypt --key-file "$LAB_OUT/key"',
-    'cryptsetup open --token-only "$disk" pvcrypt')
 
 # On another machine's TPM: the token must fail; then the recovery key file
 # as stock cryptsetup's key file.
@@ -47,10 +39,7 @@ else echo "TOKEN refused"; fi
 
 
 def test_tpm2_conversion_unlocks_on_its_machine_only(lab, tmp_path):
-    disk = f"pv:160M:{tmp_path / 'pv.img'}"
-    out = tmp_path / "out"
-    out.mkdir()
-    state_a, state_b = tmp_path / "tpm-a", tmp_path / "tpm-b"
+    disk, out, state_a, state_b = tpm2_lab(tmp_path)
 
     converted = lab(CONVERT, disk, extra=["--out", out, "--tpm", state_a])
     assert converted.returncode == 0, converted.stderr
@@ -65,7 +54,7 @@ def test_tpm2_conversion_unlocks_on_its_machine_only(lab, tmp_path):
     assert re.findall(r"^DUMP (.*)$", converted.stdout, re.M) == ["0: luks2", "1: luks2",
                                                                 "0: systemd-tpm2"]
 
-    again = lab(BY_TOKEN, disk, extra=["--out", out, "--tpm", state_a])
+    again = lab(VERIFY_BY_TOKEN, disk, extra=["--out", out, "--tpm", state_a])
     assert again.returncode == 0, again.stderr
     assert_verified(converted.stdout, again.stdout)
 
@@ -137,23 +126,17 @@ sed 's/^/OUT /' /run/resume.out
 # stdin, so only the token can open the staged header (a prompt would read
 # an empty passphrase and fail); then open by the token and check every
 # acknowledged write: the staged header carried the token and its keyslot.
-RESUME_THEN_BY_TOKEN = "#!/bin/bash\nset -uo pipefail\n" + r"""
+RESUME_THEN_VERIFY_BY_TOKEN = "#!/bin/bash\nset -uo pipefail\n" + r"""
 disk=$(readlink -f "$LAB_DISKS/pv")
 pv2luks resume "$disk" --yes < /dev/null > /run/resume.out 2>&1
 echo "RESUME exit=$?"
 sed 's/^/OUT /' /run/resume.out
-""" + BY_TOKEN.split("\n", 2)[2]
+""" + VERIFY_BY_TOKEN.split("\n", 2)[2]
 
 
 def test_a_power_cut_tpm2_conversion_resumes_by_its_token(lab, tmp_path):
-    disk = f"pv:160M:{tmp_path / 'pv.img'}"
-    out = tmp_path / "out"
-    out.mkdir()
-    state, other = tmp_path / "tpm", tmp_path / "tpm-other"
-    first = lab(CONVERT_UNTIL_CUT, disk, extra=["--out", out, "--tpm", state,
-                                                "--power-cut-on-line", "test point: chunk-mirror 4"])
-    assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
-    assert "CONVERT exit" not in first.stdout
+    disk, out, state, other = tpm2_lab(tmp_path)
+    first = cut_at_fifth_mirror(lab, CONVERT_UNTIL_CUT, disk, out, state, "CONVERT exit")
 
     elsewhere = lab(RESUME_ELSEWHERE, disk, extra=["--out", out, "--tpm", other])
     assert elsewhere.returncode == 0, elsewhere.stderr
@@ -161,7 +144,7 @@ def test_a_power_cut_tpm2_conversion_resumes_by_its_token(lab, tmp_path):
     assert "the TPM did not unseal its key" in elsewhere.stdout, elsewhere.stdout
     assert "give the recovery key instead: --key-file FILE" in elsewhere.stdout, elsewhere.stdout
 
-    last = lab(RESUME_THEN_BY_TOKEN, disk, extra=["--out", out, "--tpm", state])
+    last = lab(RESUME_THEN_VERIFY_BY_TOKEN, disk, extra=["--out", out, "--tpm", state])
     assert last.returncode == 0, last.stderr
     assert field(last.stdout, "RESUME exit") == "0", last.stdout[-3000:]
     assert "the staged LUKS header opened by its TPM2 token" in last.stdout, last.stdout

@@ -23,7 +23,8 @@ prompt is on the console; nothing answers it, and the boot only looks)."""
 import re
 
 from conftest import SOURCE_DIR
-from conversion_scenario import SETUP, VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, field
+from conversion_scenario import (SETUP, STOP_AND_CLOSE, VERIFY_BY_TOKEN, assert_verified,
+                                 cut_at_fifth_mirror, field, tpm2_lab)
 
 PROGRAM = SOURCE_DIR / "converter" / "firstboot" / "pv2luks-firstboot"
 HOOK = SOURCE_DIR / "converter" / "dracut" / "pv2luks-recover.sh"
@@ -56,23 +57,12 @@ before=$(sha256sum < "$disk")
 {PROGRAM} > /run/again.out 2>&1
 echo "AGAIN exit=$? same=$([ "$before" = "$(sha256sum < "$disk")" ] && echo yes || echo no)"
 sed 's/^/AGAIN-OUT /' /run/again.out
-sleep 2
-pv2luks-harness load stop --log "$LAB_OUT/load"
-umount /run/fs
-vgchange -an vg > /dev/null
-dmsetup remove vda_crypt
-"""
+""" + STOP_AND_CLOSE
 
-BY_TOKEN = "#!/bin/bash\nset -uo pipefail\n" + VERIFY_WITH_STOCK_CRYPTSETUP.replace(
-    'cryptsetup open "$disk" pvcrypt --key-file "$LAB_OUT/key"',
-    'cryptsetup open --token-only "$disk" pvcrypt')
 
 
 def test_first_boot_converts_the_root_vg_once_under_load(lab, tmp_path):
-    disk = f"pv:160M:{tmp_path / 'pv.img'}"
-    out = tmp_path / "out"
-    out.mkdir()
-    state = tmp_path / "tpm"
+    disk, out, state, _ = tpm2_lab(tmp_path)
     first = lab(FIRST_BOOT, disk, extra=["--out", out, "--tpm", state])
     assert first.returncode == 0, first.stderr
     assert field(first.stdout, "FIRSTBOOT exit") == "0", first.stdout[-3000:]
@@ -87,7 +77,7 @@ def test_first_boot_converts_the_root_vg_once_under_load(lab, tmp_path):
     assert "AGAIN exit=0 same=yes" in first.stdout
     assert "ran before; nothing to do" in first.stdout
 
-    again = lab(BY_TOKEN, disk, extra=["--out", out, "--tpm", state])
+    again = lab(VERIFY_BY_TOKEN, disk, extra=["--out", out, "--tpm", state])
     assert again.returncode == 0, again.stderr
     assert_verified(first.stdout, again.stdout)
 
@@ -110,7 +100,7 @@ echo "MAPPED $(test -b /dev/mapper/vda_crypt && echo yes || echo no)"
 echo "FIRSTBOOT exit=$?"
 sed 's/^/OUT /' /run/firstboot.out
 status
-""" + BY_TOKEN.split("\n", 2)[2]
+""" + VERIFY_BY_TOKEN.split("\n", 2)[2]
 
 # Another machine's TPM: the hook's token attempt fails and it asks; the
 # prompt goes to the console, where nothing answers, so the boot ends there.
@@ -125,14 +115,8 @@ echo "SAME $([ "$before" = "$(sha256sum < "$disk")" ] && echo yes || echo no)"
 
 
 def test_a_power_cut_first_boot_is_finished_by_the_next_boot_unattended(lab, tmp_path):
-    disk = f"pv:160M:{tmp_path / 'pv.img'}"
-    out = tmp_path / "out"
-    out.mkdir()
-    state, other = tmp_path / "tpm", tmp_path / "tpm-other"
-    first = lab(UNTIL_CUT, disk, extra=["--out", out, "--tpm", state,
-                                        "--power-cut-on-line", "test point: chunk-mirror 4"])
-    assert first.returncode == 0 and "power cut" in first.stderr, first.stderr
-    assert "FIRSTBOOT exit" not in first.stdout
+    disk, out, state, other = tpm2_lab(tmp_path)
+    first = cut_at_fifth_mirror(lab, UNTIL_CUT, disk, out, state, "FIRSTBOOT exit")
 
     elsewhere = lab(ELSEWHERE, disk, extra=["--out", out, "--tpm", other])
     assert elsewhere.returncode == 0, elsewhere.stderr

@@ -31,6 +31,7 @@ from vm_root import (AFTER_REBOOT, CHECK_ACKS, DRACUT_MSDOS, HARNESS, WRITER, ac
 
 VARIANT = DRACUT_MSDOS
 UNIT = "pv2luks-firstboot.service"
+CRYPTTAB_LINE = r"^CRYPTTAB vda5_crypt UUID=\S+ none luks,tpm2-device=auto$"
 
 ENABLE = f"""
 systemctl enable {UNIT}
@@ -57,22 +58,26 @@ for _ in $(seq 1 3000); do
 done
 """
 
-FIRST_BOOT = WRITER + r"""
-echo "ROOT-BEFORE $(findmnt -n -o SOURCE /)"
-writer 0 &
-writer_pid=$!
-""" + WAIT_FOR_UNIT + r"""
+# Once the unit ended: the writer stopped, then what it left.
+STOP_AND_REPORT = r"""
 sleep 3
 touch /run/pvw-stop
 wait "$writer_pid"
 sed 's/^/STATUS /' "$status_file"
 echo "CRYPTTAB $(grep -v '^#' /etc/crypttab | tr -s ' ' | head -1)"
+journalctl -u pv2luks-firstboot -o cat | sed 's/^/UNIT /' | tail -40
+"""
+
+FIRST_BOOT = WRITER + r"""
+echo "ROOT-BEFORE $(findmnt -n -o SOURCE /)"
+writer 0 &
+writer_pid=$!
+""" + WAIT_FOR_UNIT + STOP_AND_REPORT + r"""
 grep -h add_dracutmodules /etc/dracut.conf.d/90-pv2luks-*.conf | sed 's/^/SNIPPET /'
 key=$(ls /var/lib/pv2luks/recovery-key-*)
 echo "KEYFILE $(stat -c %a "$key") $(wc -c < "$key")"
 cryptsetup open --test-passphrase --key-file "$key" "$PV"; echo "RECOVERY-KEY exit=$?"
 lsinitrd "/boot/initrd.img-$(uname -r)" | grep -c 'libcryptsetup-token-systemd-tpm2' | sed 's/^/INITRD-TOKEN-PLUGIN /'
-journalctl -u pv2luks-firstboot -o cat | sed 's/^/UNIT /' | tail -40
 sync
 """
 
@@ -81,15 +86,7 @@ echo "ROOT-RECOVERED $(findmnt -n -o SOURCE /)"
 check_acks ACKS-MID
 writer 100000 &
 writer_pid=$!
-""" + WAIT_FOR_UNIT + r"""
-sleep 3
-touch /run/pvw-stop
-wait "$writer_pid"
-sed 's/^/STATUS /' "$status_file"
-echo "CRYPTTAB $(grep -v '^#' /etc/crypttab | tr -s ' ' | head -1)"
-journalctl -u pv2luks-firstboot -o cat | sed 's/^/UNIT /' | tail -40
-sync
-"""
+""" + WAIT_FOR_UNIT + STOP_AND_REPORT + "sync\n"
 
 
 def vm_run(image, tmp_path, body, name, tpm, passphrase=None, env="", cut=False, timeout=1800):
@@ -146,7 +143,7 @@ def test_first_boot_encrypts_the_root_with_the_tpm_nobody_typing(vm_image, tmp_p
     assert first.returncode == 0, first.stderr[-3000:]
     assert field(first.stdout, "ROOT-BEFORE") == "/dev/mapper/guestvg-root"
     assert "STATUS STATE=done" in first.stdout, first.stdout[-5000:]
-    assert re.search(r"^CRYPTTAB vda5_crypt UUID=\S+ none luks,tpm2-device=auto$", first.stdout, re.M)
+    assert re.search(CRYPTTAB_LINE, first.stdout, re.M)
     assert re.search(r"^SNIPPET add_dracutmodules\+=\" crypt lvm tpm2-tss \"$", first.stdout, re.M)
     assert "KEYFILE 600 71" in first.stdout
     assert field(first.stdout, "RECOVERY-KEY exit") == "0"
@@ -187,8 +184,7 @@ def test_a_power_cut_first_boot_is_finished_by_the_next_boot_nobody_typing(vm_im
     assert ack_counts(recovered.stdout, "ACKS-MID") == (before_cut, 0)
     assert "STATUS STATE=done" in recovered.stdout, recovered.stdout[-5000:]
     assert "pv2luks-firstboot: resuming /dev/vda5" in recovered.stdout
-    assert re.search(r"^CRYPTTAB vda5_crypt UUID=\S+ none luks,tpm2-device=auto$", recovered.stdout,
-                     re.M)
+    assert re.search(CRYPTTAB_LINE, recovered.stdout, re.M)
     save_acks(tmp_path, acks_in(recovered.stdout))
 
     last = vm_run(image, tmp_path, AFTER_REBOOT, "reboot", machine)
