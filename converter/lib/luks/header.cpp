@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "luks/crypt_device.h"
+#include "base/durable.h"
 #include "base/errno_text.h"
 #include "base/memory_file.h"
 #include "base/round.h"
@@ -232,15 +233,6 @@ bool prepare_target(const std::string& path, std::uint64_t header_bytes) {
   Fail() << path << ": is neither a regular file nor a block device";
 }
 
-void fsync_path(const std::string& path, int flags) {
-  const int fd = open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) Fail() << path << ": open failed: " << errno_text(errno);
-  const int result = fsync(fd);
-  const int error_number = errno;
-  close(fd);
-  if (result != 0) Fail() << path << ": fsync failed: " << errno_text(error_number);
-}
-
 // The PBKDF for keyslot 0, as cryptsetup's set_pbkdf_params() builds it.
 crypt_pbkdf_type pbkdf_for(const HeaderSpec& spec) {
   const crypt_pbkdf_type* defaults = crypt_get_pbkdf_default(luks_type_name(spec.type).data());
@@ -423,11 +415,8 @@ BuiltHeader build_header(const HeaderSpec& spec, const SecureBuffer& volume_key,
     Fail() << path << ": libcryptsetup placed the data at sector " << built.data_offset_sectors
            << ", not at the requested " << spec.data_offset_sectors;
   }
-  fsync_path(path, O_RDONLY);
-  if (created) {
-    const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
-    fsync_path(parent.string(), O_RDONLY | O_DIRECTORY);
-  }
+  fsync_path(path);
+  if (created) fsync_directory_of(path);
   return built;
 }
 

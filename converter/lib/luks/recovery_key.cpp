@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "base/block_io.h"
+#include "base/durable.h"
 #include "base/errno_text.h"
 #include "base/error.h"
 #include "base/fd.h"
@@ -69,11 +70,10 @@ void write_recovery_key_file(const std::string& path, const SecureBuffer& key) {
     ::unlink(path.c_str());
     Fail() << "--recovery-key-file " << path << ": fsync failed: " << errno_text(error);
   }
-  const std::string parent = std::filesystem::absolute(path).parent_path().string();
-  const Fd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir || ::fsync(dir.get()) != 0) {
-    Fail() << "--recovery-key-file " << path << ": fsync of " << parent
-           << " failed: " << errno_text(errno);
+  try {
+    fsync_directory_of(path);
+  } catch (const Error& e) {
+    Fail() << "--recovery-key-file " << path << ": " << e.what();
   }
 }
 
