@@ -36,9 +36,13 @@ install() {
 	# A conversion made with --tpm2-device (a systemd-tpm2 token in the
 	# journal's staged header) is mapped with nobody typing: pv2luks resume
 	# --token-only, through libcryptsetup's token plugin from systemd and
-	# the TSS libraries it loads. Present only where systemd and the TSS
-	# libraries are installed; nothing is asked of other systems.
+	# the TSS libraries it loads with dlopen (esys, rc, mu, the device
+	# TCTI) and what they link (sys): dracut resolves the links of the
+	# programs it installs, not of libraries named here. Present only where
+	# systemd and the TSS libraries are installed; nothing is asked of other
+	# systems.
 	inst_libdir_file "cryptsetup/libcryptsetup-token-systemd-tpm2.so" \
-		"libtss2-esys.so.*" "libtss2-mu.so.*" "libtss2-rc.so.*" "libtss2-tcti-device.so.*"
+		"libtss2-esys.so.*" "libtss2-mu.so.*" "libtss2-rc.so.*" "libtss2-sys.so.*" \
+		"libtss2-tcti-device.so.*"
 	inst_hook initqueue/settled 90 "$moddir/pv2luks-recover.sh"
 }

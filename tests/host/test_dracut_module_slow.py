@@ -5,7 +5,9 @@ tests/host/dracut-chroot.sh installs this build with `cmake --install
 image) and runs dracut there for its kernel. The image must hold what a
 recovery needs: the hook (a path ending in pv2luks-recover.sh), pv2luks,
 cryptsetup, lvm, the dm modules, and for a --tpm2-device conversion the
-token plugin (libcryptsetup-token-systemd-tpm2.so) and libtss2-esys. Negative control: the same check on the
+token plugin (libcryptsetup-token-systemd-tpm2.so), the TSS libraries it
+loads and every library those link (ldd; libtss2-sys was once missing, and
+the plugin then said "TPM2 support is not installed"). Negative control: the same check on the
 image built with `--omit pv2luks` finds them missing. Slow: the first run
 installs dracut into the chroot (cached after), each dracut run takes about
 a minute here. Booting an image with the module is the VM lab's."""
@@ -35,6 +37,12 @@ def paths(listing):
     return found
 
 
+# What the token plugin loads (systemd 252 dlopens esys, rc, mu and the
+# device TCTI); unlinked() checks what each of them links.
+TPM2_LIBRARIES = ["libtss2-esys.so.0", "libtss2-rc.so.0", "libtss2-mu.so.0",
+                  "libtss2-tcti-device.so.0"]
+
+
 def recovery_problems(listing):
     """What a root PV's recovery needs and the image lacks (empty: all there)."""
     have = paths(listing)
@@ -46,15 +54,29 @@ def recovery_problems(listing):
     need("pv2luks", lambda p: p.endswith("/sbin/pv2luks") or p.endswith("/bin/pv2luks"))
     need("cryptsetup", lambda p: p.endswith("/sbin/cryptsetup") or p.endswith("/bin/cryptsetup"))
     need("lvm", lambda p: p.endswith("/sbin/lvm") or p.endswith("/bin/lvm"))
-    # A --tpm2-device conversion is mapped by its token (systemd is in the
-    # chroot's image, and the TSS libraries the plugin loads).
-    need("the TPM2 token plugin", lambda p: p.endswith("/libcryptsetup-token-systemd-tpm2.so"))
-    need("libtss2-esys", lambda p: "/libtss2-esys.so" in p)
     for module in DM_MODULES:
         names = {f"{module}.ko", f"{module.replace('-', '_')}.ko"}
         need(module, lambda p, names=names: any(p.endswith("/" + n) or p.endswith("/" + n + ".xz")
                                                 or p.endswith("/" + n + ".zst") for n in names))
+    # A --tpm2-device conversion is mapped by its token (systemd is in the
+    # chroot's image, and the TSS libraries the plugin loads).
+    need("the TPM2 token plugin", lambda p: p.endswith("/libcryptsetup-token-systemd-tpm2.so"))
+    for library in TPM2_LIBRARIES:
+        need(library, lambda p, library=library: p.endswith("/" + library))
     return problems
+
+
+def unlinked(listing):
+    """The libraries that TPM2_LIBRARIES link (ldd of the host's copies: the
+    chroot is the same Debian release) and the image lacks."""
+    have = {path.rsplit("/", 1)[-1] for path in paths(listing)}
+    missing = []
+    for library in TPM2_LIBRARIES:
+        for line in run(["ldd", f"/usr/lib/x86_64-linux-gnu/{library}"]).stdout.splitlines():
+            soname = line.split()[0] if line.split() else ""
+            if soname.startswith("lib") and soname not in have:
+                missing.append(f"{library} links {soname}")
+    return missing
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +93,7 @@ def images(tmp_path_factory):
 def test_the_module_is_in_the_dracut_image(images):
     listing = (images / "with.list").read_text()
     assert recovery_problems(listing) == [], listing[-3000:]
+    assert unlinked(listing) == [], listing[-3000:]
     hook = (images / "with.hook").read_text()
     assert "pv2luks resume" in hook and "--activate-only" in hook, hook
     assert "Enter the passphrase for" in hook, hook

@@ -24,6 +24,9 @@ std::string token_error_text(int error) {
       return "its systemd-tpm2 token needs a PIN";
     case EAGAIN:
       return "the token's device is not there (no TPM 2.0 at /dev/tpmrm0)";
+    case EOPNOTSUPP:
+      return "the token plugin cannot reach the TPM: its TSS libraries (libtss2-esys, "
+             "libtss2-rc, libtss2-mu and what they link) are missing here";
     default:
       return "the TPM did not unseal its key (" + errno_text(error) +
              "): another machine's TPM, or the PCRs it was sealed to changed";
