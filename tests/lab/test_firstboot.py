@@ -21,13 +21,26 @@ Negative control: booted with another TPM (state B) after the cut, the
 hook does not map the PV and asks for the passphrase instead (the
 prompt is on the console; nothing answers it, and the boot only looks)."""
 import re
+import shutil
 
 from conftest import SOURCE_DIR
 from conversion_scenario import (SETUP, STOP_AND_CLOSE, VERIFY_BY_TOKEN, assert_verified,
                                  cut_at_fifth_mirror, field, tpm2_lab)
 
-PROGRAM = SOURCE_DIR / "converter" / "firstboot" / "pv2luks-firstboot"
-HOOK = SOURCE_DIR / "converter" / "dracut" / "pv2luks-recover.sh"
+# The guest sees the host's / but not its /tmp (a tmpfs of its own), where a
+# clone may live: both scripts go to the guest through the --out share.
+SOURCES = [SOURCE_DIR / "converter" / "firstboot" / "pv2luks-firstboot",
+           SOURCE_DIR / "converter" / "dracut" / "pv2luks-recover.sh"]
+PROGRAM = '"$LAB_OUT/pv2luks-firstboot"'
+HOOK = '"$LAB_OUT/pv2luks-recover.sh"'
+
+
+def firstboot_lab(tmp_path):
+    """tpm2_lab's paths, with the program and the hook in the out share."""
+    disk, out, state, other = tpm2_lab(tmp_path)
+    for source in SOURCES:
+        shutil.copy2(source, out)
+    return disk, out, state, other
 
 STUBS = r"""
 mkdir -p /run/stub
@@ -62,7 +75,7 @@ sed 's/^/AGAIN-OUT /' /run/again.out
 
 
 def test_first_boot_converts_the_root_vg_once_under_load(lab, tmp_path):
-    disk, out, state, _ = tpm2_lab(tmp_path)
+    disk, out, state, _ = firstboot_lab(tmp_path)
     first = lab(FIRST_BOOT, disk, extra=["--out", out, "--tpm", state])
     assert first.returncode == 0, first.stderr
     assert field(first.stdout, "FIRSTBOOT exit") == "0", first.stdout[-3000:]
@@ -115,7 +128,7 @@ echo "SAME $([ "$before" = "$(sha256sum < "$disk")" ] && echo yes || echo no)"
 
 
 def test_a_power_cut_first_boot_is_finished_by_the_next_boot_unattended(lab, tmp_path):
-    disk, out, state, other = tpm2_lab(tmp_path)
+    disk, out, state, other = firstboot_lab(tmp_path)
     first = cut_at_fifth_mirror(lab, UNTIL_CUT, disk, out, state, "FIRSTBOOT exit")
 
     elsewhere = lab(ELSEWHERE, disk, extra=["--out", out, "--tpm", other])
