@@ -42,6 +42,7 @@ def firstboot_lab(tmp_path):
         shutil.copy2(source, out)
     return disk, out, state, other
 
+
 STUBS = r"""
 mkdir -p /run/stub
 cat > /run/stub/findmnt <<'EOS'
