@@ -228,7 +228,7 @@ void add_resume(CLI::App& app, Cli& cli) {
                "(FILE, or stdin with '-'); not given: the TPM2 token first, if any");
   a->add_flag("--token-only", o.token_only,
               "open the staged header by its TPM2 token only; never ask\n"
-              "(exit 6 when the TPM does not open it)");
+              "(exit 2, nothing written, when the TPM does not open it)");
   a->add_flag("--activate-only", o.activate_only,
               "only set up /dev/mapper/DEV_crypt in the journal's state,\n"
               "so the VG can be activated before resuming");
