@@ -19,7 +19,10 @@ holds the state directory (the host's root is read-only in the guest).
    the token with every acknowledged write.
 Negative control: booted with another TPM (state B) after the cut, the
 hook does not map the PV and asks for the passphrase instead (the
-prompt is on the console; nothing answers it, and the boot only looks)."""
+prompt is on the console; nothing answers it). Mapped then with the
+recovery key, the program's resume by the token is refused: STATE=failed,
+EXIT=2, the message naming the recovery key, no done file (so the boot
+with A above still finishes it), the disk byte-identical."""
 import re
 import shutil
 
@@ -96,7 +99,11 @@ def test_first_boot_converts_the_root_vg_once_under_load(lab, tmp_path):
     assert_verified(first.stdout, again.stdout)
 
 
-UNTIL_CUT = "#!/bin/bash\nset -uo pipefail\n" + SETUP + STUBS + f"""
+# The recovery key in the out share: it outlives the power cut (the
+# guest's /var/lib is a tmpfs), for the boot with another TPM.
+KEYS = 'export PV2LUKS_RECOVERY_KEY_DIR="$LAB_OUT/keys"\n'
+
+UNTIL_CUT = "#!/bin/bash\nset -uo pipefail\n" + SETUP + STUBS + KEYS + f"""
 PV2LUKS_TEST_POINTS=1 {PROGRAM}
 echo "FIRSTBOOT exit=$?"
 sleep 120
@@ -117,14 +124,29 @@ status
 """ + VERIFY_BY_TOKEN.split("\n", 2)[2]
 
 # Another machine's TPM: the hook's token attempt fails and it asks; the
-# prompt goes to the console, where nothing answers, so the boot ends there.
-ELSEWHERE = "#!/bin/bash\nset -uo pipefail\n" + STUBS + f"""
+# prompt goes to the console, where nothing answers. A person then maps the
+# PV with the recovery key (as typed at that prompt), and the program's
+# resume by the token is refused: STATE=failed naming the recovery key, no
+# done file (the next boot tries again), nothing written.
+ELSEWHERE = "#!/bin/bash\nset -uo pipefail\n" + STUBS + KEYS + f"""
 disk=$(readlink -f "$LAB_DISKS/pv")
 before=$(sha256sum < "$disk")
 timeout 60 sh {HOOK} < /dev/null > /run/hook.out 2>&1
 sed 's/^/HOOK /' /run/hook.out
 echo "MAPPED $(test -b /dev/mapper/vda_crypt && echo yes || echo no)"
 echo "SAME $([ "$before" = "$(sha256sum < "$disk")" ] && echo yes || echo no)"
+pv2luks resume "$disk" --activate-only --yes --key-file "$LAB_OUT/keys/recovery-key-vda" \
+	> /run/map.out 2>&1
+echo "BY-RECOVERY-KEY exit=$?"
+vgchange -ay vg > /dev/null
+before=$(sha256sum < "$disk")
+{PROGRAM} > /run/firstboot.out 2>&1
+echo "FIRSTBOOT exit=$?"
+sed 's/^/OUT /' /run/firstboot.out
+status
+echo "DONE-FILE $(test -e /var/lib/pv2luks/firstboot.done && echo yes || echo no)"
+echo "SAME-AFTER-PROGRAM $([ "$before" = "$(sha256sum < "$disk")" ] && echo yes || echo no)"
+vgchange -an vg > /dev/null
 """
 
 
@@ -136,6 +158,12 @@ def test_a_power_cut_first_boot_is_finished_by_the_next_boot_unattended(lab, tmp
     assert elsewhere.returncode == 0, elsewhere.stderr
     assert "MAPPED no" in elsewhere.stdout and "SAME yes" in elsewhere.stdout, elsewhere.stdout
     assert "opened by its TPM2 token" not in elsewhere.stdout + elsewhere.stderr
+    assert field(elsewhere.stdout, "BY-RECOVERY-KEY exit") == "7", elsewhere.stdout[-3000:]
+    assert field(elsewhere.stdout, "FIRSTBOOT exit") == "1", elsewhere.stdout[-3000:]
+    assert "STATUS STATE=failed" in elsewhere.stdout and "STATUS EXIT=2" in elsewhere.stdout
+    assert re.search(r"^STATUS MESSAGE=.*pv2luks resume /dev/vda --key-file \S+/keys/"
+                     r"recovery-key-vda --update-crypttab", elsewhere.stdout, re.M), elsewhere.stdout
+    assert "DONE-FILE no" in elsewhere.stdout and "SAME-AFTER-PROGRAM yes" in elsewhere.stdout
 
     last = lab(RECOVERY_BOOT, disk, extra=["--out", out, "--tpm", state])
     assert last.returncode == 0, last.stderr
