@@ -10,15 +10,19 @@ namespace pv2luks {
 
 void write_front_header(const std::vector<std::uint8_t>& header, const BlockSource& device,
                         std::uint64_t base_offset_bytes) {
-  const std::shared_ptr<BlockIo> io =
-      device.open({.writable = true, .sync = true, .purpose = "the header"});
+  // One flush for the whole header, after both halves: their order on the
+  // disk does not matter, since until the commit after this a resume writes
+  // the whole header again from the journal's staged copy.
+  const std::shared_ptr<BlockIo> io = device.open({.writable = true, .purpose = "the header"});
   const std::span<const std::uint8_t> bytes(header);
   const std::size_t half = header.size() / 2;
   const bool torn = test_hook(TestHook::TornHeader).has_value();
   try {
     // Two writes, with a test point between them: a crash there leaves the
-    // front half new and the back half old, as a torn write would.
+    // front half new and the back half old, as a torn write would (the
+    // torn-header hook makes that half durable first, for a power cut).
     io->write(base_offset_bytes, bytes.first(half));
+    if (torn) io->flush();
     test_point("header-half");
     if (!torn) io->write(base_offset_bytes + half, bytes.subspan(half));
     io->flush();
