@@ -3,8 +3,11 @@ cryptsetup and LVM: raw and qcow2, LUKS2 and LUKS1, every LV's sha256 (the
 harness's `checksum`, through dm) equal to the manifest written when the
 plaintext image was built. The qcow2 LUKS2 image is test-logical, its PV
 in msdos logical partition 5 (extended 2): the guest kernel's /dev/vdX5
-is what pv2luks converted. Negative control: a fifth image with one
-ciphertext byte flipped inside an LV must show exactly that LV changed."""
+is what pv2luks converted. The LUKS data area after the PV (the old tail
+room, up to the journal's wiped 1 MiB) reads as zeros: pv2luks wrote the
+ciphertext of zeros there. Negative control: a fifth image with one
+ciphertext byte flipped inside an LV and one in that tail must show
+exactly that LV changed, and non-zero bytes in the tail."""
 import re
 import shutil
 import sys
@@ -26,6 +29,15 @@ for case in __CASES__; do
 	cryptsetup status "x$name" | sed -n 's/^ *type: */TYPE '"$name"' /p'
 	vgchange -ay "$vg" > /dev/null; echo "ACTIVATE $name exit=$?"
 	pv2luks-harness checksum "$vg" | sed "s/^lv /LV $name lv /"
+	# The LUKS data area after the PV, up to the journal's (wiped) 1 MiB at
+	# the partition's end: the old tail room, now the ciphertext of zeros.
+	pv_bytes=$(pvs --noheadings --nosuffix --units b -o pv_size "/dev/mapper/x$name" | tr -d ' ')
+	offset=$(cryptsetup status "x$name" | awk '$1 == "offset:" { print $2 }')
+	from=$((pv_bytes / 512))
+	to=$((($(blockdev --getsz "${disk}${part}") - 2048) / 8 * 8 - offset))
+	nonzero=$(dd if="/dev/mapper/x$name" bs=512 skip="$from" count=$((to - from)) status=none |
+		tr -d '\000' | wc -c)
+	echo "TAIL $name sectors=$((to - from)) nonzero=$nonzero"
 	vgchange -an "$vg" > /dev/null
 	cryptsetup close "x$name"
 done
@@ -45,6 +57,13 @@ def flip_byte_in_first_lv(image):
     flip_byte(image, start + 16 * MIB + MIB + MIB, 0x80)
 
 
+def flip_byte_in_tail(image):
+    """One ciphertext byte in the last sector before the journal's 1 MiB
+    (the journal starts at a 4 KiB boundary)."""
+    start, size = partition_of(image)
+    flip_byte(image, start + (size // 512 - 2048) // 8 * 8 * 512 - 512, 0x80)
+
+
 def test_offline_converted_images_open_with_stock_cryptsetup(lab, tmp_path):
     if shutil.which("qemu-storage-daemon") is None:
         pytest.skip("needs qemu-storage-daemon (qemu-system-common)")
@@ -59,6 +78,7 @@ def test_offline_converted_images_open_with_stock_cryptsetup(lab, tmp_path):
         assert result.returncode == 0, result.stderr
         if name == "broken":
             flip_byte_in_first_lv(image)
+            flip_byte_in_tail(image)
         manifests[name] = manifest
         disks.append(f"{name}:auto:{image}")
     cases = [f"{name}:{SPECS.get(name, DEFAULT_SPEC)[1]}:{SPECS.get(name, DEFAULT_SPEC)[2]}"
@@ -72,8 +92,12 @@ def test_offline_converted_images_open_with_stock_cryptsetup(lab, tmp_path):
         assert re.search(rf"^TYPE {name} {luks_type.upper()}$", text, re.M), text[-3000:]
         seen = sorted(line.split(" ", 2)[2] for line in text.splitlines()
                       if line.startswith(f"LV {name} "))
+        tail = re.search(rf"^TAIL {name} sectors=(\d+) nonzero=(\d+)$", text, re.M)
+        assert tail and int(tail[1]) >= 16, text[-3000:]  # 8 KiB: both threads encrypted it
         if name == "broken":
             changed = [line for line in seen if line not in manifests[name]]
             assert len(changed) == 1 and len(seen) == len(manifests[name]), (seen, manifests[name])
+            assert int(tail[2]) > 0, tail[0]  # the flipped byte's sector decrypts to noise
         else:
             assert seen == manifests[name], (name, seen, manifests[name])
+            assert int(tail[2]) == 0, tail[0]

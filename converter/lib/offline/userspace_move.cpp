@@ -59,6 +59,17 @@ void on_two_threads(std::size_t size, First first, Second second) {
   other.get();
 }
 
+// Encrypts `data`, whose first sector is the data area's sector `sector`, in
+// place: its halves on two threads, `twin` a second cipher for the second.
+void encrypt_on_two_threads(XtsCipher& cipher, XtsCipher& twin, std::span<std::uint8_t> data,
+                            std::uint64_t sector) {
+  const auto part = [&](XtsCipher& c, std::size_t from, std::size_t to) {
+    c.encrypt(data.subspan(from, to - from), sector + from / kSectorBytes);
+  };
+  on_two_threads(data.size(), [&](std::size_t from, std::size_t to) { part(cipher, from, to); },
+                 [&](std::size_t from, std::size_t to) { part(twin, from, to); });
+}
+
 // Reads the copied pieces of chunk k's plaintext and encrypts them in
 // place, the two halves on two threads (`twin` is a second cipher for the
 // second one): XTS with 512-byte sectors runs at about disk speed on one
@@ -153,13 +164,7 @@ class UserspaceMover : public ChunkMover {
             std::min<std::uint64_t>(piece.sectors.end_sectors - at, buffer.size() / kSectorBytes);
         const std::span<std::uint8_t> data = buffer.span().first(length * kSectorBytes);
         std::fill(data.begin(), data.end(), 0);
-        const std::uint64_t sector = at - offset_sectors;
-        const auto encrypt = [&](XtsCipher& cipher) {
-          return [&](std::size_t from, std::size_t to) {
-            cipher.encrypt(data.subspan(from, to - from), sector + from / kSectorBytes);
-          };
-        };
-        on_two_threads(data.size(), encrypt(*state_.cipher), encrypt(*twin_));
+        encrypt_on_two_threads(*state_.cipher, *twin_, data, at - offset_sectors);
         state_.device->write(at * kSectorBytes, data);
         at += length;
       }
