@@ -105,8 +105,7 @@ void add_offline(CLI::App* action, bool& offline, std::string& partition) {
       ->type_name("N");
 }
 
-// --crypttab FILE: the path, and that it was given (for the checks that
-// need --update-crypttab beside it).
+// --crypttab FILE: the path, and that it was given.
 void add_crypttab(CLI::App* action, std::string& path, bool& given, const char* what) {
   action
       ->add_option_function<std::string>(
@@ -117,6 +116,15 @@ void add_crypttab(CLI::App* action, std::string& path, bool& given, const char* 
           },
           what)
       ->type_name("FILE");
+}
+
+// The library's refusals (pv2luks::unused_option), with --crypttab counted
+// whenever it was given: the library sees only a path other than the
+// default.
+template <typename Options>
+std::string unused_option(Options options, bool crypttab_given) {
+  if (crypttab_given) options.crypttab_path.clear();
+  return pv2luks::unused_option(options);
 }
 
 void add_max_rate(CLI::App* action, std::string& rate) {
@@ -229,6 +237,9 @@ void add_resume(CLI::App& app, Cli& cli) {
   a->add_flag("--token-only", o.token_only,
               "open the staged header by its TPM2 token only; never ask\n"
               "(exit 2, nothing written, when the TPM does not open it)");
+  a->add_flag("--disable-external-tokens", o.disable_external_tokens,
+              "never try the TPM2 token (as cryptsetup's): ask for the\n"
+              "passphrase or the recovery key straight away");
   a->add_flag("--activate-only", o.activate_only,
               "only set up /dev/mapper/DEV_crypt in the journal's state,\n"
               "so the VG can be activated before resuming");
@@ -271,26 +282,14 @@ void add_flatten(CLI::App& app, const char* name, const char* description,
                "device closed while flattened (name it then)");
 }
 
-// The crypttab options mean something only in a live conversion.
-std::string live_only(bool offline, bool update_crypttab, bool crypttab) {
-  if (!offline || (!update_crypttab && !crypttab)) return "";
-  return std::string(update_crypttab ? "--update-crypttab" : "--crypttab") +
-         " is for live conversions; offline, --guest-config adds the crypttab line inside the "
-         "guest";
-}
-
-// --tpm2-device and its companions: each needs the others as they say.
-std::string check_tpm2(ConvertCli& cli) {
-  auto& o = cli.options;
-  if (cli.tpm2_pcrs) o.tpm2_pcrs = *cli.tpm2_pcrs;
+// --tpm2-device and its companions (live only: pv2luks::unused_option):
+// each needs the others as they say.
+std::string check_tpm2(const ConvertCli& cli) {
+  const auto& o = cli.options;
   if (o.tpm2_device.empty()) {
     if (cli.tpm2_pcrs) return "--tpm2-pcrs goes with --tpm2-device";
     if (!o.recovery_key_file.empty()) return "--recovery-key-file goes with --tpm2-device";
     return "";
-  }
-  if (o.offline) {
-    return "--tpm2-device is for live conversions: an image's TPM is that of the machine that "
-           "boots it";
   }
   if (o.recovery_key_file.empty()) {
     return "--tpm2-device needs --recovery-key-file FILE (the way in when the TPM will not "
@@ -303,13 +302,9 @@ std::string check_tpm2(ConvertCli& cli) {
   return "";
 }
 
-// --partition: a number, and only with --offline.
-std::string check_partition(bool offline, const std::string& text, std::uint32_t& partition,
-                            bool guest_config = false) {
+// --partition N: a number.
+std::string parse_partition(const std::string& text, std::uint32_t& partition) {
   if (!text.empty() && !parse_number(text, partition)) return "--partition takes a number, e.g. 2";
-  if (offline) return "";
-  if (partition) return "--partition needs --offline (a live PV is named by its device)";
-  if (guest_config) return "--guest-config needs --offline";
   return "";
 }
 
@@ -363,42 +358,32 @@ std::string check_convert(ConvertCli& cli) {
   if (std::string problem = check_max_rate(cli.max_rate, o.max_rate_bytes); !problem.empty()) {
     return problem;
   }
-  if (o.offline && o.force) {
-    return "--force is for live conversions (of a PV that holds the running / or /usr)";
+  if (std::string problem = parse_partition(cli.partition, o.partition); !problem.empty()) {
+    return problem;
   }
-  if (std::string problem = check_tpm2(cli); !problem.empty()) return problem;
-  if (const std::string live = live_only(o.offline, o.update_crypttab, cli.crypttab);
-      !live.empty()) {
-    return live;
-  }
-  return check_partition(o.offline, cli.partition, o.partition, o.guest_config);
+  if (cli.tpm2_pcrs) o.tpm2_pcrs = *cli.tpm2_pcrs;
+  if (std::string unused = unused_option(o, cli.crypttab); !unused.empty()) return unused;
+  return check_tpm2(cli);
 }
 
 std::string check_resume(ResumeCli& cli) {
   auto& o = cli.options;
   if (o.device.empty()) return "resume needs a DEVICE (or an IMAGE with --offline)";
-  if (o.offline && o.activate_only) return "--activate-only is for live conversions, not --offline";
-  if (o.offline && o.token_only) return "--token-only is for live conversions, not --offline";
-  if (o.token_only && o.key_file) {
-    return "--token-only opens by the TPM2 token, --key-file by a passphrase: leave one out";
-  }
   if (std::string problem = check_max_rate(cli.max_rate, o.max_rate_bytes); !problem.empty()) {
     return problem;
   }
-  if (o.activate_only && o.max_rate_bytes != 0) {
-    return "--max-rate paces a move, and --activate-only moves nothing: leave one out";
+  if (std::string problem = parse_partition(cli.partition, o.partition); !problem.empty()) {
+    return problem;
   }
-  if (const std::string live = live_only(o.offline, o.update_crypttab, cli.crypttab);
-      !live.empty()) {
-    return live;
-  }
-  return check_partition(o.offline, cli.partition, o.partition, o.guest_config);
+  return unused_option(o, cli.crypttab);
 }
 
 std::string check_status(StatusCli& cli) {
-  if (const std::string problem = check_partition(cli.offline, cli.partition_text, cli.partition);
-      !problem.empty()) {
+  if (std::string problem = parse_partition(cli.partition_text, cli.partition); !problem.empty()) {
     return problem;
+  }
+  if (!cli.offline && cli.partition) {
+    return "--partition needs --offline (a live PV is named by its device)";
   }
   if (cli.offline && cli.device.empty()) return "status --offline needs an IMAGE";
   return "";

@@ -72,7 +72,9 @@ inline constexpr const char* kActions[] = {"convert", "resume",    "status", "ve
 // Adds the subcommands (with their help texts) to `app`, bound to `cli`.
 void add_actions(CLI::App& app, Cli& cli);
 
-// The checks CLI11 cannot express, per action, after the parse.
+// The checks CLI11 cannot express, per action, after the parse. Convert's
+// and resume's include the library's own (pv2luks::unused_option), so
+// options.process must be set first.
 std::string check_convert(ConvertCli& cli);
 std::string check_resume(ResumeCli& cli);
 std::string check_status(StatusCli& cli);

@@ -45,12 +45,12 @@ pv2luks::ProcessPolicy process_policy() {
 }
 
 int convert_action(ConvertCli& args) {
+  args.options.process = process_policy();
   if (const std::string problem = check_convert(args); !problem.empty()) {
     if (args.progress_json) print_json_result(kExitUsage, "usage", problem);
     return usage("convert", problem);
   }
   if (!args.yes) args.options.confirm = confirm_on_terminal;
-  args.options.process = process_policy();
   ProgressReport progress(args.progress_json, args.options.device);
   const auto convert = args.options.offline ? pv2luks::convert_offline : pv2luks::convert_live;
   return report(convert(args.options, say, std::ref(progress)), args.options.device,
@@ -58,12 +58,12 @@ int convert_action(ConvertCli& args) {
 }
 
 int resume_action(ResumeCli& args) {
+  args.options.process = process_policy();
   if (const std::string problem = check_resume(args); !problem.empty()) {
     if (args.progress_json) print_json_result(kExitUsage, "usage", problem);
     return usage("resume", problem);
   }
   if (!args.yes) args.options.confirm = confirm_on_terminal;
-  args.options.process = process_policy();
   ProgressReport progress(args.progress_json, args.options.device);
   return report(pv2luks::resume_conversion(args.options, say, std::ref(progress)),
                 args.options.device, false, args.progress_json);

@@ -20,7 +20,8 @@
 # A conversion made with --tpm2-device is mapped first by its TPM2 token,
 # with nobody typing (`pv2luks resume --token-only`, quiet when there is no
 # token); the passphrase (or the recovery key) is asked only when the TPM
-# does not open it.
+# does not open it, with --disable-external-tokens so that each try asks
+# straight away (the token's failure is printed once).
 #
 # The passphrase: under systemd (dracut-initqueue.service has no console on
 # stdin), systemd-ask-password asks through the ask-password agents
@@ -43,9 +44,11 @@
 		if [ -n "$DRACUT_SYSTEMD" ] && command -v systemd-ask-password > /dev/null 2>&1; then
 			systemd-ask-password --timeout=0 --id="pv2luks:$1" \
 				"Enter the passphrase for $1 (pv2luks: its conversion was cut short):" |
-				pv2luks resume "$1" --activate-only --yes > /dev/console 2>&1
+				pv2luks resume "$1" --activate-only --yes --disable-external-tokens \
+					> /dev/console 2>&1
 		else
-			pv2luks resume "$1" --activate-only --yes < /dev/console > /dev/console 2>&1
+			pv2luks resume "$1" --activate-only --yes --disable-external-tokens \
+				< /dev/console > /dev/console 2>&1
 		fi
 	}
 

@@ -113,6 +113,8 @@ def test_harness_vm_help():
     (["resume", "--offline", "--token-only", "x.img"], "--token-only is for live"),
     (["resume", "--token-only", "--key-file", "k", "/dev/null"],
      "--token-only opens by the TPM2 token, --key-file by a passphrase: leave one out"),
+    (["resume", "--token-only", "--disable-external-tokens", "/dev/null"],
+     "--token-only opens by the TPM2 token only, --disable-external-tokens never tries it"),
     (["resume", "--guest-config", "/dev/null"], "--guest-config needs --offline"),
     # Options the mode does not use are refused, never ignored.
     (["convert", "--offline", "x.img", "--update-crypttab"],

@@ -119,7 +119,7 @@ def test_batch_mode_is_taken_by_convert_and_resume(flag, tmp_path):
     (["convert", "/dev/x", "--tpm2-device", "auto", "--recovery-key-file", "k",
       "--tpm2-pcrs", "7,8"], "--tpm2-pcrs takes a PCR list such as 7 or 0+7"),
     (["convert", "x.img", "--offline", "--tpm2-device", "auto", "--recovery-key-file", "k"],
-     "--tpm2-device is for live conversions"),
+     "--tpm2-device, --tpm2-pcrs and --recovery-key-file are for live conversions"),
     (["convert", "/dev/x", "--tpm2-device"], "--tpm2-device needs auto or a TPM device"),
     ([], "Usage: pv2luks"),
 ])

@@ -84,6 +84,12 @@ TEST(UnusedOptions, Resume) {
   EXPECT_NE(unused_option(options).find("--token-only opens by the TPM2 token, --key-file by a "
                                         "passphrase"),
             std::string::npos);
+  options.key_file.reset();
+  options.disable_external_tokens = true;
+  EXPECT_NE(unused_option(options).find("--disable-external-tokens never tries it"),
+            std::string::npos);
+  options.token_only = false;
+  EXPECT_EQ(unused_option(options), "");
 }
 
 TEST(UnusedOptions, ConvertOfflineRefusesBeforeOpeningTheImage) {

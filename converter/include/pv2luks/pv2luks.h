@@ -163,13 +163,15 @@ struct ConvertOptions {
 // written; the message names the option and what to do), never silently
 // ignored: convert_live refuses `offline` set, `partition`, `guest_config`
 // and `sparse`; convert_offline refuses `offline` unset, `force`,
-// `update_crypttab` and a `crypttab_path` other than the default;
-// resume_conversion (which runs the offline resume when `offline` is set)
-// refuses `partition` and `guest_config` when live, `activate_only`,
-// `update_crypttab` and `crypttab_path` when offline. The process policy's
-// fields are permissions, not requests: lock_memory is refused by no run
-// (an offline run has no use for it and locks nothing), but the live runs
-// that suspend devices refuse to run without it.
+// `update_crypttab`, a `crypttab_path` other than the default and the TPM2
+// options; resume_conversion (which runs the offline resume when `offline`
+// is set) refuses `partition` and `guest_config` when live, `activate_only`
+// with `max_rate_bytes`, `activate_only`, `token_only`, `update_crypttab` and
+// `crypttab_path` when offline, and `token_only` beside `key_file` or
+// `disable_external_tokens`. The process policy's fields are permissions,
+// not requests: lock_memory is refused by no run (an offline run has no use
+// for it and locks nothing), but the live runs that suspend devices refuse
+// to run without it.
 
 struct Progress {
   std::string phase;  // "move" (after each chunk), "header" (the LUKS header written: finished)
@@ -280,6 +282,11 @@ struct ResumeOptions {
   // only when that fails. token_only: never ask; kRefused when the TPM does
   // not open it (a boot with nobody at the console). Live only.
   bool token_only = false;
+  // Never try the token, as cryptsetup's --disable-external-tokens (the
+  // systemd-tpm2 token is an external one): the passphrase or recovery key
+  // is asked straight away. For a prompt after a token that already failed
+  // (the initramfs hook's).
+  bool disable_external_tokens = false;
   // Only set up the dm devices in the journal's state (so the VG can be
   // activated), without moving anything.
   bool activate_only = false;
@@ -305,6 +312,14 @@ ConvertResult convert_offline(const ConvertOptions& options, const MessageFn& sa
 // is safe. kRefused when there is no journal or it fails its checks.
 ConvertResult resume_conversion(const ResumeOptions& options, const MessageFn& say,
                                 const ProgressFn& progress);
+
+// What convert_live or convert_offline (as options.offline says) and
+// resume_conversion refuse before anything else (see "An option the chosen
+// function does not use" above), for a front end to report first, as a
+// usage error: "" or the first option the run would refuse, named as the
+// CLI names it, and what to do instead. Pure.
+std::string unused_option(const ConvertOptions& options);
+std::string unused_option(const ResumeOptions& options);
 
 // Says (through `say`) whether the device is being converted and how far the
 // journal says it got. kDone when a good journal was found, kRefused (with

@@ -16,7 +16,7 @@ std::optional<SecureBuffer> resume_volume_key(const ResumeOptions& options,
                                           " to LUKS from its journal.")) {
     return std::nullopt;
   }
-  const bool try_token = !options.key_file && !keep_passphrase;
+  const bool try_token = !options.key_file && !keep_passphrase && !options.disable_external_tokens;
   if (try_token && header_has_token(header, kTpm2TokenType)) {
     try {
       SecureBuffer volume_key = unlock_header_by_tpm2(header, options.device);

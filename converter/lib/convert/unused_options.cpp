@@ -85,6 +85,10 @@ std::string unused_option(const ResumeOptions& options) {
   if (options.token_only && options.key_file) {
     return "--token-only opens by the TPM2 token, --key-file by a passphrase: leave one out";
   }
+  if (options.token_only && options.disable_external_tokens) {
+    return "--token-only opens by the TPM2 token only, --disable-external-tokens never tries it: "
+           "leave one out";
+  }
   if (!options.offline) {
     if (std::string unused = offline_only(options.partition, options.guest_config);
         !unused.empty()) {

@@ -18,10 +18,9 @@ enum class Mode { kLive, kOffline };
 // "" or the first option `entry` does not use (or, for a live run, the
 // policy it lacks), and what to do instead.
 std::string unused_option(const ConvertOptions& options, Mode entry);
-// The same, for the mode options.offline names.
-std::string unused_option(const ConvertOptions& options);
-// resume_conversion: live or offline as options.offline says.
-std::string unused_option(const ResumeOptions& options);
+// unused_option(const ConvertOptions&) and unused_option(const
+// ResumeOptions&), for the mode options.offline names, are public
+// (pv2luks.h).
 // flatten_vg and unflatten_vg.
 std::string unused_option(const FlattenOptions& options);
 
