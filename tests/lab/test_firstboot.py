@@ -178,5 +178,7 @@ def test_a_power_cut_first_boot_is_finished_by_the_next_boot_unattended(lab, tmp
     assert field(last.stdout, "FIRSTBOOT exit") == "0", last.stdout[-3000:]
     assert "pv2luks-firstboot: resuming /dev/vda" in last.stdout
     assert "STATUS STATE=done" in last.stdout
+    # The resume's crypttab line: its staged header carried the token.
+    assert re.search(r"^OUT vda_crypt UUID=\S+ none luks,tpm2-device=auto$", last.stdout, re.M)
     assert "Enter the passphrase" not in last.stdout + last.stderr
     assert_verified(first.stdout, last.stdout)

@@ -165,11 +165,13 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
   // chunks, after a commit, never in the middle of setting up. (Before, they
   // end the process at once, which is safe: nothing was written.)
   std::optional<RunStop> stop;
+  bool has_token = false;  // a systemd-tpm2 token: the crypttab line says tpm2-device=auto
   try {
     run.stage = Stage::kCheck;
     found = find_journal(options.device, true);
     say(options.device + ": " + describe(found));
     header = staged_header(found.journal);
+    has_token = header_has_token(header, kTpm2TokenType);
     run.stage = Stage::kConfirm;
     const std::optional<SecureBuffer> volume_key = resume_volume_key(options, header, say);
     if (!volume_key) return refused("not confirmed");
@@ -188,10 +190,9 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
                     .journal = found.journal.area.get(),
                     .record = found.journal.record,
                     .max_rate_bytes = options.max_rate_bytes};
+    const std::string& luks_uuid = found.journal.record.luks_uuid;
     state.devices = set_up(
-        found, crypt,
-        cryptsetup_dm_uuid(luks_type_of(header), found.journal.record.luks_uuid, found.intermediate),
-        say);
+        found, crypt, cryptsetup_dm_uuid(luks_type_of(header), luks_uuid, found.intermediate), say);
     if (options.activate_only) {
       // The partition still starts with the PV's label until the last chunk
       // moves, so LVM sees the PV twice; --devices picks the mapped one.
@@ -213,13 +214,14 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
   ConvertResult result;
   result.status = ConvertStatus::kDone;
   result.luks_uuid = found.journal.record.luks_uuid;
-  result.crypttab_line = crypttab_line(found.intermediate, found.journal.record.luks_uuid,
-                                       header_has_token(header, kTpm2TokenType));
+  result.crypttab_line =
+      crypttab_line(found.intermediate, found.journal.record.luks_uuid, has_token);
   ConvertOptions after;
   after.device = options.device;
   after.update_crypttab = options.update_crypttab;
   after.crypttab_path = options.crypttab_path;
-  result.advice = after_move(after, found.intermediate, found.journal.record.luks_uuid, result.crypttab_line);
+  result.advice =
+      after_move(after, found.intermediate, found.journal.record.luks_uuid, result.crypttab_line);
   return result;
 }
 

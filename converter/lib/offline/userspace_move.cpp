@@ -86,11 +86,13 @@ void read_and_encrypt(OfflineMoveState& state, XtsCipher& twin, const Chunk& chu
   const auto encrypt = [&](XtsCipher& cipher, std::size_t from, std::size_t to) {
     for_each_piece_in(pieces, start, from, to, [&](const ChunkPiece& piece, std::size_t begin,
                                                    std::size_t end) {
-      if (piece.copy) cipher.encrypt(data.subspan(begin, end - begin), start + begin / kSectorBytes);
+      if (!piece.copy) return;
+      cipher.encrypt(data.subspan(begin, end - begin), start + begin / kSectorBytes);
     });
   };
-  on_two_threads(data.size(), [&](std::size_t from, std::size_t to) { encrypt(*state.cipher, from, to); },
-                 [&](std::size_t from, std::size_t to) { encrypt(twin, from, to); });
+  on_two_threads(
+      data.size(), [&](std::size_t from, std::size_t to) { encrypt(*state.cipher, from, to); },
+      [&](std::size_t from, std::size_t to) { encrypt(twin, from, to); });
 }
 
 // Writes the bytes [from, to) of chunk k's ciphertext data_offset further
