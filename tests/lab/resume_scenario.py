@@ -27,13 +27,14 @@ __AFTER__
 """
 
 
-def convert_until_cut(lab, tmp_path, cut, convert_env=""):
-    """Boot 1: the scenario converts until `cut` (extra lab arguments).
-    Returns (disk spec, out dir, boot 1's result)."""
+def convert_until_cut(lab, tmp_path, cut, convert_env="", setup=SETUP):
+    """Boot 1: the scenario (or another `setup` with the same LVs) converts
+    until `cut` (extra lab arguments). Returns (disk spec, out dir, boot 1's
+    result)."""
     disk = f"pv:160M:{tmp_path / 'pv.img'}"
     out = tmp_path / "out"
     out.mkdir()
-    first = lab(CONVERT_UNTIL_CUT.replace("__ENV__", convert_env), disk,
+    first = lab(CONVERT_UNTIL_CUT.replace(SETUP, setup).replace("__ENV__", convert_env), disk,
                 extra=["--out", out, *cut])
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr
     assert "power cut" in first.stderr
@@ -41,11 +42,12 @@ def convert_until_cut(lab, tmp_path, cut, convert_env=""):
     return disk, out, first
 
 
-def cut_then_resume(lab, tmp_path, cut, convert_env="", resume_env="", cut_resume=None):
+def cut_then_resume(lab, tmp_path, cut, convert_env="", resume_env="", cut_resume=None,
+                    setup=SETUP):
     """Boot 1 converts until `cut` (extra lab arguments); boot 2 resumes (and,
     with cut_resume, is cut too; boot 3 resumes again), then verifies.
     Returns (boot 1 output, last boot output)."""
-    disk, out, first = convert_until_cut(lab, tmp_path, cut, convert_env)
+    disk, out, first = convert_until_cut(lab, tmp_path, cut, convert_env, setup)
     resume_then_verify = RESUME.replace("__AFTER__", VERIFY_WITH_STOCK_CRYPTSETUP)
     if cut_resume:
         second = lab(RESUME.replace("__ENV__", resume_env).replace("__AFTER__", "sleep 120"),

@@ -1,12 +1,14 @@
 """pv2luks convert refuses LVM states it cannot keep live, before writing
-anything: a pvmove in progress, a thin pool, a snapshot, raid1 and mirror LVs,
-plus an already-LUKS and a read-only device. Each refusal names the problem,
-exits 1 and leaves the PV's whole disk byte-identical (sha256 of the raw
+anything: a pvmove in progress, a snapshot, raid1 and mirror LVs, plus an
+already-LUKS and a read-only device. Each refusal names the problem,
+exits 6 (4 for the LUKS device) and leaves the PV's whole disk byte-identical (sha256 of the raw
 device right before and after). These need device-mapper, so one guest boot
 sets up every case on its own disks and prints one CASE line per convert.
 
 Negative control: a plain PV with --dry-run goes through the same steps; it
-must pass (exit 0, nothing written) and the refusal verifier must reject it."""
+must pass (exit 0, nothing written) and the refusal verifier must reject it.
+A thin pool's PV is converted (tests/lab/test_convert_thin.py): its dry run
+passes too."""
 import re
 import time
 
@@ -58,15 +60,16 @@ lvs -a -o lv_name,lv_attr,devices vgmv | sed 's/^/SETUP /'
 try pvmove-source mva
 try pvmove-destination mvb
 
-# 2. A thin pool with a thin LV (no thin_check on the host: skip it). Then
-# inactive: dm-thin commits its metadata on a timer, which would race the
-# hashes; the refusal reads LVM's metadata, which activation does not change.
+# 2. A thin pool with a thin LV (thin_check skipped: a pool so small needs
+# none). Then inactive: dm-thin commits its metadata on a timer, which would
+# race the hashes; the checks read LVM's metadata, which activation does not
+# change. Converted, not refused: its dry run passes.
 nocheck='global/thin_check_executable=""'
 vg vgth th
 lvcreate -q --config "$nocheck" --type thin-pool -L 2M -n pool vgth
 lvcreate -q --config "$nocheck" -V 8M -T vgth/pool -n thin 2>/dev/null
 vgchange -q --config "$nocheck" -an vgth > /dev/null
-try thin th
+try thin-dry-run th --dry-run
 
 # 3. An old-style (COW) snapshot of a linear LV.
 vg vgsn sn
@@ -113,7 +116,6 @@ DISKS = ["mva", "mvb", "th", "sn", "ra", "rb", "mia", "mib", "luks", "ro", "plai
 EXPECTED = {
     "pvmove-source": "pvmove",
     "pvmove-destination": "pvmove",
-    "thin": "thin",
     "snapshot": "snapshot",
     "raid1": "raid",
     "mirror": "mirror",
@@ -158,7 +160,7 @@ def cases(tmp_path_factory):
     assert "SETUP-FAILED" not in guest.stdout, guest.stdout
     found = {m[0]: {"exit": int(m[1]), "before": m[2], "after": m[3], "msg": m[4]}
              for m in CASE_LINE.findall(guest.stdout)}
-    assert sorted(found) == sorted([*EXPECTED, "plain-dry-run"]), guest.stdout
+    assert sorted(found) == sorted([*EXPECTED, "plain-dry-run", "thin-dry-run"]), guest.stdout
     return found
 
 
@@ -174,3 +176,10 @@ def test_negative_control_a_plain_pv_is_not_refused(cases):
     assert plain["after"] == plain["before"], plain
     with pytest.raises(AssertionError):
         assert_refused(plain, "pvmove")
+
+
+def test_a_thin_pool_is_not_refused(cases):
+    thin = cases["thin-dry-run"]
+    assert thin["exit"] == 0, thin
+    assert "dry run: nothing written" in thin["msg"], thin
+    assert thin["after"] == thin["before"], thin

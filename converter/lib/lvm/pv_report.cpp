@@ -49,6 +49,11 @@ struct SegmentRefusal {
 // mirror image; l mirror log; e raid or pool metadata, or the pool metadata
 // spare; - a plain LV), its seventh the target type (C cache, m mirror,
 // r raid, s snapshot, t thin).
+//
+// A thin pool's extents on the PV are its data and metadata sub-LVs (and
+// the metadata spare), linear or striped like any plain LV, and they are
+// remapped the same way: the pool and its thin volumes sit above them and
+// hold no extent here (tests/lab/test_convert_thin.py).
 SegmentRefusal segment_refusal(const std::string& vg, const PvSegment& segment) {
   const std::string& type = segment.segtype;
   const std::string& attr = segment.lv_attr;
@@ -59,9 +64,6 @@ SegmentRefusal segment_refusal(const std::string& vg, const PvSegment& segment) 
   if (volume == 'p' || type == "pvmove") {
     return {"a pvmove is in progress (" + lv +
             "); let it finish (pvmove) or abort it (pvmove --abort) first"};
-  }
-  if (one_of(volume, "tTV") || target == 't' || type.rfind("thin", 0) == 0) {
-    return {lv + " belongs to a thin pool; thin pools and thin volumes are not supported"};
   }
   if (volume == 'C' || target == 'C' || type == "cache" || type == "writecache") {
     return {lv + " belongs to a cached LV; cache and writecache are not supported"};
@@ -75,10 +77,9 @@ SegmentRefusal segment_refusal(const std::string& vg, const PvSegment& segment) 
   if (one_of(volume, "mMl") || target == 'm' || type == "mirror") {
     return {lv + " belongs to a mirror LV; mirror LVs are not supported"};
   }
-  if (volume == 'e') {  // raid metadata was caught above by its target type
-    return {lv + " is thin or cache pool metadata, or its spare; pools are not supported", true};
-  }
-  if (volume != '-') {
+  // Raid metadata (e) was caught above by its target type: what is left is
+  // pool metadata or its spare.
+  if (!one_of(volume, "-tTVe")) {
     return {lv + " is not a plain LV (lv_attr " + attr + "); pv2luks does not support its kind",
             true};
   }

@@ -1,0 +1,73 @@
+"""A PV holding a thin pool, converted live under load: a plain LV under
+O_DIRECT block load, and in the pool a thin LV with ext4 under file load
+and a thin LV of random data nobody touches. The pool's data and metadata
+sub-LVs (and the metadata spare) are the PV's dm holders, remapped like any
+plain LV; the thin LVs sit above the pool. Then, after a reboot, stock
+cryptsetup opens the PV, LVM activates the pool (running thin_check on its
+metadata), ext4 checks clean, the cold thin LV has its checksum and every
+acknowledged write is there. The same after a power cut in the middle of
+a chunk's mirror, finished by `pv2luks resume`. The verifier's negative
+controls (a skipped chunk, lost writes) are those of test_convert_live.py
+and test_resume_controls.py: the checks are the same."""
+import re
+
+from conversion_scenario import SETUP, VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, field
+from resume_scenario import cut_then_resume
+from test_convert_live import CONVERT_UNDER_LOAD
+
+# The scenario's LVs (fs under file load, cold untouched, raw under block
+# load), with fs and cold thin in a pool that fills most of the PV.
+THIN_SETUP = r"""
+disk=$(readlink -f "$LAB_DISKS/pv")
+modprobe dm-thin-pool
+pvcreate -q --setphysicalvolumesize 136M "$disk"
+vgcreate -q -s 4M vg "$disk"
+lvcreate -q -n raw -L 24M vg
+lvcreate -q --type thin-pool -L 72M -n pool vg
+lvcreate -q -V 48M -T vg/pool -n fs
+lvcreate -q -V 20M -T vg/pool -n cold
+lvs -a --noheadings -o lv_name,lv_attr,devices vg | sed 's/^/LAYOUT /'
+echo "HOLDERS $(ls /sys/block/$(basename "$disk")/holders | wc -l)"
+dd if=/dev/urandom of=/dev/vg/cold bs=1M oflag=direct status=none || true
+echo "COLD-BEFORE $(sha256sum < /dev/vg/cold | cut -d' ' -f1)"
+mkfs.ext4 -q /dev/vg/fs
+mkdir -p /run/fs && mount /dev/vg/fs /run/fs
+printf 'correct horse battery staple' > "$LAB_OUT/key"
+pv2luks-harness load start --log "$LAB_OUT/load" --dir /run/fs --raw /dev/vg/raw
+sleep 2
+"""
+
+AFTER_REBOOT = "#!/bin/bash\nset -uo pipefail\n" + VERIFY_WITH_STOCK_CRYPTSETUP
+
+
+def assert_thin_layout(converted):
+    """fs and cold are thin LVs (lv_attr V), and the PV's three holders are
+    raw and the pool's data (T) and metadata (e); the spare metadata (e) is
+    inactive, and the pool itself is not a holder."""
+    for lv, kind in (("fs", "V"), ("cold", "V"), ("pool", "t"), (r"\[pool_tdata\]", "T"),
+                     (r"\[pool_tmeta\]", "e"), (r"\[lvol0_pmspare\]", "e")):
+        assert re.search(rf"^LAYOUT\s+{lv}\s+{kind}", converted, re.M), (lv, converted[-3000:])
+    assert field(converted, "HOLDERS") == "3", converted[-3000:]
+
+
+def test_a_thin_pool_converted_live_under_load(lab, tmp_path):
+    disk = f"pv:160M:{tmp_path / 'pv.img'}"
+    out = tmp_path / "out"
+    out.mkdir()
+    script = (CONVERT_UNDER_LOAD.replace(SETUP, THIN_SETUP).replace("__ENV__", "")
+              .replace("__TYPE__", "luks2").replace("__EXTRA__", ""))
+    first = lab(script, disk, extra=["--out", out])
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
+    assert field(first.stdout, "CONVERT exit") == "0", first.stdout[-3000:]
+    assert_thin_layout(first.stdout)
+    second = lab(AFTER_REBOOT, disk, extra=["--out", out])
+    assert second.returncode == 0, second.stderr
+    assert_verified(first.stdout, second.stdout)
+
+
+def test_a_thin_pool_cut_mid_chunk_is_resumed(lab, tmp_path):
+    converted, resumed = cut_then_resume(
+        lab, tmp_path, ["--power-cut-on-line", "test point: chunk-mirror 4"], setup=THIN_SETUP)
+    assert "test point: chunk-mirror 4" in converted
+    assert_thin_layout(converted)
+    assert_verified(converted, resumed)
