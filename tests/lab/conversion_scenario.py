@@ -4,8 +4,21 @@ two-segment LV, converted with a known passphrase; and the checks after the
 conversion, through stock cryptsetup."""
 import re
 
-# Makes the PV, its LVs and their content, and starts the load. Leaves $disk
-# set, the load running and the passphrase in $LAB_OUT/key.
+# Fills vg/cold with random data, makes ext4 on vg/fs and starts the load on
+# it and on vg/raw. Leaves the load running and the passphrase in
+# $LAB_OUT/key.
+FILL_AND_LOAD = r"""
+dd if=/dev/urandom of=/dev/vg/cold bs=1M oflag=direct status=none || true
+echo "COLD-BEFORE $(sha256sum < /dev/vg/cold | cut -d' ' -f1)"
+mkfs.ext4 -q /dev/vg/fs
+mkdir -p /run/fs && mount /dev/vg/fs /run/fs
+printf 'correct horse battery staple' > "$LAB_OUT/key"
+pv2luks-harness load start --log "$LAB_OUT/load" --dir /run/fs --raw /dev/vg/raw
+sleep 2
+"""
+
+# Makes the PV and its LVs (fs, cold in two segments, raw), then
+# FILL_AND_LOAD. Leaves $disk set.
 SETUP = r"""
 disk=$(readlink -f "$LAB_DISKS/pv")
 pvcreate -q --setphysicalvolumesize 136M "$disk"
@@ -17,14 +30,7 @@ lvextend -q -L +20M vg/cold                  # cold: two segments
 lvremove -q -y vg/spacer
 lvcreate -q -n raw -l 100%FREE vg
 echo "cold segments: $(lvs --noheadings -o seg_count vg/cold | tr -d ' ')"
-dd if=/dev/urandom of=/dev/vg/cold bs=1M oflag=direct status=none || true
-echo "COLD-BEFORE $(sha256sum < /dev/vg/cold | cut -d' ' -f1)"
-mkfs.ext4 -q /dev/vg/fs
-mkdir -p /run/fs && mount /dev/vg/fs /run/fs
-printf 'correct horse battery staple' > "$LAB_OUT/key"
-pv2luks-harness load start --log "$LAB_OUT/load" --dir /run/fs --raw /dev/vg/raw
-sleep 2
-"""
+""" + FILL_AND_LOAD
 
 CONVERT_ARGS = ('--yes --key-file "$LAB_OUT/key" --pbkdf pbkdf2 --pbkdf-force-iterations 1000 '
                 '--progress-json')

@@ -11,7 +11,8 @@ controls (a skipped chunk, lost writes) are those of test_convert_live.py
 and test_resume_controls.py: the checks are the same."""
 import re
 
-from conversion_scenario import SETUP, VERIFY_WITH_STOCK_CRYPTSETUP, assert_verified, field
+from conversion_scenario import (FILL_AND_LOAD, SETUP, VERIFY_WITH_STOCK_CRYPTSETUP,
+                                 assert_verified, field)
 from resume_scenario import cut_then_resume
 from test_convert_live import CONVERT_UNDER_LOAD
 
@@ -28,14 +29,7 @@ lvcreate -q -V 48M -T vg/pool -n fs
 lvcreate -q -V 20M -T vg/pool -n cold
 lvs -a --noheadings -o lv_name,lv_attr,devices vg | sed 's/^/LAYOUT /'
 echo "HOLDERS $(ls /sys/block/$(basename "$disk")/holders | wc -l)"
-dd if=/dev/urandom of=/dev/vg/cold bs=1M oflag=direct status=none || true
-echo "COLD-BEFORE $(sha256sum < /dev/vg/cold | cut -d' ' -f1)"
-mkfs.ext4 -q /dev/vg/fs
-mkdir -p /run/fs && mount /dev/vg/fs /run/fs
-printf 'correct horse battery staple' > "$LAB_OUT/key"
-pv2luks-harness load start --log "$LAB_OUT/load" --dir /run/fs --raw /dev/vg/raw
-sleep 2
-"""
+""" + FILL_AND_LOAD
 
 AFTER_REBOOT = "#!/bin/bash\nset -uo pipefail\n" + VERIFY_WITH_STOCK_CRYPTSETUP
 
