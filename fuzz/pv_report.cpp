@@ -2,7 +2,8 @@
 // pv2luks reads it: `pvs --reportformat json --segments` (parse_pv_report,
 // then pv_refusals), and the same bytes as the `pvs --noheadings
 // --separator :` line of the VG's autoactivation (parse_vg_activation) and
-// as the other JSON report pv2luks reads, `qemu-img check --output=json`'s
+// as the other JSON reports pv2luks reads: lvs's of the thin pools dmeventd
+// monitors (monitored_thin_pools) and `qemu-img check --output=json`'s
 // (parse_qemu_img_check).
 //
 // Input: the report's text.
@@ -10,6 +11,7 @@
 #include "image/qemu_img_check.h"
 #include "lvm/autoactivation.h"
 #include "lvm/pv_report.h"
+#include "lvm/thin_monitor.h"
 
 using namespace pv2luks;
 using namespace pv2luks::fuzz;
@@ -24,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     report.tail_room_sectors();
   });
   refused([&] { parse_vg_activation(text); });
+  refused([&] { monitored_thin_pools("vg", text); });
   const QemuImgCheck check = parse_qemu_img_check(0, text, text);
   require(check.messages.size() <= 1003, "qemu-img check's messages not shortened");
   return 0;

@@ -1,6 +1,6 @@
 """pv2luks convert refuses LVM states it cannot keep live, before writing
-anything: a pvmove in progress, a snapshot, raid1 and mirror LVs, plus an
-already-LUKS and a read-only device. Each refusal names the problem,
+anything: a pvmove in progress, a snapshot, raid1 and mirror LVs, a thin
+pool dmeventd monitors, plus an already-LUKS and a read-only device. Each refusal names the problem,
 exits 6 (4 for the LUKS device) and leaves the PV's whole disk byte-identical (sha256 of the raw
 device right before and after). These need device-mapper, so one guest boot
 sets up every case on its own disks and prints one CASE line per convert.
@@ -70,6 +70,7 @@ lvcreate -q --config "$nocheck" --type thin-pool -L 2M -n pool vgth
 lvcreate -q --config "$nocheck" -V 8M -T vgth/pool -n thin 2>/dev/null
 vgchange -q --config "$nocheck" -an vgth > /dev/null
 try thin-dry-run th --dry-run
+echo "SETUP dmeventd-after-thin-dry-run $(pgrep -c dmeventd)"
 
 # 3. An old-style (COW) snapshot of a linear LV.
 vg vgsn sn
@@ -93,6 +94,18 @@ lvcreate -q --type mirror -m1 --mirrorlog core -L 4M -n m vgm
 await 100.00 lvs --noheadings -o copy_percent vgm/m
 try mirror mia
 
+# 6. A thin pool that dmeventd monitors, which could extend it in the middle
+# of the move (LVM writing around the conversion): refused, naming the
+# lvchange --monitor n that lets it convert. dmeventd only for this case (the
+# lab's LVM config has monitoring off); two seconds for dm-thin's first
+# metadata commit, so nothing writes during the hashes.
+vg vgtm tm
+lvcreate -q --config "$nocheck" --type thin-pool -L 2M -n pool vgtm
+dmeventd
+lvchange -q --config "$nocheck activation/monitoring=1" --monitor y vgtm/pool
+sleep 2
+try thin-monitored tm
+
 # Already LUKS; a read-only PV.
 cryptsetup luksFormat -q --type luks1 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 	--key-file /tmp/key "$(disk luks)"
@@ -109,7 +122,7 @@ try plain-dry-run plain --dry-run
 lvs -a -o vg_name,lv_name,lv_attr,devices | sed 's/^/SETUP /'
 """
 
-DISKS = ["mva", "mvb", "th", "sn", "ra", "rb", "mia", "mib", "luks", "ro", "plain"]
+DISKS = ["mva", "mvb", "th", "tm", "sn", "ra", "rb", "mia", "mib", "luks", "ro", "plain"]
 
 # What each refusal must name; the generic message for an LV kind
 # pv_refusals does not know would not do.
@@ -119,6 +132,7 @@ EXPECTED = {
     "snapshot": "snapshot",
     "raid1": "raid",
     "mirror": "mirror",
+    "thin-monitored": "lvchange --monitor n vgtm/pool",
     "already-luks": "already a LUKS device",
     "read-only": "read-only",
 }
@@ -161,6 +175,7 @@ def cases(tmp_path_factory):
     found = {m[0]: {"exit": int(m[1]), "before": m[2], "after": m[3], "msg": m[4]}
              for m in CASE_LINE.findall(guest.stdout)}
     assert sorted(found) == sorted([*EXPECTED, "plain-dry-run", "thin-dry-run"]), guest.stdout
+    found["setup"] = "\n".join(line for line in guest.stdout.splitlines() if line.startswith("SETUP"))
     return found
 
 
@@ -183,3 +198,5 @@ def test_a_thin_pool_is_not_refused(cases):
     assert thin["exit"] == 0, thin
     assert "dry run: nothing written" in thin["msg"], thin
     assert thin["after"] == thin["before"], thin
+    # The monitoring check asks dmeventd only when it runs: it started none.
+    assert "SETUP dmeventd-after-thin-dry-run 0" in cases["setup"], cases["setup"]

@@ -87,6 +87,14 @@ TEST(PvRefusals, OtherKindsOfSubLvAreStillRefused) {
       << shown(json);
 }
 
+TEST(PvRefusals, CachePoolMetadataIsRefused) {
+  // A cached LV's metadata alone on this PV: lv_attr e like a thin pool's,
+  // with no cache mark of its own.
+  std::string json = kThinPool;
+  json.replace(json.find("[pool_tmeta]"), 12, "[cpool_cmeta]");
+  EXPECT_TRUE(says(shown(json), "vgth/[cpool_cmeta] is pool metadata of a kind")) << shown(json);
+}
+
 TEST(PvRefusals, SnapshotAndOrigin) {
   const auto all = refusals(kSnapshot);
   ASSERT_EQ(all.size(), 2u);

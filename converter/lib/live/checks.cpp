@@ -12,6 +12,7 @@
 #include "live/mapping_names.h"
 #include "lvm/autoactivation.h"
 #include "lvm/pv_metadata.h"
+#include "lvm/thin_monitor.h"
 #include "base/range_file.h"
 #include "system/recovery_initramfs.h"
 #include "live/tpm2_checks.h"
@@ -71,6 +72,14 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   checked.pv = read_pv_report(options.device);
   const auto refusals = pv_refusals(checked.pv);
   if (!refusals.empty()) Fail() << options.device << ": " << refusals.front();
+  if (const auto pools = read_monitored_thin_pools(checked.pv.vg_name); !pools.empty()) {
+    const std::string& pool = pools.front();
+    Fail() << options.device << ": thin pool " << pool
+           << " is monitored by dmeventd, which may extend it while the PV moves, writing "
+              "around the conversion; run 'lvchange --monitor n "
+           << pool << "' first (make sure the pool has room until the conversion ends), and "
+           << "'lvchange --monitor y " << pool << "' after";
+  }
   refuse_guarded_vg(options.device, checked.pv.vg_name);
   checked.pv.recorded_size_sectors = recorded_size_sectors(checked.device);
   const RoomChoice room = choose_room_and_header(options, checked.pv, options.device, say);

@@ -77,8 +77,14 @@ SegmentRefusal segment_refusal(const std::string& vg, const PvSegment& segment) 
   if (one_of(volume, "mMl") || target == 'm' || type == "mirror") {
     return {lv + " belongs to a mirror LV; mirror LVs are not supported"};
   }
-  // Raid metadata (e) was caught above by its target type: what is left is
-  // pool metadata or its spare.
+  // Raid metadata (e) was caught above by its target type; of the pool
+  // metadata, a cache pool's (NAME_cmeta) is refused with its cache.
+  const auto ends_with = [&](std::string_view end) {
+    return lv.size() >= end.size() && lv.compare(lv.size() - end.size(), end.size(), end) == 0;
+  };
+  if (volume == 'e' && !ends_with("_tmeta]") && !ends_with("_pmspare]")) {
+    return {lv + " is pool metadata of a kind pv2luks does not convert (a cache pool's?)", true};
+  }
   if (!one_of(volume, "-tTVe")) {
     return {lv + " is not a plain LV (lv_attr " + attr + "); pv2luks does not support its kind",
             true};
