@@ -6,14 +6,16 @@ plain LV; the thin LVs sit above the pool. Then, after a reboot, stock
 cryptsetup opens the PV, LVM activates the pool (running thin_check on its
 metadata), ext4 checks clean, the cold thin LV has its checksum and every
 acknowledged write is there. The same after a power cut in the middle of
-a chunk's mirror, finished by `pv2luks resume`. The verifier's negative
+a chunk's mirror, finished by `pv2luks resume`; and when dmeventd
+monitors the pool by then, the resume is refused (disk unchanged) until
+its monitoring is off. The verifier's negative
 controls (a skipped chunk, lost writes) are those of test_convert_live.py
 and test_resume_controls.py: the checks are the same."""
 import re
 
 from conversion_scenario import (FILL_AND_LOAD, SETUP, VERIFY_WITH_STOCK_CRYPTSETUP,
                                  assert_verified, field)
-from resume_scenario import cut_then_resume
+from resume_scenario import convert_until_cut, cut_then_resume
 from test_convert_live import CONVERT_UNDER_LOAD
 
 # The scenario's LVs (fs under file load, cold untouched, raw under block
@@ -65,3 +67,41 @@ def test_a_thin_pool_cut_mid_chunk_is_resumed(lab, tmp_path):
     assert "test point: chunk-mirror 4" in converted
     assert_thin_layout(converted)
     assert_verified(converted, resumed)
+
+
+# After the cut: the PV mapped and the VG activated, as the initramfs hook
+# does, then dmeventd made to monitor the pool (as lvm2-monitor.service does
+# at boot): the resume is refused with the disk unchanged; with monitoring
+# off it finishes.
+RESUME_MONITORED = r"""#!/bin/bash
+set -uo pipefail
+disk=$(readlink -f "$LAB_DISKS/pv")
+pv2luks resume "$disk" --activate-only --yes --key-file "$LAB_OUT/key" > /dev/null 2>&1
+echo "MAPPED exit=$?"
+vgchange -ay --devices /dev/mapper/vda_crypt vg > /dev/null; echo "VG exit=$?"
+dmeventd
+lvchange --config 'activation/monitoring=1' --monitor y vg/pool
+sleep 2
+before=$(sha256sum < "$disk")
+pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key" > /run/refused.out 2>&1
+echo "MONITORED exit=$?"
+sed 's/^/REFUSED /' /run/refused.out
+echo "SAME $([ "$before" = "$(sha256sum < "$disk")" ] && echo yes || echo no)"
+lvchange --config 'activation/monitoring=1' --monitor n vg/pool
+pv2luks resume "$disk" --yes --key-file "$LAB_OUT/key" > /dev/null 2>&1; echo "RESUME exit=$?"
+""" + VERIFY_WITH_STOCK_CRYPTSETUP
+
+
+def test_a_monitored_pool_is_not_resumed_until_its_monitoring_is_off(lab, tmp_path):
+    disk, out, first = convert_until_cut(
+        lab, tmp_path, ["--power-cut-on-line", "test point: chunk-mirror 4"], setup=THIN_SETUP)
+    last = lab(RESUME_MONITORED, disk, extra=["--out", out])
+    assert last.returncode == 0, last.stderr
+    assert field(last.stdout, "MAPPED exit") == "7", last.stdout[-3000:]
+    assert field(last.stdout, "VG exit") == "0", last.stdout[-3000:]
+    assert field(last.stdout, "MONITORED exit") == "6", last.stdout[-3000:]
+    assert "REFUSED pv2luks: /dev/vda: thin pool vg/pool is monitored by dmeventd" in last.stdout
+    assert "lvchange --monitor n vg/pool" in last.stdout
+    assert "SAME yes" in last.stdout, last.stdout[-3000:]
+    assert field(last.stdout, "RESUME exit") == "0", last.stdout[-3000:]
+    assert_verified(first.stdout, last.stdout)

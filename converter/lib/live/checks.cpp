@@ -73,12 +73,7 @@ Checked check(const ConvertOptions& options, const MessageFn& say) {
   const auto refusals = pv_refusals(checked.pv);
   if (!refusals.empty()) Fail() << options.device << ": " << refusals.front();
   if (const auto pools = read_monitored_thin_pools(checked.pv.vg_name); !pools.empty()) {
-    const std::string& pool = pools.front();
-    Fail() << options.device << ": thin pool " << pool
-           << " is monitored by dmeventd, which may extend it while the PV moves, writing "
-              "around the conversion; run 'lvchange --monitor n "
-           << pool << "' first (make sure the pool has room until the conversion ends), and "
-           << "'lvchange --monitor y " << pool << "' after";
+    Fail() << options.device << ": " << monitored_pool_refusal(pools.front());
   }
   refuse_guarded_vg(options.device, checked.pv.vg_name);
   checked.pv.recorded_size_sectors = recorded_size_sectors(checked.device);

@@ -34,6 +34,7 @@
 #include "convert/run_stop.h"
 #include "luks/header.h"
 #include "luks/token_unlock.h"
+#include "lvm/thin_monitor.h"
 #include "plan/plan.h"
 #include "plan/step_tables.h"
 #include "system/crypttab.h"
@@ -170,6 +171,14 @@ ConvertResult live_resume(const ResumeOptions& options, const MessageFn& say,
     run.stage = Stage::kCheck;
     found = find_journal(options.device, true);
     say(options.device + ": " + describe(found));
+    // A move with a pool dmeventd may extend is refused, as in convert;
+    // mapping only (--activate-only) moves nothing.
+    if (!options.activate_only) {
+      if (const auto pools = read_monitored_thin_pools_of_pv(found.journal.record.pv_uuid);
+          !pools.empty()) {
+        Fail() << options.device << ": " << monitored_pool_refusal(pools.front());
+      }
+    }
     header = staged_header(found.journal);
     has_token = header_has_token(header, kTpm2TokenType);
     run.stage = Stage::kConfirm;

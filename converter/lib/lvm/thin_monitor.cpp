@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <sstream>
 
 #include <boost/property_tree/ptree.hpp>
 
@@ -51,12 +52,33 @@ std::vector<std::string> read_monitored_thin_pools(const std::string& vg) {
   if (!dmeventd_running()) return {};
   // Monitoring on for the query only: with activation/monitoring = 0, lvs
   // reports no pool's state, even one that dmeventd does monitor.
-  const ProcessResult result = run_process({"lvs", "--config", "activation/monitoring=1",
-                                            "--reportformat", "json", "-o", kThinMonitorFields, vg});
+  const ProcessResult result =
+      run_process({"lvs", "--config", "activation/monitoring=1", "--reportformat", "json", "-o",
+                   kThinMonitorFields, vg});
   if (result.exit_code != 0) {
     Fail() << "lvs " << vg << " failed (exit " << result.exit_code << "): " << result.err;
   }
   return monitored_thin_pools(vg, result.out);
+}
+
+std::vector<std::string> read_monitored_thin_pools_of_pv(const std::string& pv_uuid) {
+  if (!dmeventd_running()) return {};
+  // Half converted, the PV may show twice (the partition and the mapped
+  // device): the same VG either way.
+  const ProcessResult result = run_process(
+      {"pvs", "--noheadings", "-o", "vg_name", "--select", "pv_uuid=" + pv_uuid});
+  std::istringstream words(result.out);
+  std::string vg;
+  if (!(words >> vg)) return {};
+  return read_monitored_thin_pools(vg);
+}
+
+std::string monitored_pool_refusal(const std::string& pool) {
+  return "thin pool " + pool +
+         " is monitored by dmeventd, which may extend it while the PV moves, writing around the "
+         "conversion; run 'lvchange --monitor n " + pool +
+         "' first (make sure the pool has room until the conversion ends), and 'lvchange "
+         "--monitor y " + pool + "' after";
 }
 
 }  // namespace pv2luks

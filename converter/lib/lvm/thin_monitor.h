@@ -22,4 +22,11 @@ extern const char kThinMonitorFields[];
 // is monitored then, and the query would start it).
 std::vector<std::string> read_monitored_thin_pools(const std::string& vg);
 
+// The same for the VG of the PV whose UUID is `pv_uuid` (a resume knows the
+// PV from its journal): none when dmeventd does not run or no PV has it.
+std::vector<std::string> read_monitored_thin_pools_of_pv(const std::string& pv_uuid);
+
+// The refusal's words for a monitored pool "VG/LV": why, and the way on.
+std::string monitored_pool_refusal(const std::string& pool);
+
 }  // namespace pv2luks
